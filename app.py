@@ -1,0 +1,112 @@
+"""The service: `create_app(settings)` builds it, `main()` runs it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import AsyncIterator
+from contextlib import suppress
+
+from aiohttp import web
+from botframework.connector.auth import BotFrameworkAuthentication
+
+from bot import __version__
+from bot.adapter import AdapterCardSender, create_adapter
+from bot.config import ConfigError, Settings
+from bot.delivery import CardSender, DeliveryWorker
+from bot.partner_api import PartnerApi
+from bot.problems import problem_middleware
+from bot.state import ADAPTER, BOT, SETTINGS, STORE, WORKER
+from bot.store import open_store
+from bot.teams import CporTeamsBot
+
+log = logging.getLogger("cpor_bot")
+
+# Teams activities are at most about 100 KB; leave room for invoke payloads, refuse anything larger.
+MAX_ACTIVITY_BYTES = 512 * 1024
+
+
+def create_app(
+    settings: Settings,
+    *,
+    bot_auth: BotFrameworkAuthentication | None = None,
+    sender: CardSender | None = None,
+) -> web.Application:
+    """The aiohttp application. `bot_auth` and `sender` replace the real ones in tests."""
+    app = web.Application(middlewares=[problem_middleware], client_max_size=MAX_ACTIVITY_BYTES)
+    app[SETTINGS] = settings
+    adapter = create_adapter(settings, bot_auth)
+    app[ADAPTER] = adapter
+
+    async def services(app: web.Application) -> AsyncIterator[None]:
+        store = await open_store(settings.database_url)
+        worker = DeliveryWorker(
+            store,
+            sender or AdapterCardSender(adapter, settings.app_id),
+            poll_seconds=settings.delivery_poll_seconds,
+        )
+        app[STORE] = store
+        app[WORKER] = worker
+        app[BOT] = CporTeamsBot(store, worker.wake)
+        task = asyncio.create_task(worker.run(), name="delivery-worker")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+            await store.close()
+
+    app.cleanup_ctx.append(services)
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_routes(PartnerApi().routes())
+    return app
+
+
+async def messages(request: web.Request) -> web.StreamResponse:
+    response = await request.app[ADAPTER].process(request, request.app[BOT])
+    return response if response is not None else web.Response(status=201)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    try:
+        store = await request.app[STORE].health()
+    except Exception as exc:  # noqa: BLE001 - report, do not crash, when the store is down
+        log.warning("health check: store unavailable: %s", type(exc).__name__)
+        return web.json_response(
+            {"status": "unavailable", "version": __version__, "store": {"ok": False}}, status=503
+        )
+    return web.json_response({"status": "ok", "version": __version__, "store": store})
+
+
+def main() -> None:
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"cpor-bot: configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if not settings.auth_enabled:
+        log.warning(
+            "MicrosoftAppId is not set: Bot Framework authentication is OFF. Anyone who can reach "
+            "/api/messages can talk to this bot. Set MicrosoftAppId and MicrosoftAppPassword in production."
+        )
+    url = f"http://{settings.host}:{settings.port}"
+    print(
+        f"CPOR explained {__version__} on {url}\n"
+        f"  store:        {settings.database_url}\n"
+        f"  health:       curl {url}/healthz\n"
+        f"  API document: {url}/api/openapi.json\n"
+        f"  partner key:  .venv/bin/cpor-bot keys create --partner 'Contoso Partners'\n"
+        f"  Teams client: point the Microsoft 365 Agents Playground at {url}/api/messages",
+        flush=True,
+    )
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""The delivery worker: takes due rows from the outbox, sends the card, records the outcome."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import random
+import uuid
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import cards
+
+from bot.store import DeliveryStatus, LeasedDelivery, Store
+from bot.views import claim_summary
+
+log = logging.getLogger(__name__)
+
+# The Bot Connector answers within its HTTP timeout (well under a minute); the lease must outlast
+# a send by far, or a slow send would be taken for a crashed one.
+LEASE_FOR = dt.timedelta(minutes=5)
+BATCH = 20
+MAX_ATTEMPTS = 5
+# As Teams documents it: 429 (honour Retry-After), 412 and 502-504 are worth retrying; 500 is not.
+RETRYABLE = frozenset({412, 429, 502, 503, 504})
+GONE = frozenset({403, 404})
+
+
+@dataclass(frozen=True, slots=True)
+class SendFailure(Exception):
+    """A send the connector refused; `status` is the HTTP status, None when it was never reached."""
+
+    status: int | None
+    code: str
+    retry_after: float | None = None
+
+    def __str__(self) -> str:
+        return f"{self.status or 'no response'} {self.code}".strip()
+
+
+class CardSender(Protocol):
+    async def send_card(self, reference: dict[str, Any], card: dict[str, Any]) -> str | None:
+        """Post the card into the referenced conversation; return the new activity id."""
+        ...
+
+
+def backoff(attempt: int, retry_after: float | None) -> dt.timedelta:
+    """Retry-After when the server gave one, else exponential with jitter (5 s, 10 s … 10 min)."""
+    if retry_after is not None:
+        return dt.timedelta(seconds=min(max(retry_after, 0.0), 3600.0))
+    base = min(5.0 * 2 ** (attempt - 1), 600.0)
+    return dt.timedelta(seconds=base * random.uniform(0.8, 1.2))  # noqa: S311 - jitter, not security
+
+
+class DeliveryWorker:
+    """One per process. `wake()` makes it look at the outbox now instead of at the next poll."""
+
+    def __init__(self, store: Store, sender: CardSender, *, poll_seconds: float) -> None:
+        self._store = store
+        self._sender = sender
+        self._poll = poll_seconds
+        self._owner = f"worker-{uuid.uuid4().hex[:12]}"
+        self._wakeup = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                worked = await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("delivery pass failed; trying again at the next poll")
+                worked = 0
+            if worked:
+                continue  # more may be due right away
+            try:
+                await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll)
+            except TimeoutError:
+                pass
+            self._wakeup.clear()
+
+    async def run_once(self) -> int:
+        """Lease and send what is due now; return how many deliveries were attempted."""
+        leased = await self._store.lease_deliveries(
+            self._owner, dt.datetime.now(dt.UTC), LEASE_FOR, BATCH
+        )
+        for item in leased:
+            await self._deliver(item)
+        return len(leased)
+
+    async def _deliver(self, item: LeasedDelivery) -> None:
+        delivery = item.delivery
+        partner = await self._store.get_partner(item.claim.partner_id)
+        card = cards.claim_card(claim_summary(item.claim, partner.name if partner else "Your partner"))
+        try:
+            activity_id = await self._sender.send_card(item.reference.reference, card)
+        except SendFailure as failure:
+            await self._failed(item, failure)
+            return
+        except Exception as exc:  # noqa: BLE001 - network errors: treat like a 503
+            await self._failed(item, SendFailure(None, type(exc).__name__))
+            return
+        await self._store.finish_delivery(
+            delivery.id,
+            self._owner,
+            status=DeliveryStatus.SENT,
+            at=dt.datetime.now(dt.UTC),
+            activity_id=activity_id,
+        )
+        log.info("delivery %s sent", delivery.id)
+
+    async def _failed(self, item: LeasedDelivery, failure: SendFailure) -> None:
+        delivery = item.delivery
+        now = dt.datetime.now(dt.UTC)
+        if failure.status in GONE:
+            # The user blocked or removed the app: forget the conversation, and deliver again if
+            # they install it again.
+            await self._store.mark_reference_dead(item.reference.conversation_id, now, str(failure))
+            await self._store.finish_delivery(
+                delivery.id,
+                self._owner,
+                status=DeliveryStatus.WAITING,
+                at=now,
+                error=f"Teams refused the message ({failure}); waiting for the contact to install again",
+            )
+            return
+        retryable = failure.status is None or failure.status in RETRYABLE
+        if retryable and delivery.attempts < MAX_ATTEMPTS:
+            await self._store.finish_delivery(
+                delivery.id,
+                self._owner,
+                status=DeliveryStatus.QUEUED,
+                at=now,
+                error=f"attempt {delivery.attempts} failed ({failure}); will retry",
+                retry_at=now + backoff(delivery.attempts, failure.retry_after),
+            )
+            return
+        await self._store.finish_delivery(
+            delivery.id,
+            self._owner,
+            status=DeliveryStatus.FAILED,
+            at=now,
+            error=f"gave up after {delivery.attempts} attempt(s): {failure}",
+        )
+        log.warning("delivery %s failed: %s", delivery.id, failure)

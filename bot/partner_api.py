@@ -1,0 +1,363 @@
+"""The partner API: register claims and notify the customer's contacts."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from jsonschema import ValidationError
+
+from bot.claims import Claim, Contact, Status
+from bot.openapi import GUID_PATTERN, LINE_PATTERN, LOCALE_PATTERN, openapi_document, request_validator
+from bot.partner_keys import authenticate
+from bot.problems import FieldError, Problem
+from bot.state import STORE, WORKER
+from bot.store import Delivery, Partner, ts
+from bot.workloads import catalog
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 64 * 1024
+DEFAULT_PAGE = 20
+MAX_PAGE = 100
+
+
+class PartnerApi:
+    """Routes under /api for partners; the store and the delivery worker come from the app."""
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.get("/api/openapi.json", self.openapi),
+            web.get("/api/workloads", self._authed(self.list_workloads)),
+            web.post("/api/claims", self._authed(self.create_claim)),
+            web.get("/api/claims", self._authed(self.list_claims)),
+            web.get("/api/claims/{claim_id}", self._authed(self.get_claim)),
+            web.post("/api/claims/{claim_id}/notifications", self._authed(self.notify)),
+        ]
+
+    # --- authentication ----------------------------------------------------------------------
+
+    def _authed(
+        self, handler: Callable[[web.Request, Partner], Awaitable[web.StreamResponse]]
+    ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        async def wrapper(request: web.Request) -> web.StreamResponse:
+            partner = await self._partner(request)
+            return await handler(request, partner)
+
+        wrapper.__name__ = handler.__name__
+        return wrapper
+
+    async def _partner(self, request: web.Request) -> Partner:
+        header = request.headers.get("Authorization", "")
+        scheme, _, presented = header.partition(" ")
+        challenge = {"WWW-Authenticate": 'Bearer realm="cpor-bot partner API"'}
+        if scheme.lower() != "bearer" or not presented.strip():
+            raise Problem(401, "Send your partner key as 'Authorization: Bearer <key>'.", headers=challenge)
+        partner = await authenticate(request.app[STORE], presented.strip())
+        if partner is None:
+            raise Problem(401, "The partner key is unknown or has been revoked.", headers=challenge)
+        return partner
+
+    # --- handlers ----------------------------------------------------------------------------
+
+    async def openapi(self, request: web.Request) -> web.Response:
+        return web.json_response(openapi_document())
+
+    async def list_workloads(self, request: web.Request, partner: Partner) -> web.Response:
+        items = [
+            {"id": w.id, "name": w.name, "plain": w.plain, "solution_area": w.area}
+            for w in catalog().workloads.values()
+        ]
+        return web.json_response({"items": items})
+
+    async def create_claim(self, request: web.Request, partner: Partner) -> web.Response:
+        body = await read_json_object(request)
+        check(body, "ClaimCreate")
+        claim = claim_from_request(body, partner_id=partner.id, now=dt.datetime.now(dt.UTC))
+        await request.app[STORE].create_claim(claim)
+        log.info("claim %s created by partner %s", claim.id, partner.id)
+        location = f"/api/claims/{claim.id}"
+        return web.json_response(
+            claim_json(claim, deliveries=[]), status=201, headers={"Location": location}
+        )
+
+    async def list_claims(self, request: web.Request, partner: Partner) -> web.Response:
+        limit = _page_size(request.query.get("limit"))
+        before = _decode_cursor(request.query.get("cursor"))
+        claims = await request.app[STORE].list_claims(partner.id, limit=limit + 1, before=before)
+        page, more = claims[:limit], len(claims) > limit
+        next_cursor = _encode_cursor(page[-1]) if more and page else None
+        return web.json_response(
+            {"items": [claim_json(c, deliveries=None) for c in page], "next_cursor": next_cursor}
+        )
+
+    async def get_claim(self, request: web.Request, partner: Partner) -> web.Response:
+        claim = await self._own_claim(request, partner)
+        deliveries = await request.app[STORE].deliveries_for_claim(claim.id)
+        return web.json_response(claim_json(claim, deliveries=deliveries))
+
+    async def notify(self, request: web.Request, partner: Partner) -> web.Response:
+        claim = await self._own_claim(request, partner)
+        body = await read_json_object(request, allow_empty=True)
+        check(body, "NotificationCreate")
+        notification_id = str(uuid.uuid4())
+        deliveries = await request.app[STORE].create_notification(claim, notification_id, dt.datetime.now(dt.UTC))
+        request.app[WORKER].wake()
+        return web.json_response(
+            {
+                "notification_id": notification_id,
+                "claim_id": claim.id,
+                "deliveries": [delivery_json(d) for d in deliveries],
+            },
+            status=202,
+            headers={"Location": f"/api/claims/{claim.id}"},
+        )
+
+    async def _own_claim(self, request: web.Request, partner: Partner) -> Claim:
+        claim_id = request.match_info["claim_id"]
+        # Another partner's claim answers exactly like a missing one.
+        claim = await request.app[STORE].get_claim(claim_id, partner_id=partner.id)
+        if claim is None:
+            raise Problem(404, f"No claim {claim_id!r} among yours.")
+        return claim
+
+
+# --- request parsing -----------------------------------------------------------------------------
+
+
+async def read_json_object(request: web.Request, *, allow_empty: bool = False) -> dict[str, Any]:
+    """The body as a JSON object, or a Problem (400, 413, 415)."""
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise Problem(413, f"The request body must be at most {MAX_BODY_BYTES // 1024} KiB.")
+    raw = await request.content.read(MAX_BODY_BYTES + 1)
+    if len(raw) > MAX_BODY_BYTES:
+        raise Problem(413, f"The request body must be at most {MAX_BODY_BYTES // 1024} KiB.")
+    if not raw.strip():
+        if allow_empty:
+            return {}
+        raise Problem(400, "The request needs a JSON object body.")
+    if request.content_type not in ("application/json", "application/merge-patch+json"):
+        raise Problem(415, "Send the body as application/json.")
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise Problem(400, f"The body is not valid JSON: {exc}.") from None
+    if not isinstance(body, dict):
+        raise Problem(400, "The body must be a JSON object.")
+    return body
+
+
+def check(body: dict[str, Any], schema_name: str) -> None:
+    """Validate against the OpenAPI schema; a Problem 422 lists every field at fault."""
+    errors = sorted(request_validator(schema_name).iter_errors(body), key=lambda e: list(e.absolute_path))
+    if errors:
+        field_errors = [_field_error(e) for e in errors]
+        raise Problem(422, "The request has invalid fields.", errors=field_errors)
+
+
+def field_path(parts: list[str | int]) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _field_error(error: ValidationError) -> FieldError:
+    path: list[str | int] = list(error.absolute_path)
+    kind = error.validator
+    value = error.validator_value
+    if kind == "required":
+        missing = error.message.split("'")[1]
+        return FieldError(field_path([*path, missing]), "is required")
+    if kind == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return FieldError(field_path([*path, extra[0]]), "is not a known field")
+    return FieldError(field_path(path) or "(body)", _describe(str(kind), value, error.message))
+
+
+def _describe(kind: str, value: Any, fallback: str) -> str:
+    """A short, human sentence for one failed JSON Schema keyword."""
+    match kind:
+        case "type":
+            return f"must be of type {value}"
+        case "minLength":
+            return "must not be empty" if value == 1 else f"must be at least {value} characters"
+        case "maxLength":
+            return f"must be at most {value} characters"
+        case "minItems":
+            return f"must have at least {value} item(s)"
+        case "maxItems":
+            return f"must have at most {value} items"
+        case "uniqueItems":
+            return "must not repeat an item"
+        case "enum":
+            return f"must be one of: {', '.join(map(str, value))}"
+        case "pattern":
+            return _pattern_message(str(value))
+        case "format":
+            return f"must be a valid {value}"
+    return fallback
+
+
+def _pattern_message(pattern: str) -> str:
+    return {
+        GUID_PATTERN: "must be a GUID such as 00000000-0000-0000-0000-000000000000",
+        LINE_PATTERN: "must be a single line without control characters",
+        LOCALE_PATTERN: "must be a language tag such as en-US",
+    }.get(pattern, "has an invalid format")
+
+
+def claim_from_request(body: dict[str, Any], *, partner_id: str, now: dt.datetime) -> Claim:
+    """Build a claim from a schema-valid body, applying the rules a schema cannot express."""
+    cat = catalog()
+    area = body["solution_area"]
+    errors: list[FieldError] = []
+    for index, workload_id in enumerate(body["workloads"]):
+        workload = cat.workloads.get(workload_id)
+        if workload is None:
+            errors.append(FieldError(f"workloads[{index}]", f"unknown workload {workload_id!r}"))
+        elif workload.area != area:
+            errors.append(
+                FieldError(
+                    f"workloads[{index}]",
+                    f"{workload_id!r} belongs to solution area {workload.area!r}, not {area!r}",
+                )
+            )
+    seen: dict[str, int] = {}
+    for index, contact in enumerate(body["contacts"]):
+        email = contact["email"].strip().lower()
+        if email in seen:
+            errors.append(FieldError(f"contacts[{index}].email", f"repeats contacts[{seen[email]}].email"))
+        seen.setdefault(email, index)
+        local, _, domain = email.partition("@")
+        if not local or "." not in domain or " " in email:
+            errors.append(FieldError(f"contacts[{index}].email", "must be a valid email address"))
+    submitted_on = now.date()
+    if "submitted_on" in body:
+        submitted_on = dt.date.fromisoformat(body["submitted_on"])
+        if submitted_on > now.date() + dt.timedelta(days=1):
+            errors.append(FieldError("submitted_on", "must not be in the future"))
+    if errors:
+        raise Problem(422, "The request has invalid fields.", errors=errors)
+    return Claim(
+        id=str(uuid.uuid4()),
+        partner_id=partner_id,
+        customer_tenant_id=body["customer_tenant_id"].lower(),
+        customer_name=body["customer_name"].strip(),
+        solution_area=area,
+        workloads=tuple(body["workloads"]),
+        status=Status(body.get("status", Status.SUBMITTED.value)),
+        submitted_on=submitted_on,
+        created_at=now,
+        updated_at=now,
+        contacts=tuple(
+            Contact(
+                id=str(uuid.uuid4()),
+                name=c["name"].strip(),
+                email=c["email"].strip(),
+                aad_object_id=c.get("aad_object_id", "").lower() or None,
+                locale=c.get("locale"),
+            )
+            for c in body["contacts"]
+        ),
+        partner_reference=body.get("partner_reference"),
+        message=body.get("message") or None,
+        locale=body.get("locale"),
+    )
+
+
+def _page_size(text: str | None) -> int:
+    if text is None:
+        return DEFAULT_PAGE
+    if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
+        raise Problem(422, "Invalid query.", errors=[FieldError("limit", f"must be 1 to {MAX_PAGE}")])
+    return int(text)
+
+
+def _encode_cursor(claim: Claim) -> str:
+    raw = json.dumps([ts(claim.created_at), claim.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(text: str | None) -> tuple[str, str] | None:
+    if text is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        created_at, claim_id = json.loads(raw)
+        if not isinstance(created_at, str) or not isinstance(claim_id, str):
+            raise ValueError("cursor fields must be strings")
+    except (binascii.Error, ValueError, TypeError):
+        raise Problem(
+            422, "Invalid query.", errors=[FieldError("cursor", "is not a cursor this API gave out")]
+        ) from None
+    return created_at, claim_id
+
+
+# --- response bodies ------------------------------------------------------------------------------
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if value else None
+
+
+def delivery_json(d: Delivery) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "notification_id": d.notification_id,
+        "contact_id": d.contact_id,
+        "channel": d.channel,
+        "status": d.status,
+        "attempts": d.attempts,
+        "activity_id": d.activity_id,
+        "last_error": d.last_error,
+        "created_at": _iso(d.created_at),
+        "updated_at": _iso(d.updated_at),
+        "sent_at": _iso(d.sent_at),
+    }
+
+
+def claim_json(claim: Claim, *, deliveries: list[Delivery] | None) -> dict[str, Any]:
+    cat = catalog()
+    body: dict[str, Any] = {
+        "id": claim.id,
+        "customer_tenant_id": claim.customer_tenant_id,
+        "customer_name": claim.customer_name,
+        "solution_area": claim.solution_area,
+        "workloads": [
+            {
+                "id": w,
+                "name": cat.workloads[w].name if w in cat.workloads else w,
+                "plain": cat.workloads[w].plain if w in cat.workloads else "",
+                "solution_area": cat.workloads[w].area if w in cat.workloads else claim.solution_area,
+            }
+            for w in claim.workloads
+        ],
+        "status": claim.status.value,
+        "submitted_on": claim.submitted_on.isoformat(),
+        "partner_reference": claim.partner_reference,
+        "message": claim.message,
+        "locale": claim.locale,
+        "contacts": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "email": c.email,
+                "aad_object_id": c.aad_object_id,
+                "locale": c.locale,
+            }
+            for c in claim.contacts
+        ],
+        "created_at": _iso(claim.created_at),
+        "updated_at": _iso(claim.updated_at),
+    }
+    if deliveries is not None:
+        body["deliveries"] = [delivery_json(d) for d in deliveries]
+    return body

@@ -1,0 +1,58 @@
+"""Partner API keys: shown once, stored as a hash, checked in constant time.
+
+A key reads `cpor_<key id>_<secret>`. The id finds the row; only a SHA-256 of the 256-bit random
+secret is stored. (A slow password hash buys nothing for a secret this long.)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import uuid
+
+from bot.store import Partner, PartnerKey, Store
+
+PREFIX = "cpor"
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_key(partner_id: str, label: str | None = None) -> tuple[str, PartnerKey]:
+    """A fresh key: (the plain key to show once, the record to store)."""
+    key_id = uuid.uuid4().hex[:16]
+    secret = secrets.token_urlsafe(32)
+    record = PartnerKey(
+        id=key_id,
+        partner_id=partner_id,
+        secret_hash=hash_secret(secret),
+        label=label,
+        created_at=dt.datetime.now(dt.UTC),
+        revoked_at=None,
+    )
+    return f"{PREFIX}_{key_id}_{secret}", record
+
+
+def split_key(presented: str) -> tuple[str, str] | None:
+    parts = presented.split("_", 2)
+    if len(parts) != 3 or parts[0] != PREFIX or not parts[1] or not parts[2]:
+        return None
+    return parts[1], parts[2]
+
+
+async def authenticate(store: Store, presented: str) -> Partner | None:
+    """The partner a presented key belongs to, or None for an unknown, wrong or revoked key."""
+    parts = split_key(presented)
+    if parts is None:
+        return None
+    key_id, secret = parts
+    record = await store.get_partner_key(key_id)
+    expected = record.secret_hash if record else hash_secret("")
+    # Compare even when the id is unknown, so timing does not tell which ids exist.
+    matches = hmac.compare_digest(expected, hash_secret(secret))
+    if record is None or record.revoked_at is not None or not matches:
+        return None
+    return await store.get_partner(record.partner_id)

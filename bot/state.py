@@ -1,0 +1,17 @@
+"""Typed keys for what the running application holds."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from botbuilder.integration.aiohttp import CloudAdapter
+
+from bot.config import Settings
+from bot.delivery import DeliveryWorker
+from bot.store import Store
+from bot.teams import CporTeamsBot
+
+SETTINGS = web.AppKey("settings", Settings)
+STORE = web.AppKey("store", Store)
+ADAPTER = web.AppKey("adapter", CloudAdapter)
+BOT = web.AppKey("bot", CporTeamsBot)
+WORKER = web.AppKey("worker", DeliveryWorker)

@@ -1,0 +1,181 @@
+"""The store: one Protocol, one engine per database (SQLite today)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bot.claims import Claim, Contact, Status
+
+
+def ts(value: dt.datetime) -> str:
+    """A fixed-width UTC timestamp that sorts as text: how every engine stores times."""
+    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+class StoreError(Exception):
+    """Base class for store failures the callers handle."""
+
+
+class NotFound(StoreError):
+    """The row does not exist, or belongs to someone else."""
+
+
+class Conflict(StoreError):
+    """The write lost a race (e.g. the status changed under it) or breaks a uniqueness rule."""
+
+
+@dataclass(frozen=True, slots=True)
+class Partner:
+    id: str
+    name: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerKey:
+    id: str
+    partner_id: str
+    secret_hash: str
+    label: str | None
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReference:
+    """A Teams conversation the bot can post into, with the Bot Framework reference as JSON."""
+
+    conversation_id: str
+    tenant_id: str
+    aad_object_id: str | None
+    user_id: str | None
+    email: str | None
+    conversation_type: str
+    channel_id: str
+    service_url: str
+    reference: dict[str, Any]
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    id: str
+    notification_id: str
+    claim_id: str
+    contact_id: str
+    channel: str
+    status: str
+    conversation_id: str | None
+    activity_id: str | None
+    attempts: int
+    next_attempt_at: dt.datetime
+    last_error: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    sent_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class LeasedDelivery:
+    """A delivery this worker holds the lease on, with what it needs to send it."""
+
+    delivery: Delivery
+    claim: Claim
+    contact: Contact
+    reference: StoredReference
+
+
+class DeliveryStatus:
+    WAITING = "waiting"  # no Teams conversation with this contact yet
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNKNOWN = "unknown"  # the lease ran out mid-send: it may or may not have arrived
+
+
+class Store(Protocol):
+    """What the service needs from a database. Every method is one transaction."""
+
+    async def health(self) -> dict[str, Any]: ...
+    async def close(self) -> None: ...
+
+    # partners and their API keys
+    async def create_partner(self, name: str) -> Partner: ...
+    async def partner_by_name(self, name: str) -> Partner | None: ...
+    async def get_partner(self, partner_id: str) -> Partner | None: ...
+    async def add_partner_key(self, key: PartnerKey) -> None: ...
+    async def get_partner_key(self, key_id: str) -> PartnerKey | None: ...
+    async def list_partner_keys(self) -> list[PartnerKey]: ...
+    async def revoke_partner_key(self, key_id: str, at: dt.datetime) -> bool: ...
+
+    # Teams conversation references
+    async def save_reference(self, ref: StoredReference) -> tuple[bool, int]:
+        """Insert or update; returns (was new, deliveries released from waiting)."""
+        ...
+
+    async def delete_reference(self, conversation_id: str) -> bool: ...
+    async def get_reference(self, conversation_id: str) -> StoredReference | None: ...
+
+    # claims
+    async def create_claim(self, claim: Claim) -> None: ...
+    async def get_claim(self, claim_id: str, *, partner_id: str | None = None) -> Claim | None: ...
+    async def list_claims(
+        self, partner_id: str, *, limit: int, before: tuple[str, str] | None = None
+    ) -> list[Claim]: ...
+    async def claims_for_tenant(self, tenant_id: str, *, limit: int) -> list[Claim]: ...
+
+    # notifications and the delivery outbox
+    async def create_notification(
+        self, claim: Claim, notification_id: str, at: dt.datetime
+    ) -> list[Delivery]: ...
+    async def deliveries_for_claim(self, claim_id: str) -> list[Delivery]: ...
+    async def lease_deliveries(
+        self, owner: str, now: dt.datetime, lease_for: dt.timedelta, limit: int
+    ) -> list[LeasedDelivery]: ...
+    async def finish_delivery(
+        self,
+        delivery_id: str,
+        owner: str,
+        *,
+        status: str,
+        at: dt.datetime,
+        activity_id: str | None = None,
+        error: str | None = None,
+        retry_at: dt.datetime | None = None,
+    ) -> bool: ...
+    async def mark_reference_dead(self, conversation_id: str, at: dt.datetime, reason: str) -> None: ...
+
+    # audit
+    async def audit(
+        self, actor: str, action: str, subject: str | None, detail: dict[str, Any], at: dt.datetime
+    ) -> None: ...
+    async def audit_entries(self, subject: str) -> list[dict[str, Any]]: ...
+
+
+async def open_store(database_url: str) -> Store:
+    """Open (and migrate) the store that `database_url` names."""
+    if database_url.startswith("sqlite:///"):
+        from bot.store.sqlite import SqliteStore
+
+        return await SqliteStore.open(database_url.removeprefix("sqlite:///"))
+    raise StoreError(f"Unsupported DATABASE_URL scheme: {database_url.split(':', 1)[0]!r}")
+
+
+__all__ = [
+    "Conflict",
+    "Delivery",
+    "DeliveryStatus",
+    "LeasedDelivery",
+    "NotFound",
+    "Partner",
+    "PartnerKey",
+    "Status",
+    "Store",
+    "StoreError",
+    "StoredReference",
+    "ts",
+]
+

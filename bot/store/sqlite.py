@@ -1,0 +1,621 @@
+"""The embedded store: one SQLite file in WAL mode, one connection, one transaction at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import sqlite3
+import uuid
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.claims import Claim, Contact, Status
+from bot.store import (
+    Delivery,
+    DeliveryStatus,
+    LeasedDelivery,
+    Partner,
+    PartnerKey,
+    StoredReference,
+    ts,
+)
+
+SCHEMA_VERSION_TABLE = "schema_migrations"
+
+
+def parse_ts(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def _req_ts(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value)
+
+
+def migrations() -> list[tuple[str, str]]:
+    """(version, sql) for every migration shipped with the package, in order."""
+    folder = resources.files("bot.store").joinpath("migrations")
+    found = sorted(
+        (entry.name.split("_", 1)[0], entry.read_text(encoding="utf-8"))
+        for entry in folder.iterdir()
+        if entry.name.endswith(".sql")
+    )
+    return found
+
+
+class SqliteStore:
+    """`Store` on SQLite. Safe for one process; WAL lets readers in other processes look on."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+        self._conn = conn
+        self._path = path
+        # aiosqlite runs statements one at a time on its thread, but a transaction spans several
+        # awaits: the lock keeps other coroutines' statements out of an open transaction.
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str) -> SqliteStore:
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA busy_timeout=5000")
+        store = cls(conn, path)
+        await store.migrate()
+        return store
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    @asynccontextmanager
+    async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            else:
+                await self._conn.execute("COMMIT")
+
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._lock:
+            yield self._conn
+
+    async def migrate(self) -> list[str]:
+        """Apply the migrations this database has not had yet; return their versions."""
+        applied: list[str] = []
+        async with self._tx() as db:
+            await db.execute(
+                f"CREATE TABLE IF NOT EXISTS {SCHEMA_VERSION_TABLE} "
+                "(version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
+            rows = await db.execute_fetchall(f"SELECT version FROM {SCHEMA_VERSION_TABLE}")
+            done = {row["version"] for row in rows}
+            for version, sql in migrations():
+                if version in done:
+                    continue
+                for statement in _statements(sql):
+                    await db.execute(statement)
+                await db.execute(
+                    f"INSERT INTO {SCHEMA_VERSION_TABLE} (version, applied_at) VALUES (?, ?)",  # noqa: S608 - constant table name
+                    (version, ts(dt.datetime.now(dt.UTC))),
+                )
+                applied.append(version)
+        return applied
+
+    async def health(self) -> dict[str, Any]:
+        async with self._read() as db:
+            rows = await db.execute_fetchall(f"SELECT max(version) AS v FROM {SCHEMA_VERSION_TABLE}")
+        return {"engine": "sqlite", "ok": True, "schema_version": rows[0]["v"]}
+
+    # --- partners and keys -------------------------------------------------------------------
+
+    async def create_partner(self, name: str) -> Partner:
+        partner = Partner(id=str(uuid.uuid4()), name=name, created_at=dt.datetime.now(dt.UTC))
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO partners (id, name, created_at) VALUES (?, ?, ?)",
+                (partner.id, partner.name, ts(partner.created_at)),
+            )
+        return partner
+
+    async def partner_by_name(self, name: str) -> Partner | None:
+        async with self._read() as db:
+            rows = await db.execute_fetchall("SELECT * FROM partners WHERE name = ?", (name,))
+        return _partner(rows[0]) if rows else None
+
+    async def get_partner(self, partner_id: str) -> Partner | None:
+        async with self._read() as db:
+            rows = await db.execute_fetchall("SELECT * FROM partners WHERE id = ?", (partner_id,))
+        return _partner(rows[0]) if rows else None
+
+    async def add_partner_key(self, key: PartnerKey) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO partner_keys (id, partner_id, secret_hash, label, created_at, revoked_at) "
+                "VALUES (?, ?, ?, ?, ?, NULL)",
+                (key.id, key.partner_id, key.secret_hash, key.label, ts(key.created_at)),
+            )
+
+    async def get_partner_key(self, key_id: str) -> PartnerKey | None:
+        async with self._read() as db:
+            rows = await db.execute_fetchall("SELECT * FROM partner_keys WHERE id = ?", (key_id,))
+        return _partner_key(rows[0]) if rows else None
+
+    async def list_partner_keys(self) -> list[PartnerKey]:
+        async with self._read() as db:
+            rows = await db.execute_fetchall("SELECT * FROM partner_keys ORDER BY created_at, id")
+        return [_partner_key(row) for row in rows]
+
+    async def revoke_partner_key(self, key_id: str, at: dt.datetime) -> bool:
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "UPDATE partner_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                (ts(at), key_id),
+            )
+            return cursor.rowcount == 1
+
+    # --- conversation references -------------------------------------------------------------
+
+    async def save_reference(self, ref: StoredReference) -> tuple[bool, int]:
+        now = ts(ref.updated_at)
+        async with self._tx() as db:
+            existing = await db.execute_fetchall(
+                "SELECT 1 FROM conversation_refs WHERE conversation_id = ?", (ref.conversation_id,)
+            )
+            await db.execute(
+                "INSERT INTO conversation_refs (conversation_id, tenant_id, aad_object_id, user_id, email, "
+                "conversation_type, channel_id, service_url, reference_json, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (conversation_id) DO UPDATE SET tenant_id = excluded.tenant_id, "
+                "aad_object_id = excluded.aad_object_id, user_id = excluded.user_id, "
+                "email = COALESCE(excluded.email, conversation_refs.email), "
+                "conversation_type = excluded.conversation_type, channel_id = excluded.channel_id, "
+                "service_url = excluded.service_url, reference_json = excluded.reference_json, "
+                "updated_at = excluded.updated_at",
+                (
+                    ref.conversation_id,
+                    ref.tenant_id,
+                    ref.aad_object_id,
+                    ref.user_id,
+                    ref.email.lower() if ref.email else None,
+                    ref.conversation_type,
+                    ref.channel_id,
+                    ref.service_url,
+                    json.dumps(ref.reference, separators=(",", ":")),
+                    now,
+                    now,
+                ),
+            )
+            released = 0
+            if ref.conversation_type == "personal" and (ref.aad_object_id or ref.email):
+                cursor = await db.execute(
+                    "UPDATE deliveries SET status = ?, conversation_id = ?, next_attempt_at = ?, "
+                    "updated_at = ? WHERE status = ? AND contact_id IN ("
+                    " SELECT c.id FROM contacts c JOIN claims cl ON cl.id = c.claim_id"
+                    " WHERE cl.customer_tenant_id = ? AND (c.aad_object_id = ? OR lower(c.email) = ?))",
+                    (
+                        DeliveryStatus.QUEUED,
+                        ref.conversation_id,
+                        now,
+                        now,
+                        DeliveryStatus.WAITING,
+                        ref.tenant_id,
+                        ref.aad_object_id,
+                        ref.email.lower() if ref.email else None,
+                    ),
+                )
+                released = cursor.rowcount
+        return (not existing, released)
+
+    async def delete_reference(self, conversation_id: str) -> bool:
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "DELETE FROM conversation_refs WHERE conversation_id = ?", (conversation_id,)
+            )
+            return cursor.rowcount == 1
+
+    async def get_reference(self, conversation_id: str) -> StoredReference | None:
+        async with self._read() as db:
+            rows = await db.execute_fetchall(
+                "SELECT * FROM conversation_refs WHERE conversation_id = ?", (conversation_id,)
+            )
+        return _reference(rows[0]) if rows else None
+
+    async def mark_reference_dead(self, conversation_id: str, at: dt.datetime, reason: str) -> None:
+        async with self._tx() as db:
+            await db.execute("DELETE FROM conversation_refs WHERE conversation_id = ?", (conversation_id,))
+            await _audit(db, "delivery", "reference.dead", conversation_id, {"reason": reason}, at)
+
+    # --- claims --------------------------------------------------------------------------------
+
+    async def create_claim(self, claim: Claim) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO claims (id, partner_id, customer_tenant_id, customer_name, solution_area, "
+                "status, submitted_on, partner_reference, message, locale, dispute_used, created_at, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    claim.id,
+                    claim.partner_id,
+                    claim.customer_tenant_id,
+                    claim.customer_name,
+                    claim.solution_area,
+                    claim.status.value,
+                    claim.submitted_on.isoformat(),
+                    claim.partner_reference,
+                    claim.message,
+                    claim.locale,
+                    int(claim.dispute_used),
+                    ts(claim.created_at),
+                    ts(claim.updated_at),
+                ),
+            )
+            await db.executemany(
+                "INSERT INTO claim_workloads (claim_id, workload_id, position) VALUES (?, ?, ?)",
+                [(claim.id, workload, i) for i, workload in enumerate(claim.workloads)],
+            )
+            await db.executemany(
+                "INSERT INTO contacts (id, claim_id, position, name, email, aad_object_id, locale) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (c.id, claim.id, i, c.name, c.email, c.aad_object_id, c.locale)
+                    for i, c in enumerate(claim.contacts)
+                ],
+            )
+            await _audit(
+                db,
+                f"partner:{claim.partner_id}",
+                "claim.created",
+                claim.id,
+                {"status": claim.status.value},
+                claim.created_at,
+            )
+
+    async def get_claim(self, claim_id: str, *, partner_id: str | None = None) -> Claim | None:
+        async with self._read() as db:
+            if partner_id is None:
+                rows = await db.execute_fetchall("SELECT * FROM claims WHERE id = ?", (claim_id,))
+            else:
+                rows = await db.execute_fetchall(
+                    "SELECT * FROM claims WHERE id = ? AND partner_id = ?", (claim_id, partner_id)
+                )
+            claims = await _hydrate(db, rows)
+        return claims[0] if claims else None
+
+    async def list_claims(
+        self, partner_id: str, *, limit: int, before: tuple[str, str] | None = None
+    ) -> list[Claim]:
+        async with self._read() as db:
+            if before is None:
+                rows = await db.execute_fetchall(
+                    "SELECT * FROM claims WHERE partner_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+                    (partner_id, limit),
+                )
+            else:
+                rows = await db.execute_fetchall(
+                    "SELECT * FROM claims WHERE partner_id = ? AND (created_at < ? OR "
+                    "(created_at = ? AND id < ?)) ORDER BY created_at DESC, id DESC LIMIT ?",
+                    (partner_id, before[0], before[0], before[1], limit),
+                )
+            return await _hydrate(db, rows)
+
+    async def claims_for_tenant(self, tenant_id: str, *, limit: int) -> list[Claim]:
+        async with self._read() as db:
+            rows = await db.execute_fetchall(
+                "SELECT * FROM claims WHERE customer_tenant_id = ? ORDER BY created_at DESC, id DESC "
+                "LIMIT ?",
+                (tenant_id, limit),
+            )
+            return await _hydrate(db, rows)
+
+    # --- notifications and deliveries ----------------------------------------------------------
+
+    async def create_notification(
+        self, claim: Claim, notification_id: str, at: dt.datetime
+    ) -> list[Delivery]:
+        now = ts(at)
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO notifications (id, claim_id, partner_id, created_at) VALUES (?, ?, ?, ?)",
+                (notification_id, claim.id, claim.partner_id, now),
+            )
+            for contact in claim.contacts:
+                refs = await db.execute_fetchall(
+                    "SELECT conversation_id FROM conversation_refs WHERE tenant_id = ? AND "
+                    "conversation_type = 'personal' AND (aad_object_id = ? OR email = ?) "
+                    "ORDER BY updated_at DESC LIMIT 1",
+                    (claim.customer_tenant_id, contact.aad_object_id, contact.email.lower()),
+                )
+                conversation_id = refs[0]["conversation_id"] if refs else None
+                status = DeliveryStatus.QUEUED if conversation_id else DeliveryStatus.WAITING
+                await db.execute(
+                    "INSERT INTO deliveries (id, notification_id, claim_id, contact_id, channel, status, "
+                    "conversation_id, attempts, next_attempt_at, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, 'teams', ?, ?, 0, ?, ?, ?) "
+                    "ON CONFLICT (notification_id, contact_id, channel) DO NOTHING",
+                    (
+                        str(uuid.uuid4()),
+                        notification_id,
+                        claim.id,
+                        contact.id,
+                        status,
+                        conversation_id,
+                        now,
+                        now,
+                        now,
+                    ),
+                )
+            await _audit(
+                db,
+                f"partner:{claim.partner_id}",
+                "claim.notified",
+                claim.id,
+                {"notification_id": notification_id, "contacts": len(claim.contacts)},
+                at,
+            )
+            rows = await db.execute_fetchall(
+                "SELECT d.* FROM deliveries d JOIN contacts c ON c.id = d.contact_id "
+                "WHERE d.notification_id = ? ORDER BY d.created_at, c.position",
+                (notification_id,),
+            )
+        return [_delivery(row) for row in rows]
+
+    async def deliveries_for_claim(self, claim_id: str) -> list[Delivery]:
+        async with self._read() as db:
+            rows = await db.execute_fetchall(
+                "SELECT d.* FROM deliveries d JOIN contacts c ON c.id = d.contact_id "
+                "WHERE d.claim_id = ? ORDER BY d.created_at, c.position",
+                (claim_id,),
+            )
+        return [_delivery(row) for row in rows]
+
+    async def lease_deliveries(
+        self, owner: str, now: dt.datetime, lease_for: dt.timedelta, limit: int
+    ) -> list[LeasedDelivery]:
+        now_s = ts(now)
+        leased: list[LeasedDelivery] = []
+        async with self._tx() as db:
+            # A lease that ran out while sending: the message may have arrived. Never resend blindly.
+            await db.execute(
+                "UPDATE deliveries SET status = ?, lease_owner = NULL, lease_until = NULL, "
+                "last_error = 'lease expired while sending; it may or may not have arrived', "
+                "updated_at = ? WHERE status = ? AND lease_until < ?",
+                (DeliveryStatus.UNKNOWN, now_s, DeliveryStatus.SENDING, now_s),
+            )
+            rows = await db.execute_fetchall(
+                "SELECT * FROM deliveries WHERE status = ? AND next_attempt_at <= ? "
+                "ORDER BY next_attempt_at, id LIMIT ?",
+                (DeliveryStatus.QUEUED, now_s, limit),
+            )
+            claims: dict[str, Claim] = {}
+            for row in rows:
+                reference_rows = await db.execute_fetchall(
+                    "SELECT * FROM conversation_refs WHERE conversation_id = ?", (row["conversation_id"],)
+                )
+                if not reference_rows:
+                    # Uninstalled since it was queued: wait for the contact to install again.
+                    await db.execute(
+                        "UPDATE deliveries SET status = ?, conversation_id = NULL, updated_at = ? "
+                        "WHERE id = ?",
+                        (DeliveryStatus.WAITING, now_s, row["id"]),
+                    )
+                    continue
+                await db.execute(
+                    "UPDATE deliveries SET status = ?, lease_owner = ?, lease_until = ?, "
+                    "attempts = attempts + 1, updated_at = ? WHERE id = ?",
+                    (DeliveryStatus.SENDING, owner, ts(now + lease_for), now_s, row["id"]),
+                )
+                claim_id = row["claim_id"]
+                if claim_id not in claims:
+                    claim_rows = await db.execute_fetchall("SELECT * FROM claims WHERE id = ?", (claim_id,))
+                    claims[claim_id] = (await _hydrate(db, claim_rows))[0]
+                claim = claims[claim_id]
+                contact = next(c for c in claim.contacts if c.id == row["contact_id"])
+                fresh = await db.execute_fetchall("SELECT * FROM deliveries WHERE id = ?", (row["id"],))
+                leased.append(
+                    LeasedDelivery(
+                        delivery=_delivery(fresh[0]),
+                        claim=claim,
+                        contact=contact,
+                        reference=_reference(reference_rows[0]),
+                    )
+                )
+        return leased
+
+    async def finish_delivery(
+        self,
+        delivery_id: str,
+        owner: str,
+        *,
+        status: str,
+        at: dt.datetime,
+        activity_id: str | None = None,
+        error: str | None = None,
+        retry_at: dt.datetime | None = None,
+    ) -> bool:
+        now = ts(at)
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "UPDATE deliveries SET status = ?, activity_id = COALESCE(?, activity_id), "
+                "last_error = ?, next_attempt_at = COALESCE(?, next_attempt_at), lease_owner = NULL, "
+                "lease_until = NULL, updated_at = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END "
+                "WHERE id = ? AND lease_owner = ? AND status = ?",
+                (
+                    status,
+                    activity_id,
+                    error,
+                    ts(retry_at) if retry_at else None,
+                    now,
+                    status,
+                    now,
+                    delivery_id,
+                    owner,
+                    DeliveryStatus.SENDING,
+                ),
+            )
+            fenced = cursor.rowcount == 1
+            if fenced:
+                await _audit(
+                    db,
+                    "delivery",
+                    f"delivery.{status}",
+                    delivery_id,
+                    {"activity_id": activity_id, "error": error},
+                    at,
+                )
+        return fenced
+
+    # --- audit ---------------------------------------------------------------------------------
+
+    async def audit(
+        self, actor: str, action: str, subject: str | None, detail: dict[str, Any], at: dt.datetime
+    ) -> None:
+        async with self._tx() as db:
+            await _audit(db, actor, action, subject, detail, at)
+
+    async def audit_entries(self, subject: str) -> list[dict[str, Any]]:
+        async with self._read() as db:
+            rows = await db.execute_fetchall(
+                "SELECT * FROM audit_log WHERE subject = ? ORDER BY at, id", (subject,)
+            )
+        return [
+            {
+                "at": row["at"],
+                "actor": row["actor"],
+                "action": row["action"],
+                "detail": json.loads(row["detail_json"]),
+            }
+            for row in rows
+        ]
+
+
+def _statements(sql: str) -> Iterable[str]:
+    """Split a migration file into statements (no semicolons inside our DDL strings)."""
+    lines = [line for line in sql.splitlines() if not line.strip().startswith("--")]
+    for statement in "\n".join(lines).split(";"):
+        if statement.strip():
+            yield statement.strip()
+
+
+async def _audit(
+    db: aiosqlite.Connection,
+    actor: str,
+    action: str,
+    subject: str | None,
+    detail: dict[str, Any],
+    at: dt.datetime,
+) -> None:
+    await db.execute(
+        "INSERT INTO audit_log (id, at, actor, action, subject, detail_json) VALUES (?, ?, ?, ?, ?, ?)",
+        (str(uuid.uuid4()), ts(at), actor, action, subject, json.dumps(detail, sort_keys=True)),
+    )
+
+
+async def _hydrate(db: aiosqlite.Connection, rows: Sequence[sqlite3.Row]) -> list[Claim]:
+    """Claims with their workloads and contacts, in two queries whatever the count."""
+    if not rows:
+        return []
+    ids = [row["id"] for row in rows]
+    marks = ",".join("?" * len(ids))
+    workloads: dict[str, list[str]] = {i: [] for i in ids}
+    for w in await db.execute_fetchall(
+        f"SELECT claim_id, workload_id FROM claim_workloads WHERE claim_id IN ({marks}) "  # noqa: S608 - only placeholders are interpolated
+        "ORDER BY claim_id, position",
+        ids,
+    ):
+        workloads[w["claim_id"]].append(w["workload_id"])
+    contacts: dict[str, list[Contact]] = {i: [] for i in ids}
+    for c in await db.execute_fetchall(
+        f"SELECT * FROM contacts WHERE claim_id IN ({marks}) ORDER BY claim_id, position",  # noqa: S608 - only placeholders are interpolated
+        ids,
+    ):
+        contacts[c["claim_id"]].append(
+            Contact(
+                id=c["id"],
+                name=c["name"],
+                email=c["email"],
+                aad_object_id=c["aad_object_id"],
+                locale=c["locale"],
+            )
+        )
+    return [
+        Claim(
+            id=row["id"],
+            partner_id=row["partner_id"],
+            customer_tenant_id=row["customer_tenant_id"],
+            customer_name=row["customer_name"],
+            solution_area=row["solution_area"],
+            workloads=tuple(workloads[row["id"]]),
+            status=Status(row["status"]),
+            submitted_on=dt.date.fromisoformat(row["submitted_on"]),
+            created_at=_req_ts(row["created_at"]),
+            updated_at=_req_ts(row["updated_at"]),
+            contacts=tuple(contacts[row["id"]]),
+            partner_reference=row["partner_reference"],
+            message=row["message"],
+            locale=row["locale"],
+            dispute_used=bool(row["dispute_used"]),
+        )
+        for row in rows
+    ]
+
+
+def _partner(row: sqlite3.Row) -> Partner:
+    return Partner(id=row["id"], name=row["name"], created_at=_req_ts(row["created_at"]))
+
+
+def _partner_key(row: sqlite3.Row) -> PartnerKey:
+    return PartnerKey(
+        id=row["id"],
+        partner_id=row["partner_id"],
+        secret_hash=row["secret_hash"],
+        label=row["label"],
+        created_at=_req_ts(row["created_at"]),
+        revoked_at=parse_ts(row["revoked_at"]),
+    )
+
+
+def _reference(row: sqlite3.Row) -> StoredReference:
+    return StoredReference(
+        conversation_id=row["conversation_id"],
+        tenant_id=row["tenant_id"],
+        aad_object_id=row["aad_object_id"],
+        user_id=row["user_id"],
+        email=row["email"],
+        conversation_type=row["conversation_type"],
+        channel_id=row["channel_id"],
+        service_url=row["service_url"],
+        reference=json.loads(row["reference_json"]),
+        updated_at=_req_ts(row["updated_at"]),
+    )
+
+
+def _delivery(row: sqlite3.Row) -> Delivery:
+    return Delivery(
+        id=row["id"],
+        notification_id=row["notification_id"],
+        claim_id=row["claim_id"],
+        contact_id=row["contact_id"],
+        channel=row["channel"],
+        status=row["status"],
+        conversation_id=row["conversation_id"],
+        activity_id=row["activity_id"],
+        attempts=row["attempts"],
+        next_attempt_at=_req_ts(row["next_attempt_at"]),
+        last_error=row["last_error"],
+        created_at=_req_ts(row["created_at"]),
+        updated_at=_req_ts(row["updated_at"]),
+        sent_at=parse_ts(row["sent_at"]),
+    )

@@ -1,0 +1,162 @@
+"""The Teams side: installs, uninstalls and the commands a customer can type."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import cards
+from botbuilder.core import CardFactory, MessageFactory, TurnContext
+from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
+from botbuilder.schema import ChannelAccount, ConversationReference
+
+from bot.store import Store, StoredReference
+from bot.views import claim_summary
+
+log = logging.getLogger(__name__)
+
+CLAIMS_SHOWN = 10
+
+Command = Callable[["CporTeamsBot", TurnContext], Awaitable[None]]
+
+
+def tenant_of(activity: Any) -> str | None:
+    """The tenant id from channelData (botbuilder 4.17.1 drops conversation.tenantId)."""
+    data = activity.channel_data or {}
+    tenant = data.get("tenant") if isinstance(data, dict) else getattr(data, "tenant", None)
+    if isinstance(tenant, dict):
+        value = tenant.get("id")
+    else:
+        value = getattr(tenant, "id", None)
+    return str(value).lower() if value else None
+
+
+def card_message(card: dict[str, Any]) -> Any:
+    message = MessageFactory.attachment(CardFactory.adaptive_card(card))
+    message.summary = card.get("fallbackText")
+    return message
+
+
+class CporTeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder ships no type information
+    """Stores where each user can be reached, welcomes them, and answers help / about / claims."""
+
+    def __init__(self, store: Store, wake_delivery: Callable[[], None]) -> None:
+        super().__init__()
+        self._store = store
+        self._wake_delivery = wake_delivery
+
+    # --- install and uninstall -----------------------------------------------------------------
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        await self._remember(turn_context)
+        await turn_context.send_activity(card_message(cards.welcome_card()))
+
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        await self._forget(turn_context)
+
+    async def on_teams_members_added(
+        self, teams_members_added: list[Any], team_info: Any, turn_context: TurnContext
+    ) -> None:
+        bot_id = turn_context.activity.recipient.id
+        if any(member.id == bot_id for member in teams_members_added):
+            is_new = await self._remember(turn_context)
+            # Clients that send installationUpdate have welcomed the user already; this is for
+            # the ones that only send conversationUpdate.
+            if is_new:
+                await turn_context.send_activity(card_message(cards.welcome_card()))
+
+    async def on_teams_members_removed(
+        self, teams_members_removed: list[Any], team_info: Any, turn_context: TurnContext
+    ) -> None:
+        bot_id = turn_context.activity.recipient.id
+        if any(member.id == bot_id for member in teams_members_removed):
+            await self._forget(turn_context)
+
+    # --- messages ------------------------------------------------------------------------------
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        await self._remember(turn_context)
+        TurnContext.remove_recipient_mention(turn_context.activity)
+        text = (turn_context.activity.text or "").strip().lower()
+        command = COMMANDS.get(text.split()[0] if text else "", CporTeamsBot.help)
+        await command(self, turn_context)
+
+    async def help(self, turn_context: TurnContext) -> None:
+        await turn_context.send_activity(card_message(cards.help_card()))
+
+    async def about(self, turn_context: TurnContext) -> None:
+        await turn_context.send_activity(card_message(cards.about_card()))
+
+    async def claims(self, turn_context: TurnContext) -> None:
+        tenant = tenant_of(turn_context.activity)
+        found = await self._store.claims_for_tenant(tenant, limit=50) if tenant else []
+        names: dict[str, str] = {}
+        summaries = []
+        for claim in found:
+            if claim.partner_id not in names:
+                partner = await self._store.get_partner(claim.partner_id)
+                names[claim.partner_id] = partner.name if partner else "A Microsoft partner"
+            summaries.append(claim_summary(claim, names[claim.partner_id]))
+        await turn_context.send_activity(card_message(cards.claims_list_card(summaries)))
+
+    # --- references ----------------------------------------------------------------------------
+
+    async def _remember(self, turn_context: TurnContext) -> bool:
+        """Store (or refresh) this conversation's reference; True if it was new."""
+        activity = turn_context.activity
+        tenant = tenant_of(activity)
+        if not tenant or not activity.conversation:
+            log.warning("activity without a tenant id; not storing a reference")
+            return False
+        reference: ConversationReference = TurnContext.get_conversation_reference(activity)
+        conversation_type = activity.conversation.conversation_type or "personal"
+        sender: ChannelAccount | None = activity.from_property
+        personal = conversation_type == "personal"
+        existing = await self._store.get_reference(activity.conversation.id)
+        email = existing.email if existing else None
+        if personal and sender is not None and email is None:
+            email = await self._member_email(turn_context, sender.id)
+        is_new, released = await self._store.save_reference(
+            StoredReference(
+                conversation_id=activity.conversation.id,
+                tenant_id=tenant,
+                aad_object_id=(sender.aad_object_id or "").lower() or None if personal and sender else None,
+                user_id=sender.id if personal and sender else None,
+                email=email,
+                conversation_type=conversation_type,
+                channel_id=activity.channel_id,
+                service_url=activity.service_url,
+                reference=reference.serialize(),
+                updated_at=dt.datetime.now(dt.UTC),
+            )
+        )
+        if released:
+            log.info("%d waiting deliveries released by a new install", released)
+            self._wake_delivery()
+        return is_new
+
+    async def _forget(self, turn_context: TurnContext) -> None:
+        conversation = turn_context.activity.conversation
+        if conversation and await self._store.delete_reference(conversation.id):
+            log.info("reference removed after uninstall")
+
+    @staticmethod
+    async def _member_email(turn_context: TurnContext, member_id: str) -> str | None:
+        """The user's email or UPN from the Teams roster, so contacts can be matched by email."""
+        try:
+            member = await TeamsInfo.get_member(turn_context, member_id)
+        except Exception as exc:  # noqa: BLE001 - the roster is a nicety; matching by id still works
+            log.info("could not read the member's email from the roster: %s", type(exc).__name__)
+            return None
+        email = getattr(member, "email", None) or getattr(member, "user_principal_name", None)
+        return str(email).lower() if email else None
+
+
+# The commands a user can type, by their first word. Anything else gets help.
+COMMANDS: dict[str, Command] = {
+    "help": CporTeamsBot.help,
+    "about": CporTeamsBot.about,
+    "claims": CporTeamsBot.claims,
+}

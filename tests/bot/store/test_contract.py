@@ -1,0 +1,204 @@
+"""The Store contract. Every engine must pass it; today that is SQLite (WAL, a real file)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.claims import Claim, Contact, Status
+from bot.store import Store, StoredReference
+from bot.store.sqlite import SqliteStore
+
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+
+
+@pytest.fixture(params=["sqlite"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    opened = await SqliteStore.open(str(tmp_path / "contract.db"))
+    yield opened
+    await opened.close()
+
+
+def make_claim(partner_id: str, claim_id: str = "claim-1", **overrides: object) -> Claim:
+    now = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
+    values: dict[str, object] = {
+        "id": claim_id,
+        "partner_id": partner_id,
+        "customer_tenant_id": TENANT,
+        "customer_name": "Fabrikam Ltd",
+        "solution_area": "modern_work_security",
+        "workloads": ("teams", "exchange"),
+        "status": Status.SUBMITTED,
+        "submitted_on": now.date(),
+        "created_at": now,
+        "updated_at": now,
+        "contacts": (
+            Contact(id=f"{claim_id}-c1", name="Megan Bowen", email="Megan.Bowen@fabrikam.example"),
+            Contact(
+                id=f"{claim_id}-c2",
+                name="Lee Gu",
+                email="lee.gu@fabrikam.example",
+                aad_object_id="11111111-2222-3333-4444-555555555555",
+                locale="de-DE",
+            ),
+        ),
+        "message": "Thanks for working with us.",
+    }
+    values.update(overrides)
+    return Claim(**values)  # type: ignore[arg-type]
+
+
+def reference(conversation_id: str, *, aad: str | None = None, email: str | None = None) -> StoredReference:
+    return StoredReference(
+        conversation_id=conversation_id,
+        tenant_id=TENANT,
+        aad_object_id=aad,
+        user_id="29:user",
+        email=email,
+        conversation_type="personal",
+        channel_id="msteams",
+        service_url="https://smba.trafficmanager.net/emea/",
+        reference={"conversation": {"id": conversation_id}},
+        updated_at=dt.datetime.now(dt.UTC),
+    )
+
+
+async def test_a_claim_round_trips_with_workloads_and_contacts_in_order(store: Store) -> None:
+    partner = await store.create_partner("Contoso Partners")
+    claim = make_claim(partner.id)
+    await store.create_claim(claim)
+    assert await store.get_claim("claim-1") == claim
+    assert await store.get_claim("claim-1", partner_id=partner.id) == claim
+    assert await store.get_claim("claim-1", partner_id="someone-else") is None
+
+
+async def test_a_failed_claim_insert_leaves_nothing_behind(store: Store) -> None:
+    partner = await store.create_partner("Contoso Partners")
+    duplicate_contact_ids = make_claim(
+        partner.id,
+        contacts=(
+            Contact(id="same", name="A", email="a@fabrikam.example"),
+            Contact(id="same", name="B", email="b@fabrikam.example"),
+        ),
+    )
+    with pytest.raises(sqlite3.IntegrityError):
+        await store.create_claim(duplicate_contact_ids)
+    assert await store.get_claim("claim-1") is None
+    assert await store.audit_entries("claim-1") == []
+
+
+async def test_partner_names_are_unique(store: Store) -> None:
+    await store.create_partner("Contoso Partners")
+    with pytest.raises(sqlite3.IntegrityError):
+        await store.create_partner("Contoso Partners")
+
+
+async def test_references_upsert_and_keep_the_latest_service_url(store: Store) -> None:
+    is_new, _ = await store.save_reference(reference("a:1", aad="aad-1"))
+    assert is_new
+    moved = dataclasses.replace(reference("a:1", aad="aad-1"), service_url="https://smba.trafficmanager.net/amer/")
+    is_new, _ = await store.save_reference(moved)
+    assert not is_new
+    stored = await store.get_reference("a:1")
+    assert stored is not None and stored.service_url == "https://smba.trafficmanager.net/amer/"
+    assert await store.delete_reference("a:1")
+    assert not await store.delete_reference("a:1")
+
+
+async def test_notification_matches_contacts_by_object_id_or_email(store: Store) -> None:
+    partner = await store.create_partner("Contoso Partners")
+    claim = make_claim(partner.id)
+    await store.create_claim(claim)
+    await store.save_reference(reference("a:megan", email="MEGAN.BOWEN@fabrikam.example"))
+    deliveries = await store.create_notification(claim, "n1", dt.datetime.now(dt.UTC))
+    by_contact = {d.contact_id: d for d in deliveries}
+    assert by_contact["claim-1-c1"].status == "queued"
+    assert by_contact["claim-1-c1"].conversation_id == "a:megan"
+    assert by_contact["claim-1-c2"].status == "waiting"
+
+    _, released = await store.save_reference(reference("a:lee", aad="11111111-2222-3333-4444-555555555555"))
+    assert released == 1
+    assert {d.status for d in await store.deliveries_for_claim("claim-1")} == {"queued"}
+
+
+async def test_a_reference_in_another_tenant_never_matches(store: Store) -> None:
+    partner = await store.create_partner("Contoso Partners")
+    claim = make_claim(partner.id)
+    await store.create_claim(claim)
+    elsewhere = dataclasses.replace(
+        reference("a:megan-elsewhere", email="megan.bowen@fabrikam.example"),
+        tenant_id="0b6d3c41-5e2f-4a8b-9c7d-1e2f3a4b5c6d",
+    )
+    _, released = await store.save_reference(elsewhere)
+    deliveries = await store.create_notification(claim, "n1", dt.datetime.now(dt.UTC))
+    assert {d.status for d in deliveries} == {"waiting"}
+    assert released == 0
+
+
+async def test_leasing_is_exclusive_and_completion_is_fenced(store: Store) -> None:
+    partner = await store.create_partner("Contoso Partners")
+    claim = make_claim(partner.id)
+    await store.create_claim(claim)
+    await store.save_reference(reference("a:megan", email="megan.bowen@fabrikam.example"))
+    await store.create_notification(claim, "n1", dt.datetime.now(dt.UTC))
+    now = dt.datetime.now(dt.UTC)
+    (mine,) = await store.lease_deliveries("w1", now, dt.timedelta(minutes=5), 10)
+    assert mine.contact.email == "Megan.Bowen@fabrikam.example"
+    assert mine.claim == claim
+    assert await store.lease_deliveries("w2", now, dt.timedelta(minutes=5), 10) == []
+    assert not await store.finish_delivery(mine.delivery.id, "w2", status="sent", at=now)
+    assert await store.finish_delivery(mine.delivery.id, "w1", status="sent", at=now, activity_id="act-1")
+    assert not await store.finish_delivery(mine.delivery.id, "w1", status="failed", at=now)
+    sent = [d for d in await store.deliveries_for_claim("claim-1") if d.status == "sent"]
+    assert sent[0].activity_id == "act-1" and sent[0].sent_at == now
+
+
+async def test_uninstalled_before_sending_goes_back_to_waiting(store: Store) -> None:
+    partner = await store.create_partner("Contoso Partners")
+    claim = make_claim(partner.id)
+    await store.create_claim(claim)
+    await store.save_reference(reference("a:megan", email="megan.bowen@fabrikam.example"))
+    await store.create_notification(claim, "n1", dt.datetime.now(dt.UTC))
+    await store.delete_reference("a:megan")
+    assert await store.lease_deliveries("w1", dt.datetime.now(dt.UTC), dt.timedelta(minutes=5), 10) == []
+    assert {d.status for d in await store.deliveries_for_claim("claim-1")} == {"waiting"}
+
+
+async def test_claims_for_tenant_and_paging(store: Store) -> None:
+    partner = await store.create_partner("Contoso Partners")
+    base = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    for n in range(3):
+        await store.create_claim(make_claim(partner.id, f"claim-{n}", created_at=base + dt.timedelta(days=n)))
+    assert [c.id for c in await store.claims_for_tenant(TENANT, limit=10)] == ["claim-2", "claim-1", "claim-0"]
+    first = await store.list_claims(partner.id, limit=2)
+    assert [c.id for c in first] == ["claim-2", "claim-1"]
+    from bot.store import ts
+
+    rest = await store.list_claims(partner.id, limit=2, before=(ts(first[-1].created_at), first[-1].id))
+    assert [c.id for c in rest] == ["claim-0"]
+
+
+async def test_the_audit_log_records_what_happened(store: Store) -> None:
+    partner = await store.create_partner("Contoso Partners")
+    claim = make_claim(partner.id)
+    await store.create_claim(claim)
+    await store.create_notification(claim, "n1", dt.datetime.now(dt.UTC))
+    actions = [e["action"] for e in await store.audit_entries("claim-1")]
+    assert actions == ["claim.created", "claim.notified"]
+
+
+async def test_migrations_run_once_and_the_file_is_wal(tmp_path: Path) -> None:
+    path = tmp_path / "migrate.db"
+    first = await SqliteStore.open(str(path))
+    assert await first.migrate() == []
+    health = await first.health()
+    assert health["ok"] and health["schema_version"] == "0001"
+    await first.close()
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert raw.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == 1

@@ -1,0 +1,227 @@
+"""Proactive delivery through the real CloudAdapter to a fake Bot Connector on loopback."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from bot.adapter import AdapterCardSender, create_adapter
+from bot.claims import Claim, Contact, Status
+from bot.config import Settings
+from bot.delivery import MAX_ATTEMPTS, DeliveryWorker, backoff
+from bot.store import Store, StoredReference
+from tests.fakes import FakeConnector, running_connector
+
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+CONVERSATION = "a:1Hx9sQ0vT5bKc3Zr8mP2yLw7Nf4Dj6Ge1Ua0Ok5Ri9Vt3Xs8Yq2Wp7Mn4Lb6Jh"
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[FakeConnector]:
+    async with running_connector() as fake:
+        yield fake
+
+
+@pytest.fixture
+def worker(sqlite_store: Store) -> DeliveryWorker:
+    adapter = create_adapter(Settings())
+    return DeliveryWorker(sqlite_store, AdapterCardSender(adapter, ""), poll_seconds=3600)
+
+
+async def setup_claim(store: Store, connector: FakeConnector, *, installed: bool = True) -> Claim:
+    now = dt.datetime.now(dt.UTC)
+    partner = await store.create_partner("Contoso Partners")
+    claim = Claim(
+        id="claim-1",
+        partner_id=partner.id,
+        customer_tenant_id=TENANT,
+        customer_name="Fabrikam Ltd",
+        solution_area="modern_work_security",
+        workloads=("teams", "exchange"),
+        status=Status.UNDER_REVIEW,
+        submitted_on=now.date(),
+        created_at=now,
+        updated_at=now,
+        contacts=(Contact(id="c1", name="Megan Bowen", email="megan.bowen@fabrikam.example"),),
+    )
+    await store.create_claim(claim)
+    if installed:
+        await install(store, connector)
+    return claim
+
+
+async def install(store: Store, connector: FakeConnector) -> None:
+    await store.save_reference(
+        StoredReference(
+            conversation_id=CONVERSATION,
+            tenant_id=TENANT,
+            aad_object_id="6f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f",
+            user_id="29:megan",
+            email="megan.bowen@fabrikam.example",
+            conversation_type="personal",
+            channel_id="msteams",
+            service_url=connector.url,
+            reference={
+                "activityId": None,
+                "user": {"id": "29:megan", "aadObjectId": "6f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f"},
+                "bot": {"id": "28:9e0b9a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b", "name": "CPOR explained"},
+                "conversation": {"id": CONVERSATION, "conversationType": "personal", "tenantId": TENANT},
+                "channelId": "msteams",
+                "locale": "en-GB",
+                "serviceUrl": connector.url,
+            },
+            updated_at=dt.datetime.now(dt.UTC),
+        )
+    )
+
+
+async def only_delivery(store: Store) -> Any:
+    (delivery,) = await store.deliveries_for_claim("claim-1")
+    return delivery
+
+
+async def test_the_card_reaches_the_conversation_and_the_outcome_is_recorded(
+    sqlite_store: Store, connector: FakeConnector, worker: DeliveryWorker
+) -> None:
+    claim = await setup_claim(sqlite_store, connector)
+    await sqlite_store.create_notification(claim, "n1", dt.datetime.now(dt.UTC))
+
+    assert await worker.run_once() == 1
+    (path, activity, _), = connector.posts
+    # Posted into the user's personal chat (the SDK posts it as a reply to the continuation).
+    assert path.startswith(f"/v3/conversations/{CONVERSATION}/activities")
+    assert activity["type"] == "message"
+    card = activity["attachments"][0]["content"]
+    assert "Fabrikam Ltd" in str(card) and "Contoso Partners" in str(card)
+
+    delivery = await only_delivery(sqlite_store)
+    assert delivery.status == "sent"
+    assert delivery.activity_id == "reply-1"
+    assert delivery.attempts == 1
+    assert await worker.run_once() == 0
+    assert len(connector.posts) == 1
+
+
+async def test_a_contact_matched_by_email_gets_the_card(
+    sqlite_store: Store, connector: FakeConnector, worker: DeliveryWorker
+) -> None:
+    claim = await setup_claim(sqlite_store, connector)
+    (queued,) = await sqlite_store.create_notification(claim, "n1", dt.datetime.now(dt.UTC))
+    assert queued.status == "queued"  # the contact has no aad_object_id: matched by email
+
+
+async def test_429_is_retried_after_retry_after(
+    sqlite_store: Store, connector: FakeConnector, worker: DeliveryWorker
+) -> None:
+    claim = await setup_claim(sqlite_store, connector)
+    await sqlite_store.create_notification(claim, "n1", dt.datetime.now(dt.UTC))
+    connector.fail_next(CONVERSATION, 429, code="Throttled", headers={"Retry-After": "30"})
+
+    before = dt.datetime.now(dt.UTC)
+    assert await worker.run_once() == 1
+    delivery = await only_delivery(sqlite_store)
+    assert delivery.status == "queued"
+    assert "429" in (delivery.last_error or "")
+    wait = (delivery.next_attempt_at - before).total_seconds()
+    assert 29 <= wait <= 32
+    assert await worker.run_once() == 0  # not due yet
+    assert connector.posts == []
+
+
+@pytest.mark.parametrize("status", [403, 404])
+async def test_403_and_404_drop_the_reference_and_wait_for_a_new_install(
+    sqlite_store: Store, connector: FakeConnector, worker: DeliveryWorker, status: int
+) -> None:
+    claim = await setup_claim(sqlite_store, connector)
+    await sqlite_store.create_notification(claim, "n1", dt.datetime.now(dt.UTC))
+    connector.fail_next(CONVERSATION, status, code="ConversationBlockedByUser")
+
+    await worker.run_once()
+    delivery = await only_delivery(sqlite_store)
+    assert delivery.status == "waiting"
+    assert str(status) in (delivery.last_error or "")
+    assert await sqlite_store.get_reference(CONVERSATION) is None
+
+    await install(sqlite_store, connector)
+    assert (await only_delivery(sqlite_store)).status == "queued"
+    await worker.run_once()
+    assert (await only_delivery(sqlite_store)).status == "sent"
+    assert len(connector.posts) == 1
+
+
+@pytest.mark.parametrize("status", [400, 401, 413, 500])
+async def test_other_errors_are_not_retried(
+    sqlite_store: Store, connector: FakeConnector, worker: DeliveryWorker, status: int
+) -> None:
+    claim = await setup_claim(sqlite_store, connector)
+    await sqlite_store.create_notification(claim, "n1", dt.datetime.now(dt.UTC))
+    connector.fail_next(CONVERSATION, status)
+    await worker.run_once()
+    delivery = await only_delivery(sqlite_store)
+    assert delivery.status == "failed"
+    assert str(status) in (delivery.last_error or "")
+    assert await sqlite_store.get_reference(CONVERSATION) is not None
+
+
+async def test_transient_errors_give_up_after_the_attempt_cap(
+    sqlite_store: Store, connector: FakeConnector, worker: DeliveryWorker
+) -> None:
+    claim = await setup_claim(sqlite_store, connector)
+    await sqlite_store.create_notification(claim, "n1", dt.datetime.now(dt.UTC))
+    for _ in range(MAX_ATTEMPTS):
+        connector.fail_next(CONVERSATION, 503, headers={"Retry-After": "0"})
+    for _ in range(MAX_ATTEMPTS):
+        assert await worker.run_once() == 1
+    delivery = await only_delivery(sqlite_store)
+    assert delivery.status == "failed"
+    assert delivery.attempts == MAX_ATTEMPTS
+    assert await worker.run_once() == 0
+
+
+async def test_a_lease_that_expired_mid_send_becomes_unknown_not_resent(
+    sqlite_store: Store, connector: FakeConnector
+) -> None:
+    claim = await setup_claim(sqlite_store, connector)
+    await sqlite_store.create_notification(claim, "n1", dt.datetime.now(dt.UTC))
+    now = dt.datetime.now(dt.UTC)
+    (leased,) = await sqlite_store.lease_deliveries("crashed-worker", now, dt.timedelta(seconds=1), 10)
+    later = now + dt.timedelta(seconds=5)
+    assert await sqlite_store.lease_deliveries("other-worker", later, dt.timedelta(minutes=5), 10) == []
+    delivery = await only_delivery(sqlite_store)
+    assert delivery.status == "unknown"
+    # The crashed worker's late completion is fenced off.
+    assert not await sqlite_store.finish_delivery(
+        leased.delivery.id, "crashed-worker", status="sent", at=later, activity_id="x"
+    )
+    assert (await only_delivery(sqlite_store)).status == "unknown"
+
+
+async def test_pending_deliveries_survive_a_restart(tmp_path: Any, connector: FakeConnector) -> None:
+    from bot.store.sqlite import SqliteStore
+
+    path = str(tmp_path / "restart.db")
+    first = await SqliteStore.open(path)
+    claim = await setup_claim(first, connector, installed=False)
+    await first.create_notification(claim, "n1", dt.datetime.now(dt.UTC))
+    await first.close()
+
+    second = await SqliteStore.open(path)
+    try:
+        await install(second, connector)
+        worker = DeliveryWorker(second, AdapterCardSender(create_adapter(Settings()), ""), poll_seconds=3600)
+        assert await worker.run_once() == 1
+        (delivery,) = await second.deliveries_for_claim("claim-1")
+        assert delivery.status == "sent"
+    finally:
+        await second.close()
+
+
+def test_backoff_grows_and_honours_retry_after() -> None:
+    assert backoff(3, 12.0) == dt.timedelta(seconds=12)
+    first, third = backoff(1, None), backoff(3, None)
+    assert dt.timedelta(seconds=4) <= first <= dt.timedelta(seconds=6)
+    assert dt.timedelta(seconds=16) <= third <= dt.timedelta(seconds=24)
+    assert backoff(30, None) <= dt.timedelta(seconds=720)

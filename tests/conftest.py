@@ -1,0 +1,99 @@
+"""Shared fixtures: a real SQLite store in a temporary folder, the app, partner keys, payloads."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from app import create_app
+from bot.config import Settings
+from bot.partner_keys import new_key
+from bot.state import STORE, WORKER
+from bot.store import Store
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ACTIVITIES = FIXTURES / "activities"
+
+
+def load_fixture(name: str) -> dict[str, Any]:
+    path = ACTIVITIES / name if (ACTIVITIES / name).exists() else FIXTURES / name
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    # A long poll: tests wake the worker or call run_once themselves.
+    return Settings(database_url=f"sqlite:///{tmp_path / 'bot.db'}", delivery_poll_seconds=3600)
+
+
+@pytest.fixture
+def claim_body() -> dict[str, Any]:
+    return copy.deepcopy(load_fixture("claim_create.json"))
+
+
+class RecordingSender:
+    """Stands in for Teams where a test is about the service, not the Bot Connector."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[dict[str, Any], dict[str, Any]]] = []
+
+    async def send_card(self, reference: dict[str, Any], card: dict[str, Any]) -> str | None:
+        self.sent.append((reference, card))
+        return f"activity-{len(self.sent)}"
+
+
+@pytest.fixture
+def sender() -> RecordingSender:
+    return RecordingSender()
+
+
+@pytest.fixture
+async def client(
+    aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]],
+    settings: Settings,
+    sender: RecordingSender,
+) -> TestClient[Any, Any]:
+    return await aiohttp_client(create_app(settings, sender=sender))
+
+
+@pytest.fixture
+def store(client: TestClient[Any, Any]) -> Store:
+    return client.app[STORE]
+
+
+@pytest.fixture
+def run_delivery(client: TestClient[Any, Any]) -> Callable[[], Awaitable[int]]:
+    return client.app[WORKER].run_once
+
+
+async def make_key(store: Store, partner: str = "Contoso Partners") -> str:
+    existing = await store.partner_by_name(partner)
+    record_partner = existing or await store.create_partner(partner)
+    plain, record = new_key(record_partner.id)
+    await store.add_partner_key(record)
+    return plain
+
+
+@pytest.fixture
+async def auth(store: Store) -> dict[str, str]:
+    return {"Authorization": f"Bearer {await make_key(store)}"}
+
+
+@pytest.fixture
+async def other_auth(store: Store) -> dict[str, str]:
+    return {"Authorization": f"Bearer {await make_key(store, 'Northwind Advisors')}"}
+
+
+@pytest.fixture
+async def sqlite_store(tmp_path: Path) -> AsyncIterator[Store]:
+    from bot.store.sqlite import SqliteStore
+
+    opened = await SqliteStore.open(str(tmp_path / "store.db"))
+    yield opened
+    await opened.close()

@@ -1,0 +1,62 @@
+"""A local fake Bot Connector: records what the bot posts and answers with scripted faults."""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+
+class FakeConnector:
+    def __init__(self) -> None:
+        self.posts: list[tuple[str, dict[str, Any], str]] = []
+        self.url = ""
+        self._faults: defaultdict[str, deque[tuple[int, dict[str, str], str]]] = defaultdict(deque)
+
+    def fail_next(self, conversation_id: str, status: int, *, code: str = "", headers: dict[str, str] | None = None) -> None:
+        """The next post into `conversation_id` gets this status (queued: several may be set)."""
+        self._faults[conversation_id].append((status, headers or {}, code))
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._post)
+        app.router.add_post("/v3/conversations/{cid}/activities", self._post)
+        app.router.add_get("/v3/conversations/{cid}/members/{mid}", self._member)
+        return app
+
+    async def _post(self, request: web.Request) -> web.Response:
+        conversation_id = request.match_info["cid"]
+        body = await request.json()
+        faults = self._faults[conversation_id]
+        if faults:
+            status, headers, code = faults.popleft()
+            error = {"error": {"code": code or "Error", "message": f"scripted {status}"}}
+            return web.json_response(error, status=status, headers=headers)
+        self.posts.append((request.path, body, request.headers.get("Authorization", "")))
+        return web.json_response({"id": f"reply-{len(self.posts)}"})
+
+    async def _member(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            {
+                "id": request.match_info["mid"],
+                "name": "Megan Bowen",
+                "email": "Megan.Bowen@fabrikam.example",
+                "userPrincipalName": "megan.bowen@fabrikam.example",
+            }
+        )
+
+
+@asynccontextmanager
+async def running_connector() -> AsyncIterator[FakeConnector]:
+    connector = FakeConnector()
+    server = TestServer(connector.app(), host="127.0.0.1")
+    await server.start_server()
+    connector.url = str(server.make_url("/"))
+    try:
+        yield connector
+    finally:
+        await server.close()
