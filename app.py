@@ -87,9 +87,7 @@ def main() -> None:
     except ConfigError as exc:
         print(f"cpor-bot: configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if not settings.auth_enabled:
         log.warning(
             "MicrosoftAppId is not set: Bot Framework authentication is OFF. Anyone who can reach "

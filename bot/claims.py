@@ -30,9 +30,7 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.UNDER_REVIEW: frozenset(
         {Status.APPROVED, Status.REJECTED, Status.PARTNER_ACTION_REQUIRED, Status.REJECTED_FINAL}
     ),
-    Status.PARTNER_ACTION_REQUIRED: frozenset(
-        {Status.UNDER_REVIEW, Status.REJECTED, Status.REJECTED_FINAL}
-    ),
+    Status.PARTNER_ACTION_REQUIRED: frozenset({Status.UNDER_REVIEW, Status.REJECTED, Status.REJECTED_FINAL}),
     Status.APPROVED: frozenset({Status.CUSTOMER_DECLINED, Status.REJECTED_FINAL}),
     Status.REJECTED: frozenset({Status.DISPUTE, Status.REJECTED_FINAL}),
     Status.DISPUTE: frozenset({Status.APPROVED, Status.REJECTED_FINAL}),

@@ -38,7 +38,9 @@ async def _keys(args: argparse.Namespace, store: Store) -> int:
         if not name or len(name) > 100 or any(ord(ch) < 32 for ch in name):
             print("cpor-bot: --partner must be 1 to 100 characters on one line", file=sys.stderr)
             return 2
-        partner = await store.partner_by_name(name) or await store.create_partner(name)
+        partner = await store.partner_by_name(name)
+        if partner is None:
+            partner = await store.create_partner(name)
         plain, record = new_key(partner.id, args.label)
         await store.add_partner_key(record)
         if args.json:

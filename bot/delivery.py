@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import cards
-
 from bot.store import DeliveryStatus, LeasedDelivery, Store
 from bot.views import claim_summary
 
@@ -85,9 +84,7 @@ class DeliveryWorker:
 
     async def run_once(self) -> int:
         """Lease and send what is due now; return how many deliveries were attempted."""
-        leased = await self._store.lease_deliveries(
-            self._owner, dt.datetime.now(dt.UTC), LEASE_FOR, BATCH
-        )
+        leased = await self._store.lease_deliveries(self._owner, dt.datetime.now(dt.UTC), LEASE_FOR, BATCH)
         for item in leased:
             await self._deliver(item)
         return len(leased)

@@ -7,7 +7,7 @@ from functools import cache
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
-from referencing import Registry, Resource
+from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from bot import __version__
@@ -72,7 +72,7 @@ def _schemas() -> dict[str, Any]:
                 "customer_tenant_id": {
                     "type": "string",
                     "pattern": GUID_PATTERN,
-                    "description": "The customer's Microsoft Entra tenant id, as on the Partner Center claim.",
+                    "description": "The customer's Microsoft Entra tenant id, as on the claim.",
                 },
                 "customer_name": {
                     "type": "string",
@@ -227,7 +227,7 @@ def _schemas() -> dict[str, Any]:
 @cache
 def openapi_document() -> dict[str, Any]:
     claim_id = {"name": "claim_id", "in": "path", "required": True, "schema": {"type": "string"}}
-    secured = [{"partnerKey": []}]
+    secured: list[dict[str, list[str]]] = [{"partnerKey": []}]
     return {
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
@@ -358,9 +358,7 @@ def openapi_document() -> dict[str, Any]:
 def request_validator(schema_name: str) -> Draft202012Validator:
     """A validator for one of the document's component schemas, resolving its $refs."""
     document = openapi_document()
-    registry: Registry[Any] = Registry().with_resource(
-        DOC_URI, Resource(contents=document, specification=DRAFT202012)
-    )
+    registry: Registry[Any] = Registry().with_resource(DOC_URI, DRAFT202012.create_resource(document))
     return Draft202012Validator(
         {"$ref": f"{DOC_URI}#/components/schemas/{schema_name}"},
         registry=registry,

@@ -84,9 +84,7 @@ class PartnerApi:
         await request.app[STORE].create_claim(claim)
         log.info("claim %s created by partner %s", claim.id, partner.id)
         location = f"/api/claims/{claim.id}"
-        return web.json_response(
-            claim_json(claim, deliveries=[]), status=201, headers={"Location": location}
-        )
+        return web.json_response(claim_json(claim, deliveries=[]), status=201, headers={"Location": location})
 
     async def list_claims(self, request: web.Request, partner: Partner) -> web.Response:
         limit = _page_size(request.query.get("limit"))
@@ -108,7 +106,9 @@ class PartnerApi:
         body = await read_json_object(request, allow_empty=True)
         check(body, "NotificationCreate")
         notification_id = str(uuid.uuid4())
-        deliveries = await request.app[STORE].create_notification(claim, notification_id, dt.datetime.now(dt.UTC))
+        deliveries = await request.app[STORE].create_notification(
+            claim, notification_id, dt.datetime.now(dt.UTC)
+        )
         request.app[WORKER].wake()
         return web.json_response(
             {

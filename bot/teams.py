@@ -7,11 +7,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import cards
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.schema import ChannelAccount, ConversationReference
 
+import cards
 from bot.store import Store, StoredReference
 from bot.views import claim_summary
 

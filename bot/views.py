@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from cards.model import ClaimSummary, WorkloadLine
-
 from bot.claims import Claim
 from bot.workloads import catalog
+from cards.model import ClaimSummary, WorkloadLine
 
 
 def claim_summary(claim: Claim, partner_name: str) -> ClaimSummary:

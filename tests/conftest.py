@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,23 @@ ACTIVITIES = FIXTURES / "activities"
 def load_fixture(name: str) -> dict[str, Any]:
     path = ACTIVITIES / name if (ACTIVITIES / name).exists() else FIXTURES / name
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+_LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "ip6-localhost"}
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _loopback_only_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+    name = host.decode() if isinstance(host, bytes) else host
+    if name is not None and name not in _LOOPBACK_NAMES and not str(name).startswith("127."):
+        raise OSError(f"tests may only reach loopback addresses, not {name!r}")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing leaves the machine: resolving any non-loopback host fails the call at once."""
+    monkeypatch.setattr(socket, "getaddrinfo", _loopback_only_getaddrinfo)
 
 
 @pytest.fixture

@@ -17,7 +17,9 @@ class FakeConnector:
         self.url = ""
         self._faults: defaultdict[str, deque[tuple[int, dict[str, str], str]]] = defaultdict(deque)
 
-    def fail_next(self, conversation_id: str, status: int, *, code: str = "", headers: dict[str, str] | None = None) -> None:
+    def fail_next(
+        self, conversation_id: str, status: int, *, code: str = "", headers: dict[str, str] | None = None
+    ) -> None:
         """The next post into `conversation_id` gets this status (queued: several may be set)."""
         self._faults[conversation_id].append((status, headers or {}, code))
 

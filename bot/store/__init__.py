@@ -178,4 +178,3 @@ __all__ = [
     "StoredReference",
     "ts",
 ]
-

@@ -26,8 +26,6 @@ from bot.store import (
     ts,
 )
 
-SCHEMA_VERSION_TABLE = "schema_migrations"
-
 
 def parse_ts(value: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if value else None
@@ -97,10 +95,10 @@ class SqliteStore:
         applied: list[str] = []
         async with self._tx() as db:
             await db.execute(
-                f"CREATE TABLE IF NOT EXISTS {SCHEMA_VERSION_TABLE} "
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
                 "(version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
             )
-            rows = await db.execute_fetchall(f"SELECT version FROM {SCHEMA_VERSION_TABLE}")
+            rows = await _rows(db, "SELECT version FROM schema_migrations")
             done = {row["version"] for row in rows}
             for version, sql in migrations():
                 if version in done:
@@ -108,7 +106,7 @@ class SqliteStore:
                 for statement in _statements(sql):
                     await db.execute(statement)
                 await db.execute(
-                    f"INSERT INTO {SCHEMA_VERSION_TABLE} (version, applied_at) VALUES (?, ?)",  # noqa: S608 - constant table name
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
                     (version, ts(dt.datetime.now(dt.UTC))),
                 )
                 applied.append(version)
@@ -116,7 +114,7 @@ class SqliteStore:
 
     async def health(self) -> dict[str, Any]:
         async with self._read() as db:
-            rows = await db.execute_fetchall(f"SELECT max(version) AS v FROM {SCHEMA_VERSION_TABLE}")
+            rows = await _rows(db, "SELECT max(version) AS v FROM schema_migrations")
         return {"engine": "sqlite", "ok": True, "schema_version": rows[0]["v"]}
 
     # --- partners and keys -------------------------------------------------------------------
@@ -132,12 +130,12 @@ class SqliteStore:
 
     async def partner_by_name(self, name: str) -> Partner | None:
         async with self._read() as db:
-            rows = await db.execute_fetchall("SELECT * FROM partners WHERE name = ?", (name,))
+            rows = await _rows(db, "SELECT * FROM partners WHERE name = ?", (name,))
         return _partner(rows[0]) if rows else None
 
     async def get_partner(self, partner_id: str) -> Partner | None:
         async with self._read() as db:
-            rows = await db.execute_fetchall("SELECT * FROM partners WHERE id = ?", (partner_id,))
+            rows = await _rows(db, "SELECT * FROM partners WHERE id = ?", (partner_id,))
         return _partner(rows[0]) if rows else None
 
     async def add_partner_key(self, key: PartnerKey) -> None:
@@ -150,12 +148,12 @@ class SqliteStore:
 
     async def get_partner_key(self, key_id: str) -> PartnerKey | None:
         async with self._read() as db:
-            rows = await db.execute_fetchall("SELECT * FROM partner_keys WHERE id = ?", (key_id,))
+            rows = await _rows(db, "SELECT * FROM partner_keys WHERE id = ?", (key_id,))
         return _partner_key(rows[0]) if rows else None
 
     async def list_partner_keys(self) -> list[PartnerKey]:
         async with self._read() as db:
-            rows = await db.execute_fetchall("SELECT * FROM partner_keys ORDER BY created_at, id")
+            rows = await _rows(db, "SELECT * FROM partner_keys ORDER BY created_at, id")
         return [_partner_key(row) for row in rows]
 
     async def revoke_partner_key(self, key_id: str, at: dt.datetime) -> bool:
@@ -171,8 +169,8 @@ class SqliteStore:
     async def save_reference(self, ref: StoredReference) -> tuple[bool, int]:
         now = ts(ref.updated_at)
         async with self._tx() as db:
-            existing = await db.execute_fetchall(
-                "SELECT 1 FROM conversation_refs WHERE conversation_id = ?", (ref.conversation_id,)
+            existing = await _rows(
+                db, "SELECT 1 FROM conversation_refs WHERE conversation_id = ?", (ref.conversation_id,)
             )
             await db.execute(
                 "INSERT INTO conversation_refs (conversation_id, tenant_id, aad_object_id, user_id, email, "
@@ -228,8 +226,8 @@ class SqliteStore:
 
     async def get_reference(self, conversation_id: str) -> StoredReference | None:
         async with self._read() as db:
-            rows = await db.execute_fetchall(
-                "SELECT * FROM conversation_refs WHERE conversation_id = ?", (conversation_id,)
+            rows = await _rows(
+                db, "SELECT * FROM conversation_refs WHERE conversation_id = ?", (conversation_id,)
             )
         return _reference(rows[0]) if rows else None
 
@@ -286,10 +284,10 @@ class SqliteStore:
     async def get_claim(self, claim_id: str, *, partner_id: str | None = None) -> Claim | None:
         async with self._read() as db:
             if partner_id is None:
-                rows = await db.execute_fetchall("SELECT * FROM claims WHERE id = ?", (claim_id,))
+                rows = await _rows(db, "SELECT * FROM claims WHERE id = ?", (claim_id,))
             else:
-                rows = await db.execute_fetchall(
-                    "SELECT * FROM claims WHERE id = ? AND partner_id = ?", (claim_id, partner_id)
+                rows = await _rows(
+                    db, "SELECT * FROM claims WHERE id = ? AND partner_id = ?", (claim_id, partner_id)
                 )
             claims = await _hydrate(db, rows)
         return claims[0] if claims else None
@@ -299,12 +297,14 @@ class SqliteStore:
     ) -> list[Claim]:
         async with self._read() as db:
             if before is None:
-                rows = await db.execute_fetchall(
+                rows = await _rows(
+                    db,
                     "SELECT * FROM claims WHERE partner_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
                     (partner_id, limit),
                 )
             else:
-                rows = await db.execute_fetchall(
+                rows = await _rows(
+                    db,
                     "SELECT * FROM claims WHERE partner_id = ? AND (created_at < ? OR "
                     "(created_at = ? AND id < ?)) ORDER BY created_at DESC, id DESC LIMIT ?",
                     (partner_id, before[0], before[0], before[1], limit),
@@ -313,9 +313,9 @@ class SqliteStore:
 
     async def claims_for_tenant(self, tenant_id: str, *, limit: int) -> list[Claim]:
         async with self._read() as db:
-            rows = await db.execute_fetchall(
-                "SELECT * FROM claims WHERE customer_tenant_id = ? ORDER BY created_at DESC, id DESC "
-                "LIMIT ?",
+            rows = await _rows(
+                db,
+                "SELECT * FROM claims WHERE customer_tenant_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
                 (tenant_id, limit),
             )
             return await _hydrate(db, rows)
@@ -332,7 +332,8 @@ class SqliteStore:
                 (notification_id, claim.id, claim.partner_id, now),
             )
             for contact in claim.contacts:
-                refs = await db.execute_fetchall(
+                refs = await _rows(
+                    db,
                     "SELECT conversation_id FROM conversation_refs WHERE tenant_id = ? AND "
                     "conversation_type = 'personal' AND (aad_object_id = ? OR email = ?) "
                     "ORDER BY updated_at DESC LIMIT 1",
@@ -365,7 +366,8 @@ class SqliteStore:
                 {"notification_id": notification_id, "contacts": len(claim.contacts)},
                 at,
             )
-            rows = await db.execute_fetchall(
+            rows = await _rows(
+                db,
                 "SELECT d.* FROM deliveries d JOIN contacts c ON c.id = d.contact_id "
                 "WHERE d.notification_id = ? ORDER BY d.created_at, c.position",
                 (notification_id,),
@@ -374,7 +376,8 @@ class SqliteStore:
 
     async def deliveries_for_claim(self, claim_id: str) -> list[Delivery]:
         async with self._read() as db:
-            rows = await db.execute_fetchall(
+            rows = await _rows(
+                db,
                 "SELECT d.* FROM deliveries d JOIN contacts c ON c.id = d.contact_id "
                 "WHERE d.claim_id = ? ORDER BY d.created_at, c.position",
                 (claim_id,),
@@ -394,15 +397,16 @@ class SqliteStore:
                 "updated_at = ? WHERE status = ? AND lease_until < ?",
                 (DeliveryStatus.UNKNOWN, now_s, DeliveryStatus.SENDING, now_s),
             )
-            rows = await db.execute_fetchall(
+            rows = await _rows(
+                db,
                 "SELECT * FROM deliveries WHERE status = ? AND next_attempt_at <= ? "
                 "ORDER BY next_attempt_at, id LIMIT ?",
                 (DeliveryStatus.QUEUED, now_s, limit),
             )
             claims: dict[str, Claim] = {}
             for row in rows:
-                reference_rows = await db.execute_fetchall(
-                    "SELECT * FROM conversation_refs WHERE conversation_id = ?", (row["conversation_id"],)
+                reference_rows = await _rows(
+                    db, "SELECT * FROM conversation_refs WHERE conversation_id = ?", (row["conversation_id"],)
                 )
                 if not reference_rows:
                     # Uninstalled since it was queued: wait for the contact to install again.
@@ -419,11 +423,11 @@ class SqliteStore:
                 )
                 claim_id = row["claim_id"]
                 if claim_id not in claims:
-                    claim_rows = await db.execute_fetchall("SELECT * FROM claims WHERE id = ?", (claim_id,))
+                    claim_rows = await _rows(db, "SELECT * FROM claims WHERE id = ?", (claim_id,))
                     claims[claim_id] = (await _hydrate(db, claim_rows))[0]
                 claim = claims[claim_id]
                 contact = next(c for c in claim.contacts if c.id == row["contact_id"])
-                fresh = await db.execute_fetchall("SELECT * FROM deliveries WHERE id = ?", (row["id"],))
+                fresh = await _rows(db, "SELECT * FROM deliveries WHERE id = ?", (row["id"],))
                 leased.append(
                     LeasedDelivery(
                         delivery=_delivery(fresh[0]),
@@ -487,9 +491,7 @@ class SqliteStore:
 
     async def audit_entries(self, subject: str) -> list[dict[str, Any]]:
         async with self._read() as db:
-            rows = await db.execute_fetchall(
-                "SELECT * FROM audit_log WHERE subject = ? ORDER BY at, id", (subject,)
-            )
+            rows = await _rows(db, "SELECT * FROM audit_log WHERE subject = ? ORDER BY at, id", (subject,))
         return [
             {
                 "at": row["at"],
@@ -499,6 +501,10 @@ class SqliteStore:
             }
             for row in rows
         ]
+
+
+async def _rows(db: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    return list(await db.execute_fetchall(sql, params))
 
 
 def _statements(sql: str) -> Iterable[str]:
@@ -530,14 +536,16 @@ async def _hydrate(db: aiosqlite.Connection, rows: Sequence[sqlite3.Row]) -> lis
     ids = [row["id"] for row in rows]
     marks = ",".join("?" * len(ids))
     workloads: dict[str, list[str]] = {i: [] for i in ids}
-    for w in await db.execute_fetchall(
+    for w in await _rows(
+        db,
         f"SELECT claim_id, workload_id FROM claim_workloads WHERE claim_id IN ({marks}) "  # noqa: S608 - only placeholders are interpolated
         "ORDER BY claim_id, position",
         ids,
     ):
         workloads[w["claim_id"]].append(w["workload_id"])
     contacts: dict[str, list[Contact]] = {i: [] for i in ids}
-    for c in await db.execute_fetchall(
+    for c in await _rows(
+        db,
         f"SELECT * FROM contacts WHERE claim_id IN ({marks}) ORDER BY claim_id, position",  # noqa: S608 - only placeholders are interpolated
         ids,
     ):

@@ -88,7 +88,9 @@ class FixedCredentialsFactory(ServiceClientCredentialsFactory):  # type: ignore[
     async def is_authentication_disabled(self) -> bool:
         return False
 
-    async def create_credentials(self, app_id: str, oauth_scope: str, login_endpoint: str, validate_authority: bool) -> Any:
+    async def create_credentials(
+        self, app_id: str, oauth_scope: str, login_endpoint: str, validate_authority: bool
+    ) -> Any:
         return FixedTokenCredentials()
 
 
@@ -178,7 +180,7 @@ async def test_a_valid_token_is_accepted_and_the_reply_carries_the_bots_token(
     token = mint(signing_key, connector.url)
     resp = await secured.post("/api/messages", json=activity, headers={"Authorization": f"Bearer {token}"})
     assert resp.status in (200, 201), await resp.text()
-    (path, reply, authorization), = connector.posts
+    ((path, reply, authorization),) = connector.posts
     assert path.startswith(f"/v3/conversations/{activity['conversation']['id']}/activities")
     assert reply["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
     assert authorization == "Bearer fixed-outbound-token"

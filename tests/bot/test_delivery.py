@@ -90,7 +90,7 @@ async def test_the_card_reaches_the_conversation_and_the_outcome_is_recorded(
     await sqlite_store.create_notification(claim, "n1", dt.datetime.now(dt.UTC))
 
     assert await worker.run_once() == 1
-    (path, activity, _), = connector.posts
+    ((path, activity, _),) = connector.posts
     # Posted into the user's personal chat (the SDK posts it as a reply to the continuation).
     assert path.startswith(f"/v3/conversations/{CONVERSATION}/activities")
     assert activity["type"] == "message"

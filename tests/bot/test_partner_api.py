@@ -114,8 +114,16 @@ async def test_a_right_key_id_with_a_wrong_secret_is_401(
         (lambda b: b.update(workloads=["teams", "azure_vms"]), "workloads[1]", "unknown workload"),
         (lambda b: b.update(workloads=["teams", "power_bi"]), "workloads[1]", "business_applications"),
         (lambda b: b["contacts"][1].update(email="lee.gu"), "contacts[1].email", "email"),
-        (lambda b: b["contacts"][1].update(email="MEGAN.bowen@fabrikam.example"), "contacts[1].email", "repeats"),
-        (lambda b: b["contacts"][0].update(phone="+44 20 7946 0000"), "contacts[0].phone", "not a known field"),
+        (
+            lambda b: b["contacts"][1].update(email="MEGAN.bowen@fabrikam.example"),
+            "contacts[1].email",
+            "repeats",
+        ),
+        (
+            lambda b: b["contacts"][0].update(phone="+44 20 7946 0000"),
+            "contacts[0].phone",
+            "not a known field",
+        ),
         (lambda b: b.update(owner="someone"), "owner", "not a known field"),
         (lambda b: b.update(customer_name="x" * 101), "customer_name", "at most 100"),
         (lambda b: b.update(customer_name="Fabrikam\nLtd"), "customer_name", "single line"),
@@ -169,9 +177,7 @@ async def test_every_error_is_reported_at_once(
 async def test_malformed_bodies(
     client: TestClient[Any, Any], auth: dict[str, str], data: bytes, content_type: str, status: int
 ) -> None:
-    resp = await client.post(
-        "/api/claims", data=data, headers={**auth, "Content-Type": content_type}
-    )
+    resp = await client.post("/api/claims", data=data, headers={**auth, "Content-Type": content_type})
     await problem(resp, status)
 
 
@@ -284,7 +290,7 @@ async def test_notify_sends_to_a_contact_who_has_the_bot(
     assert [d["status"] for d in body["deliveries"]] == ["queued", "waiting"]
 
     assert await run_delivery() == 1
-    (reference, card), = sender.sent
+    ((reference, card),) = sender.sent
     assert reference == {"conversation": {"id": "a:megan"}}
     assert card["type"] == "AdaptiveCard"
     assert "Contoso Partners" in str(card)
@@ -307,7 +313,9 @@ async def test_notification_body_rejects_unknown_fields(
     assert claim["deliveries"] == []
 
 
-async def test_workloads_endpoint_lists_the_catalog(client: TestClient[Any, Any], auth: dict[str, str]) -> None:
+async def test_workloads_endpoint_lists_the_catalog(
+    client: TestClient[Any, Any], auth: dict[str, str]
+) -> None:
     body = await (await client.get("/api/workloads", headers=auth)).json()
     ids = {w["id"] for w in body["items"]}
     assert {"teams", "exchange", "intune", "power_bi"} <= ids

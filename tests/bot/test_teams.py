@@ -24,7 +24,9 @@ class RecordingAdapter(BotAdapter):  # type: ignore[misc]
         super().__init__()
         self.sent: list[Activity] = []
 
-    async def send_activities(self, context: TurnContext, activities: list[Activity]) -> list[ResourceResponse]:
+    async def send_activities(
+        self, context: TurnContext, activities: list[Activity]
+    ) -> list[ResourceResponse]:
         self.sent.extend(activities)
         return [ResourceResponse(id=f"sent-{len(self.sent)}") for _ in activities]
 
@@ -157,7 +159,11 @@ async def _claim(
         submitted_on=created.date(),
         created_at=created,
         updated_at=created,
-        contacts=(Contact(id=f"contact-{customer}-{partner_name}", name="Megan Bowen", email="megan@fabrikam.example"),),
+        contacts=(
+            Contact(
+                id=f"contact-{customer}-{partner_name}", name="Megan Bowen", email="megan@fabrikam.example"
+            ),
+        ),
     )
     await store.create_claim(claim)
     return claim

@@ -24,7 +24,10 @@ def test_azure_is_not_a_cpor_workload() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('[areas.a]\nname="A"\nplain="a"\n[[workload]]\nid="x"\nname="X"\nplain="x"\narea="b"\nfact=8\n', "unknown area"),
+        (
+            '[areas.a]\nname="A"\nplain="a"\n[[workload]]\nid="x"\nname="X"\nplain="x"\narea="b"\nfact=8\n',
+            "unknown area",
+        ),
         (
             '[areas.a]\nname="A"\nplain="a"\n'
             + '[[workload]]\nid="x"\nname="X"\nplain="x"\narea="a"\nfact=8\n' * 2,

@@ -101,7 +101,9 @@ async def test_partner_names_are_unique(store: Store) -> None:
 async def test_references_upsert_and_keep_the_latest_service_url(store: Store) -> None:
     is_new, _ = await store.save_reference(reference("a:1", aad="aad-1"))
     assert is_new
-    moved = dataclasses.replace(reference("a:1", aad="aad-1"), service_url="https://smba.trafficmanager.net/amer/")
+    moved = dataclasses.replace(
+        reference("a:1", aad="aad-1"), service_url="https://smba.trafficmanager.net/amer/"
+    )
     is_new, _ = await store.save_reference(moved)
     assert not is_new
     stored = await store.get_reference("a:1")
@@ -174,7 +176,11 @@ async def test_claims_for_tenant_and_paging(store: Store) -> None:
     base = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
     for n in range(3):
         await store.create_claim(make_claim(partner.id, f"claim-{n}", created_at=base + dt.timedelta(days=n)))
-    assert [c.id for c in await store.claims_for_tenant(TENANT, limit=10)] == ["claim-2", "claim-1", "claim-0"]
+    assert [c.id for c in await store.claims_for_tenant(TENANT, limit=10)] == [
+        "claim-2",
+        "claim-1",
+        "claim-0",
+    ]
     first = await store.list_claims(partner.id, limit=2)
     assert [c.id for c in first] == ["claim-2", "claim-1"]
     from bot.store import ts

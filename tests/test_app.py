@@ -1,0 +1,106 @@
+"""The application as a whole: health, the OpenAPI document against the routes, restarts."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from jsonschema import Draft202012Validator
+
+from app import create_app
+from bot.config import Settings
+from bot.openapi import openapi_document
+from tests.conftest import load_fixture, make_key
+from tests.fakes import running_connector
+
+
+async def test_healthz_reports_version_and_store(client: TestClient[Any, Any]) -> None:
+    resp = await client.get("/healthz")
+    assert resp.status == 200
+    body = await resp.json()
+    assert body["status"] == "ok"
+    assert body["version"] == "0.1.0"
+    assert body["store"] == {"engine": "sqlite", "ok": True, "schema_version": "0001"}
+
+
+def routes_of(app: web.Application) -> set[tuple[str, str]]:
+    found = set()
+    for route in app.router.routes():
+        if route.method == "HEAD":
+            continue
+        info = route.resource.get_info() if route.resource else {}
+        path = info.get("path") or info.get("formatter")
+        found.add((route.method.lower(), str(path)))
+    return found
+
+
+def test_the_openapi_document_matches_the_routes(settings: Settings) -> None:
+    app = create_app(settings)
+    document = openapi_document()
+    documented = {(method, path) for path, item in document["paths"].items() for method in item}
+    assert documented == routes_of(app)
+
+
+def test_the_openapi_document_is_valid_openapi_31_json_schema() -> None:
+    document = openapi_document()
+    assert document["openapi"].startswith("3.1")
+    for name, schema in document["components"]["schemas"].items():
+        Draft202012Validator.check_schema(schema), name
+
+
+async def test_openapi_is_served(client: TestClient[Any, Any]) -> None:
+    resp = await client.get("/api/openapi.json")
+    assert resp.status == 200
+    assert (await resp.json())["paths"].keys() == openapi_document()["paths"].keys()
+
+
+async def test_a_restart_loses_no_reference_claim_or_pending_delivery(
+    aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]],
+    settings: Settings,
+    claim_body: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    from tests.conftest import RecordingSender
+
+    first_sender = RecordingSender()
+    first = await aiohttp_client(create_app(settings, sender=first_sender))
+    from bot.state import STORE
+
+    key = await make_key(first.app[STORE])
+    auth = {"Authorization": f"Bearer {key}"}
+    claim = await (await first.post("/api/claims", json=claim_body, headers=auth)).json()
+    await first.post(f"/api/claims/{claim['id']}/notifications", json={}, headers=auth)
+    await first.close()
+
+    second_sender = RecordingSender()
+    second = await aiohttp_client(create_app(settings, sender=second_sender))
+    again = await (await second.get(f"/api/claims/{claim['id']}", headers=auth)).json()
+    assert again["customer_name"] == "Fabrikam Ltd"
+    assert [d["status"] for d in again["deliveries"]] == ["waiting", "waiting"]
+
+    # Megan installs the app now; her pending card goes out from the restarted service.
+    install = load_fixture("installation_add.json")
+    async with running_connector() as connector:
+        install["serviceUrl"] = connector.url
+        assert (await second.post("/api/messages", json=install)).status in (200, 201)
+        ((_, welcome, _),) = connector.posts
+        assert welcome["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
+    # The install woke the background worker; give it a moment to send.
+    for _ in range(200):
+        if second_sender.sent:
+            break
+        await asyncio.sleep(0.01)
+    assert len(second_sender.sent) == 1
+    reference, card = second_sender.sent[0]
+    assert reference["conversation"]["id"] == install["conversation"]["id"]
+    await second.close()
+
+    third = await aiohttp_client(create_app(settings, sender=RecordingSender()))
+    final = await (await third.get(f"/api/claims/{claim['id']}", headers=auth)).json()
+    assert [d["status"] for d in final["deliveries"]] == ["sent", "waiting"]
+    stored = await third.app[STORE].get_reference(install["conversation"]["id"])
+    assert stored is not None
