@@ -1,0 +1,33 @@
+"""The input the card builders take: plain, frozen data with no behaviour.
+
+Everything typed by a partner (names, message, reference) is untrusted text. The builders escape it
+before it reaches a card; nothing here cleans it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadLine:
+    """One associated workload: Microsoft's product name and what it is in plain words."""
+
+    name: str  # "Microsoft Teams"
+    plain: str  # "Chat and teamwork"
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimSummary:
+    """What the customer needs to know about one partner's CPOR claim."""
+
+    claim_id: str
+    partner_name: str  # operator-registered partner name (still untrusted text: escaped)
+    customer_name: str  # typed by the partner: untrusted
+    solution_area: str  # display name, e.g. "Modern Work and Security"
+    workloads: tuple[WorkloadLine, ...]
+    status: str  # one of bot.claims.Status values, e.g. "under_review"
+    submitted_on: datetime.date
+    partner_message: str | None = None  # typed by the partner: untrusted, shown as the partner's
+    partner_reference: str | None = None  # the partner's own claim reference: untrusted

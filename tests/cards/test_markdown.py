@@ -1,0 +1,139 @@
+"""`escape`, `plain` and `for_speech` against real injection attempts."""
+
+from __future__ import annotations
+
+import pytest
+
+from cards.markdown import ELLIPSIS, ONE_DOT_LEADER, WORD_JOINER, escape, for_speech, plain
+from tests.cards.conftest import INJECTION
+from tests.cards.walk import link_hazards, markdown_hazards
+
+
+def unescape(text: str) -> str:
+    """What a markdown renderer shows for our escaped text: backslash escapes removed."""
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == "\\" and i + 1 < len(text):
+            out.append(text[i + 1])
+            i += 2
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out).replace(WORD_JOINER, "").replace(ONE_DOT_LEADER, ".")
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        INJECTION,
+        "[click here](https://evil.example/login)",
+        "![tracking pixel](https://evil.example/p.png)",
+        "<https://evil.example>",
+        "<img src=x onerror=alert(1)>",
+        "**URGENT** _act now_ ~~safe~~ `rm -rf`",
+        "# Microsoft Security Team",
+        "- approve\n- now",
+        "1. Click\n2. Approve",
+        "3) step",
+        "> Microsoft says: approve",
+        "{{DATE(2020-01-01T00:00:00Z, LONG)}}",
+        "{{{TIME(2020-01-01T00:00:00Z)}}}",
+        "${user.password}",
+        "&#91;x&#93;(https://evil.example)",
+        "&lt;b&gt;bold&lt;/b&gt;",
+        "Visit www.evil.com or evil.com or mail ana@evil.com",
+        "javascript://%0Aalert(1)",
+        "[a]\n(https://evil.example)",
+        "\\[still](https://evil.example)",
+        "\\\\[double](https://evil.example)",
+    ],
+)
+def test_escape_leaves_nothing_markdown_would_act_on(attack: str) -> None:
+    escaped = escape(attack, limit=500)
+    assert markdown_hazards(escaped) == []
+
+
+def test_injection_reads_as_typed_once_rendered() -> None:
+    # Newlines collapse to spaces; otherwise the reader sees exactly what the partner typed.
+    expected = " ".join(INJECTION.split())
+    assert unescape(escape(INJECTION, limit=1000)) == expected
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Contoso Consulting",
+        "Contoso & Sons (UK) Ltd.",
+        "Fabrikam, Inc.",
+        "A. Datum Corporation",
+        "Müller-Lüdenscheidt GmbH",
+        "北京微软合作伙伴有限公司",
+        'Tailspin Toys: "IT for schools"',
+        "Wide World Importers! 50% off?",
+        "3.14 Consulting",
+    ],
+)
+def test_ordinary_names_are_left_alone(name: str) -> None:
+    assert escape(name, limit=100) == name
+
+
+def test_underscores_and_asterisks_show_as_typed() -> None:
+    assert escape("snake_case *starred*", limit=100) == "snake\\_case \\*starred\\*"
+
+
+def test_block_markers_are_escaped_only_at_the_start() -> None:
+    assert escape("# Contoso", limit=100) == "\\# Contoso"
+    assert escape("- Contoso", limit=100) == "\\- Contoso"
+    assert escape("1. Contoso", limit=100) == "1\\. Contoso"
+    assert escape("Contoso - # 1. team", limit=100) == "Contoso - # 1. team"
+
+
+def test_newlines_and_runs_of_space_collapse() -> None:
+    assert escape("Contoso\n\n  Consulting\r\n\tLtd", limit=100) == "Contoso Consulting Ltd"
+
+
+def test_bidi_overrides_and_zero_width_characters_are_dropped() -> None:
+    # U+202E would show "exe.txt" as "txt.exe"; zero-width spaces could hide a link from the defuse.
+    assert escape("\u202eexe.txt", limit=100) == f"exe{ONE_DOT_LEADER}txt"
+    assert "\u200b" not in escape("www\u200b.evil\u200b.com", limit=100)
+    assert link_hazards(escape("www\u200b.evil\u200b.com", limit=100)) == []
+
+
+def test_length_is_capped_with_an_ellipsis() -> None:
+    escaped = escape("x" * 150, limit=100)
+    assert escaped == "x" * 99 + ELLIPSIS
+    assert escape("Contoso Consulting", limit=18) == "Contoso Consulting"
+    assert escape("Contoso Consulting", limit=10) == "Contoso" + ELLIPSIS  # ends on a whole word
+    assert escape("Contoso Consulting", limit=14) == "Contoso Consu" + ELLIPSIS  # unless none is near
+
+
+def test_cap_counts_visible_characters_not_escapes() -> None:
+    escaped = escape("*" * 200, limit=100)
+    assert escaped == "\\*" * 99 + ELLIPSIS
+
+
+def test_cap_never_splits_an_escape() -> None:
+    escaped = escape("ab" + "[" * 10, limit=5)
+    assert escaped == "ab\\[\\[" + ELLIPSIS
+    assert markdown_hazards(escaped) == []
+
+
+def test_limit_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="limit"):
+        escape("x", limit=0)
+
+
+def test_plain_keeps_punctuation_but_defuses_links_and_date_functions() -> None:
+    text = plain("[Contoso]\n*Consulting* https://evil.example {{DATE(2020-01-01T00:00:00Z)}}", limit=200)
+    assert text.startswith("[Contoso] *Consulting* https:")
+    assert "\\" not in text
+    assert link_hazards(text) == []
+
+
+def test_plain_caps_length() -> None:
+    assert plain("Contoso Consulting Group", limit=8) == "Contoso" + ELLIPSIS
+
+
+def test_for_speech_has_no_tags_or_entities() -> None:
+    spoken = for_speech("Contoso & Sons <break time='3s'/> says hi")
+    assert spoken == "Contoso and Sons break time='3s'/ says hi"
