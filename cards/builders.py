@@ -1,28 +1,37 @@
-"""The card builders: data in, Adaptive Card dict out. Pure: no I/O beyond the text catalogue.
+"""The card builders: data in, Adaptive Card dict out. Pure: no I/O beyond the text catalogue, no
+clock (every date comes from the caller), so the same input always gives the same card.
 
 Every value that came from outside (partner and customer names, the partner's message and reference,
-workload names) goes through `escape` before it reaches a TextBlock or Fact, and through `plain`
-before it reaches fallbackText, speak or a button title.
+workload names, the reader's name) goes through `escape` before it reaches a TextBlock or Fact, and
+through `plain` before it reaches fallbackText, speak or a button title.
+
+Every builder takes `locale` (one of `cards.i18n.SUPPORTED_LOCALES`; `choose_locale` maps a Teams or
+contact locale to one) and sets the card's `lang`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypedDict
 
+from cards import verbs
 from cards.elements import (
     Card,
     Element,
     action_set,
     bullets,
     envelope,
+    execute,
     fact_set,
     heading,
     open_url,
     quote,
+    refresh,
     show_card,
     text_block,
+    text_input,
 )
-from cards.i18n import EN, Text
+from cards.i18n import Text, text_for
 from cards.markdown import escape, for_speech, plain
 from cards.model import ClaimSummary, WorkloadLine
 
@@ -33,28 +42,49 @@ LINKS: dict[str, str] = {
     "partner_relationships": "https://admin.microsoft.com/AdminPortal/Home#/partners",
 }
 
-NAME_LIMIT = 100  # partner and customer names
+NAME_LIMIT = 100  # partner, customer and reader names
+SHORT_NAME_LIMIT = 30  # a partner name repeated in the first view, or inside a button title
+BUTTON_NAME_LIMIT = SHORT_NAME_LIMIT
 MESSAGE_LIMIT = 500  # the partner's message
 REFERENCE_LIMIT = 60  # the partner's own claim reference
 LABEL_LIMIT = 80  # solution area, workload names and descriptions
 CLAIM_ID_LIMIT = 64
-BUTTON_NAME_LIMIT = 30  # a partner name inside a button title
+NOTICE_LIMIT = 300  # a notice's own text, when the bot passes text rather than a catalogue key
 FIRST_VIEW_SERVICES = 3  # services listed in the claim card's first view
 CLAIMS_LIMIT = 10  # claims listed in the claims list card
+
+
+class CardOptions(TypedDict):
+    """The keyword arguments every builder takes."""
+
+    host: str
+    originator: str | None
+    locale: str
+
+
+# Every card kind `cards.build` makes, in the order the samples and golden files list them.
+KINDS: tuple[str, ...] = (
+    "claim",
+    "access",
+    "status_changed",
+    "notice",
+    "welcome",
+    "help",
+    "about",
+    "claims",
+)
 
 # Statuses after which there is nothing left to decline.
 _CLOSED = frozenset({"rejected_final", "customer_declined"})
 
-_T: Text = EN
 
-
-def _join(items: Sequence[str]) -> str:
+def _join(t: Text, items: Sequence[str]) -> str:
     """ "A", "A and B", "A, B and C"."""
     if len(items) <= 1:
         return "".join(items)
     if len(items) == 2:
-        return _T("list.pair", first=items[0], second=items[1])
-    return _T("list.series", items=_T("list.separator").join(items[:-1]), last=items[-1])
+        return t("list.pair", first=items[0], second=items[1])
+    return t("list.series", items=t("list.separator").join(items[:-1]), last=items[-1])
 
 
 def _service_names(workloads: Sequence[WorkloadLine], *, safe: bool = True) -> list[str]:
@@ -63,45 +93,79 @@ def _service_names(workloads: Sequence[WorkloadLine], *, safe: bool = True) -> l
     return [plain(w.name, limit=LABEL_LIMIT) for w in workloads]
 
 
-def _services_plain_words(workloads: Sequence[WorkloadLine]) -> list[str]:
-    """ "Chat and teamwork (Microsoft Teams)", escaped."""
-    return [
-        _T(
-            "claim.service",
-            plain=escape(w.plain, limit=LABEL_LIMIT),
-            name=escape(w.name, limit=LABEL_LIMIT),
+def _services_plain_words(t: Text, workloads: Sequence[WorkloadLine]) -> list[str]:
+    """ "Chat and teamwork (Microsoft Teams)", escaped; just the name when there are no plain words."""
+    out = []
+    for w in workloads:
+        name = escape(w.name, limit=LABEL_LIMIT)
+        described = w.plain and w.plain.strip()
+        out.append(
+            t("claim.service", plain=escape(w.plain, limit=LABEL_LIMIT), name=name) if described else name
         )
-        for w in workloads
-    ]
+    return out
 
 
-def _access_body(partner: str, workloads: Sequence[WorkloadLine], *, title: bool) -> list[Element]:
-    """What the partner gets and does not get. `partner` is already escaped."""
-    body: list[Element] = []
-    if title:
-        body.append(heading(_T("access.title", partner=partner), size="medium"))
-    body += [
-        text_block(_T("access.intro", partner=partner)),
-        heading(_T("access.gets_title", partner=partner)),
-        text_block(_T("access.gets", services=_join(_service_names(workloads)))),
-        text_block(_T("access.gets_example"), spacing="small"),
-        text_block(_T("access.gets_source"), spacing="small"),
-        heading(_T("access.not_title", partner=partner)),
-        bullets([_T("access.not_data"), _T("access.not_admin"), _T("access.not_billing")]),
-        heading(_T("access.poe_title")),
-        text_block(_T("access.poe", partner=partner)),
-        text_block(_T("access.poe_sow"), spacing="small"),
-        text_block(_T("access.check"), separator=True),
-    ]
-    return body
+def _services_short(t: Text, workloads: Sequence[WorkloadLine], *, safe: bool = True) -> str:
+    """The first three product names, then "and N more"."""
+    names = _service_names(workloads[:FIRST_VIEW_SERVICES], safe=safe)
+    if len(workloads) <= FIRST_VIEW_SERVICES:
+        return _join(t, names)
+    return t("list.more", items=t("list.separator").join(names), count=len(workloads) - FIRST_VIEW_SERVICES)
 
 
-def _footer(partner: str | None = None) -> Element:
-    if partner is None:
-        return text_block(_T("app.not_from_microsoft"), subtle=True, size="small", separator=True)
-    return text_block(
-        _T("app.card_not_from_microsoft", partner=partner), subtle=True, size="small", separator=True
+def _services_facts(workloads: Sequence[WorkloadLine]) -> Element:
+    """Each service as a fact row: its product name, then what it is in plain words."""
+    return fact_set(
+        [
+            (
+                escape(w.name, limit=LABEL_LIMIT),
+                escape(w.plain, limit=LABEL_LIMIT) if w.plain.strip() else "\u2013",
+            )
+            for w in workloads
+        ]
     )
+
+
+def _claim_data(claim_id: str) -> dict[str, str]:
+    return {verbs.CLAIM_ID: claim_id}
+
+
+def _footer(t: Text, partner: str | None = None, *, separator: bool = True) -> Element:
+    if partner is None:
+        return text_block(t("app.not_from_microsoft"), subtle=True, size="small", separator=separator)
+    return text_block(
+        t("app.card_not_from_microsoft", partner=partner), subtle=True, size="small", separator=separator
+    )
+
+
+# --- the access card ---------------------------------------------------------------------------
+
+
+def _access_body(
+    t: Text, host: str, partner: str, workloads: Sequence[WorkloadLine], *, from_claim: bool
+) -> list[Element]:
+    """What the partner gets and does not get. `partner` is already escaped."""
+    gets = [text_block(t("access.gets", services=_join(t, _service_names(workloads))))]
+    if len(workloads) > FIRST_VIEW_SERVICES:  # not one long sentence: the claim card has the list
+        gets = [text_block(t("access.gets_many", count=len(workloads)))]
+        if from_claim:
+            gets.append(text_block(t("access.gets_listed"), spacing="small"))
+        else:
+            gets.append(_services_facts(workloads))
+    return [
+        heading(t("access.title", partner=partner), host=host, size="medium"),
+        text_block(t("access.intro")),
+        heading(t("access.gets_title"), host=host),
+        *gets,
+        text_block(t("access.gets_example"), spacing="small"),
+        text_block(t("access.gets_source"), spacing="small"),
+        heading(t("access.not_title"), host=host),
+        bullets([t("access.not_data"), t("access.not_admin"), t("access.not_billing")]),
+        heading(t("access.poe_title"), host=host),
+        text_block(t("access.poe", partner=partner)),
+        text_block(t("access.poe_sow"), spacing="small"),
+        text_block(t("access.check"), separator=True),
+    ]
 
 
 def access_card(
@@ -110,77 +174,119 @@ def access_card(
     *,
     host: str = "teams",
     originator: str | None = None,
+    locale: str = "en",
+    claim_id: str | None = None,
 ) -> Card:
-    """What a partner can and cannot see through a customer association."""
+    """What a partner can and cannot see through a customer association.
+
+    With `claim_id` it is the bot's answer to `claim.access` and ends with a "Back to the claim"
+    button (verb `claim.show`), because it replaces the claim card in place."""
+    t = text_for(locale)
     partner = escape(partner_name, limit=NAME_LIMIT)
-    body = _access_body(partner, workloads, title=True)
-    body.append(_footer(partner))
-    fallback = _T(
+    body = _access_body(t, host, partner, workloads, from_claim=claim_id is not None)
+    body.append(_footer(t, partner))
+    if claim_id is not None:
+        body.append(action_set(execute(t("app.back"), verbs.SHOW, _claim_data(claim_id), host=host)))
+    fallback = t(
         "access.fallback",
         partner=plain(partner_name, limit=NAME_LIMIT),
-        services=_join(_service_names(workloads, safe=False)),
+        services=_join(t, _service_names(workloads, safe=False)),
     )
-    speak = for_speech(_T("access.speak", partner=plain(partner_name, limit=NAME_LIMIT)))
+    speak = for_speech(t("access.speak", partner=plain(partner_name, limit=NAME_LIMIT)))
     return envelope(
         body,
         host=host,
         originator=originator,
         fallback_text=fallback,
         speak=speak,
+        lang=t.lang,
         actions=[
-            open_url(_T("app.open_admin"), LINKS["partner_relationships"]),
-            open_url(_T("app.open_microsoft"), LINKS["how_it_works"]),
+            open_url(t("app.open_admin"), LINKS["partner_relationships"]),
+            open_url(t("app.open_microsoft"), LINKS["how_it_works"]),
         ],
     )
 
 
-def _more_body(summary: ClaimSummary, partner: str) -> list[Element]:
-    status = _T.status(summary.status)
+# --- the claim card ----------------------------------------------------------------------------
+
+
+def _details_body(t: Text, host: str, summary: ClaimSummary, partner: str) -> list[Element]:
+    """Behind "Claim details": every fact the partner gave about the claim, and what happens next."""
+    status = t.status(summary.status)
     body: list[Element] = [
-        heading(_T("claim.more.what_title")),
-        text_block(_T("claim.more.what")),
-        text_block(_T("claim.more.not_csp"), spacing="small"),
-        text_block(_T("claim.more.one_partner"), spacing="small"),
-        heading(_T("claim.more.why_title", partner=partner)),
-        text_block(_T("claim.more.why")),
-        text_block(_T("claim.more.why_link"), spacing="small"),
-        heading(_T("claim.more.next_title")),
+        fact_set(
+            [
+                (t("claim.details.fact_partner"), partner),
+                (t("claim.details.fact_customer"), escape(summary.customer_name, limit=NAME_LIMIT)),
+                (t("claim.details.fact_area"), escape(summary.solution_area, limit=LABEL_LIMIT)),
+                (t("claim.details.fact_submitted"), t.date(summary.submitted_on)),
+                (t("claim.details.fact_status"), status.label),
+                (
+                    t("claim.details.fact_claim_id"),
+                    escape(summary.claim_id, limit=CLAIM_ID_LIMIT),
+                ),
+            ]
+        ),
+        heading(t("claim.details.fact_services"), host=host),
+        _services_facts(summary.workloads),
+        text_block(t("claim.details.from_partner", partner=partner), subtle=True, size="small"),
+        heading(t("claim.details.next_title"), host=host),
         text_block(status.next),
-        text_block(_T("claim.more.notified"), spacing="small"),
-    ]
-    if summary.status not in _CLOSED:
-        body.append(text_block(_T("claim.more.withdraw", partner=partner), spacing="small"))
-    if len(summary.workloads) > FIRST_VIEW_SERVICES:
-        body += [
-            heading(_T("claim.more.services_title", count=len(summary.workloads))),
-            fact_set(
-                [
-                    (escape(w.name, limit=LABEL_LIMIT), escape(w.plain, limit=LABEL_LIMIT))
-                    for w in summary.workloads
-                ]
-            ),
-        ]
-    body += [
-        text_block(
-            _T("claim.more.claim_ref", claim_id=escape(summary.claim_id, limit=CLAIM_ID_LIMIT)),
-            subtle=True,
-            size="small",
-            separator=True,
-        ),
-        text_block(
-            _T("app.card_not_from_microsoft", partner=partner), subtle=True, size="small", spacing="small"
-        ),
+        text_block(t("claim.details.notified"), spacing="small"),
+        _footer(t),
     ]
     return body
 
 
-def _partner_words_body(summary: ClaimSummary, partner: str) -> list[Element]:
+def _faq_body(t: Text, host: str, summary: ClaimSummary) -> list[Element]:
+    """Behind "Questions and answers": the customer's side of the programme."""
     body: list[Element] = [
-        text_block(_T("claim.partner_words.intro", partner=partner), subtle=True),
+        heading(t("claim.faq.what_title"), host=host),
+        text_block(t("claim.faq.what")),
+        heading(t("claim.faq.why_title"), host=host),
+        text_block(t("claim.faq.why")),
+        text_block(t("claim.faq.why_link"), spacing="small"),
+        heading(t("claim.faq.poe_title"), host=host),
+        text_block(t("claim.faq.poe")),
+        text_block(t("claim.faq.poe_signed"), spacing="small"),
+        text_block(t("claim.faq.poe_seen"), spacing="small"),
+        heading(t("claim.faq.one_title"), host=host),
+        text_block(t("claim.faq.one")),
+        text_block(t("claim.faq.one_review"), spacing="small"),
+    ]
+    if summary.status not in _CLOSED:
+        body += [
+            heading(t("claim.faq.decline_title"), host=host),
+            text_block(t("claim.faq.decline")),
+            text_block(t("claim.faq.decline_effect"), spacing="small"),
+            text_block(t("claim.faq.decline_how"), spacing="small"),
+            text_block(t("claim.faq.decline_partner"), spacing="small"),
+        ]
+    return body
+
+
+def _compare_body(t: Text, host: str) -> list[Element]:
+    """How CPOR differs from the other ways a partner can be linked to a customer (facts 36-41)."""
+    body: list[Element] = [text_block(t("compare.intro"))]
+    for name in ("cpor", "csp", "gdap", "pal", "dpor", "por"):
+        body += [
+            heading(t(f"compare.{name}_title"), host=host),
+            text_block(t(f"compare.{name}"), spacing="small"),
+        ]
+    body += [
+        text_block(t("compare.tpor"), separator=True),
+        text_block(t("compare.check"), spacing="small"),
+    ]
+    return body
+
+
+def _partner_words_body(t: Text, host: str, summary: ClaimSummary, partner: str) -> list[Element]:
+    body: list[Element] = [
+        text_block(t("claim.partner_words.intro", partner=partner), subtle=True),
     ]
     if summary.partner_message and summary.partner_message.strip():
         body += [
-            heading(_T("claim.partner_words.message_title", partner=partner)),
+            heading(t("claim.partner_words.message_title", partner=partner), host=host),
             quote(escape(summary.partner_message, limit=MESSAGE_LIMIT)),
         ]
     if summary.partner_reference and summary.partner_reference.strip():
@@ -188,7 +294,7 @@ def _partner_words_body(summary: ClaimSummary, partner: str) -> list[Element]:
             fact_set(
                 [
                     (
-                        _T("claim.partner_words.reference_title", partner=partner),
+                        t("claim.partner_words.reference_title", partner=partner),
                         escape(summary.partner_reference, limit=REFERENCE_LIMIT),
                     )
                 ]
@@ -197,49 +303,108 @@ def _partner_words_body(summary: ClaimSummary, partner: str) -> list[Element]:
     return body
 
 
-def claim_card(summary: ClaimSummary, *, host: str = "teams", originator: str | None = None) -> Card:
-    """The card that explains one partner's claim to the customer."""
+def _acknowledged_line(t: Text, summary: ClaimSummary) -> str:
+    """Who selected "Got it" and when, as far as the bot knows."""
+    name = escape(summary.acknowledged_by, limit=NAME_LIMIT) if summary.acknowledged_by else ""
+    day = t.date(summary.acknowledged_on) if summary.acknowledged_on else ""
+    if name and day:
+        return t("claim.state.acknowledged_by_on", name=name, date=day)
+    if name:
+        return t("claim.state.acknowledged_by", name=name)
+    if day:
+        return t("claim.state.acknowledged_on", date=day)
+    return t("claim.state.acknowledged")
+
+
+def _todo_body(t: Text, host: str, summary: ClaimSummary, short: str) -> list[Element]:
+    """ "Do I need to do anything?" and what the reader has done with this card."""
+    closed = summary.status in _CLOSED
+    body: list[Element] = [heading(t("claim.todo_title"), host=host)]
+    if summary.not_recognised_reported:
+        body += [
+            text_block(t("claim.state.not_recognised", partner=short)),
+            text_block(t("claim.state.next_closed") if closed else t("claim.state.next"), spacing="small"),
+        ]
+    else:
+        body.append(text_block(t("claim.todo_closed") if closed else t("claim.todo", partner=short)))
+    if summary.acknowledged:
+        body.append(text_block(_acknowledged_line(t, summary), spacing="small"))
+    if summary.question_sent:
+        body.append(text_block(t("claim.state.question_sent", partner=short), spacing="small"))
+    return body
+
+
+def _ask_card(t: Text, host: str, summary: ClaimSummary, partner: str, button_partner: str) -> Element:
+    """ "Ask {partner} a question": a short text field and a Send button (verb `claim.ask`)."""
+    return show_card(
+        t("claim.ask_button", partner=button_partner),
+        [
+            text_input(
+                verbs.QUESTION_INPUT,
+                label=t("claim.ask.label", partner=plain(summary.partner_name, limit=NAME_LIMIT)),
+                placeholder=t("claim.ask.placeholder"),
+                max_length=verbs.QUESTION_MAX_LENGTH,
+                error_message=t("claim.ask.error"),
+            ),
+            text_block(t("claim.ask.note"), subtle=True, size="small"),
+            action_set(execute(t("claim.ask.send"), verbs.ASK, _claim_data(summary.claim_id), host=host)),
+        ],
+    )
+
+
+def claim_card(
+    summary: ClaimSummary,
+    *,
+    host: str = "teams",
+    originator: str | None = None,
+    locale: str = "en",
+    refresh_user_ids: Sequence[str] = (),
+) -> Card:
+    """The card that explains one partner's claim to the customer.
+
+    The first view answers who this is, what they claimed, what it gives them and whether the reader
+    needs to do anything; details, questions and answers and other partner links sit behind buttons.
+    Buttons that reach the bot are Action.Execute in ActionSets (see `cards.verbs`), and the card
+    refreshes with `claim.refresh`: automatically on Teams for `refresh_user_ids` (at most 60 Teams
+    user ids; none means a manual refresh only), and whenever it is opened in Outlook.
+    """
     if not summary.workloads:
         raise ValueError(f"claim {summary.claim_id!r} names no workloads")
-    status = _T.status(summary.status)
+    t = text_for(locale)
+    status = t.status(summary.status)
     partner = escape(summary.partner_name, limit=NAME_LIMIT)
-    customer = escape(summary.customer_name, limit=NAME_LIMIT)
+    short = escape(summary.partner_name, limit=SHORT_NAME_LIMIT)
     button_partner = plain(summary.partner_name, limit=BUTTON_NAME_LIMIT)
     count = len(summary.workloads)
+    data = _claim_data(summary.claim_id)
 
     draft = "_draft" if summary.status == "draft" else ""
     if count == 1:
-        headline = _T(
+        headline = t(
             f"claim.headline_one{draft}",
             partner=partner,
-            customer=customer,
             service=escape(summary.workloads[0].name, limit=LABEL_LIMIT),
         )
     else:
-        headline = _T(f"claim.headline_many{draft}", partner=partner, customer=customer, count=count)
+        headline = t(f"claim.headline_many{draft}", partner=partner, count=count)
     if count <= FIRST_VIEW_SERVICES:
-        services = _T("claim.service_separator").join(_services_plain_words(summary.workloads))
-    else:  # product names only, to keep the first view short; the full list is under "More"
-        services = _T(
+        services = t("claim.service_separator").join(_services_plain_words(t, summary.workloads))
+    else:  # product names only, to keep the first view short; the full list is under the details
+        services = t(
             "claim.services_more",
-            items=_T("list.separator").join(_service_names(summary.workloads[:FIRST_VIEW_SERVICES])),
+            items=t("list.separator").join(_service_names(summary.workloads[:FIRST_VIEW_SERVICES])),
             count=count - FIRST_VIEW_SERVICES,
         )
 
+    headline_block = text_block(headline, size="medium", weight="bolder")
+    if host == "teams":
+        headline_block["style"] = "heading"
     body: list[Element] = [
-        text_block(headline, size="medium", weight="bolder"),
-        text_block(_T("claim.association"), spacing="small"),
+        headline_block,
         fact_set(
             [
-                (_T("claim.fact_partner"), partner),
-                (_T("claim.fact_customer"), customer),
-                (_T("claim.fact_area"), escape(summary.solution_area, limit=LABEL_LIMIT)),
-                (_T("claim.fact_services"), services),
-                (_T("claim.fact_submitted"), _T.date(summary.submitted_on)),
-                (
-                    _T("claim.fact_status"),
-                    _T("claim.status_value", label=status.label, meaning=status.meaning),
-                ),
+                (t("claim.fact_services"), services),
+                (t("claim.fact_status"), t("claim.status_value", label=status.label, meaning=status.meaning)),
             ]
         ),
     ]
@@ -249,153 +414,287 @@ def claim_card(summary: ClaimSummary, *, host: str = "teams", originator: str | 
         body.append(
             action_set(
                 show_card(
-                    _T("claim.show_partner_words", partner=button_partner),
-                    _partner_words_body(summary, partner),
+                    t("claim.show_partner_words", partner=button_partner),
+                    _partner_words_body(t, host, summary, partner),
                 )
             )
         )
-    # Buttons sit next to the text they expand, so each gets the width its title needs.
     body += [
-        heading(_T("claim.gives_title", partner=partner)),
-        bullets([_T("claim.gives_usage")]),
-        heading(_T("claim.not_title")),
-        bullets([_T("claim.not_data"), _T("claim.not_admin"), _T("claim.not_billing")]),
-        action_set(
-            show_card(
-                _T("claim.show_access", partner=button_partner),
-                _access_body(partner, summary.workloads, title=False),
-                [open_url(_T("app.open_admin"), LINKS["partner_relationships"])],
-            )
-        ),
-        heading(_T("claim.todo_title")),
-        text_block(
-            _T("claim.todo_closed") if summary.status in _CLOSED else _T("claim.todo", partner=partner)
-        ),
+        heading(t("claim.gives_title", partner=short), host=host),
+        bullets([t("claim.gives_usage")]),
+        heading(t("claim.not_title"), host=host),
+        bullets([t("claim.not_data"), t("claim.not_admin"), t("claim.not_billing")]),
+        text_block(t("claim.microsoft_says"), spacing="small"),
+        action_set(execute(t("claim.show_access", partner=button_partner), verbs.ACCESS, data, host=host)),
+        *_todo_body(t, host, summary, short),
     ]
+    buttons: list[Element] = []
+    if not summary.acknowledged:
+        buttons.append(execute(t("claim.acknowledge"), verbs.ACKNOWLEDGE, data, host=host))
+    if not summary.not_recognised_reported:
+        buttons.append(execute(t("claim.not_recognised"), verbs.NOT_RECOGNISED, data, host=host))
+    buttons.append(_ask_card(t, host, summary, partner, button_partner))
+    if summary.not_recognised_reported:  # the next steps point to the admin center
+        buttons.append(open_url(t("claim.state.check_button"), LINKS["partner_relationships"]))
+    body.append(action_set(*buttons))
+
     actions: list[Element] = [
+        show_card(t("claim.show_details"), _details_body(t, host, summary, partner)),
+        show_card(t("claim.show_faq"), _faq_body(t, host, summary)),
         show_card(
-            _T("claim.show_more"),
-            _more_body(summary, partner),
-            [open_url(_T("app.open_issues"), LINKS["issues"])],
+            t("claim.show_compare"),
+            _compare_body(t, host),
+            [open_url(t("app.open_admin"), LINKS["partner_relationships"])],
         ),
-        open_url(_T("app.open_microsoft"), LINKS["how_it_works"]),
+        open_url(t("app.open_microsoft"), LINKS["how_it_works"]),
     ]
 
-    fallback = _T(
-        "claim.fallback",
+    fallback = t(  # plain text for clients that cannot show the card (Teams mobile up to 1.2)
+        f"claim.fallback{draft}",
         partner=plain(summary.partner_name, limit=NAME_LIMIT),
-        customer=plain(summary.customer_name, limit=NAME_LIMIT),
-        services=_join(_service_names(summary.workloads, safe=False)),
+        services=_services_short(t, summary.workloads, safe=False),
         status=status.label,
     )
     speak = for_speech(
-        _T(
-            "claim.speak",
-            partner=plain(summary.partner_name, limit=NAME_LIMIT),
-            customer=plain(summary.customer_name, limit=NAME_LIMIT),
-            count=count,
-        )
+        t(f"claim.speak{draft}", partner=plain(summary.partner_name, limit=NAME_LIMIT), count=count)
     )
     return envelope(
-        body, host=host, originator=originator, fallback_text=fallback, speak=speak, actions=actions
+        body,
+        host=host,
+        originator=originator,
+        fallback_text=fallback,
+        speak=speak,
+        actions=actions,
+        lang=t.lang,
+        refresh=refresh(verbs.REFRESH, data, title=t("app.refresh"), host=host, user_ids=refresh_user_ids),
     )
 
 
-def _commands() -> Element:
-    return fact_set([(name, _T(f"command.{name}")) for name in ("help", "about", "claims")])
+# --- the status update -------------------------------------------------------------------------
 
 
-def welcome_card(*, host: str = "teams", originator: str | None = None) -> Card:
+def status_changed_card(
+    summary: ClaimSummary,
+    previous_status: str,
+    *,
+    host: str = "teams",
+    originator: str | None = None,
+    locale: str = "en",
+) -> Card:
+    """A short update: the claim's status changed from `previous_status` to `summary.status`, what
+    the new status means and what happens next, with a button back to the claim (`claim.show`)."""
+    t = text_for(locale)
+    current = t.status(summary.status)
+    previous = t.status(previous_status)
+    if previous_status == summary.status:
+        raise ValueError(f"the status did not change: both are {previous_status!r}")
+    partner = escape(summary.partner_name, limit=NAME_LIMIT)
+    body: list[Element] = [
+        heading(t("status_changed.title", partner=partner), host=host, size="medium"),
+        text_block(
+            t("status_changed.changed", previous=previous.label, current=current.label), spacing="small"
+        ),
+        fact_set(
+            [
+                (t("status_changed.fact_services"), _services_short(t, summary.workloads)),
+                (t("status_changed.fact_now"), current.meaning),
+            ]
+        ),
+        heading(t("status_changed.next_title"), host=host),
+        text_block(current.next),
+        text_block(
+            t("status_changed.from_partner", partner=partner), subtle=True, size="small", separator=True
+        ),
+        text_block(t("app.not_from_microsoft"), subtle=True, size="small", spacing="small"),
+        action_set(execute(t("status_changed.open"), verbs.SHOW, _claim_data(summary.claim_id), host=host)),
+    ]
+    plain_partner = plain(summary.partner_name, limit=NAME_LIMIT)
+    fallback = t(
+        "status_changed.fallback",
+        partner=plain_partner,
+        previous=previous.label,
+        current=current.label,
+        meaning=current.meaning,
+        next=current.next,
+    )
+    speak = for_speech(
+        t("status_changed.speak", partner=plain_partner, previous=previous.label, current=current.label)
+    )
+    return envelope(
+        body,
+        host=host,
+        originator=originator,
+        fallback_text=fallback,
+        speak=speak,
+        lang=t.lang,
+        actions=[open_url(t("app.open_microsoft"), LINKS["how_it_works"])],
+    )
+
+
+# --- short answers -----------------------------------------------------------------------------
+
+NOTICE_KEYS: tuple[str, ...] = (
+    "notice.other_tenant",
+    "notice.unknown_claim",
+    "notice.question_empty",
+    "notice.unknown_action",
+)
+
+
+def message_card(
+    text_key_or_text: str,
+    *,
+    host: str = "teams",
+    originator: str | None = None,
+    locale: str = "en",
+    claim_id: str | None = None,
+) -> Card:
+    """A short answer from the bot ("This claim is about another organisation").
+
+    `text_key_or_text` is a catalogue key under ``notice.`` (translated, see `NOTICE_KEYS`) or, for
+    anything else, text that is shown as given: escaped and capped, never read as markdown. With
+    `claim_id` the card offers "Back to the claim" (verb `claim.show`)."""
+    t = text_for(locale)
+    if text_key_or_text.startswith("notice."):
+        if text_key_or_text not in t:
+            raise ValueError(f"unknown notice {text_key_or_text!r}; expected one of {', '.join(NOTICE_KEYS)}")
+        shown = said = t(text_key_or_text)
+    else:
+        if not text_key_or_text.strip():
+            raise ValueError("a notice needs some text")
+        shown = escape(text_key_or_text, limit=NOTICE_LIMIT)
+        said = plain(text_key_or_text, limit=NOTICE_LIMIT)
+    body: list[Element] = [text_block(shown), _footer(t, separator=False)]
+    body[-1]["spacing"] = "small"
+    if claim_id is not None:
+        body.append(action_set(execute(t("app.back"), verbs.SHOW, _claim_data(claim_id), host=host)))
+    return envelope(
+        body,
+        host=host,
+        originator=originator,
+        fallback_text=" ".join((said, t("app.message_not_from_microsoft"))),
+        speak=for_speech(said),
+        lang=t.lang,
+    )
+
+
+notice_card = message_card
+
+
+# --- welcome, help, about ------------------------------------------------------------------------
+
+
+def _commands(t: Text) -> Element:
+    return fact_set([(name, t(f"command.{name}")) for name in ("help", "about", "claims")])
+
+
+def welcome_card(*, host: str = "teams", originator: str | None = None, locale: str = "en") -> Card:
     """The first message after the app is installed: what it does and its commands."""
+    t = text_for(locale)
     body = [
-        heading(_T("welcome.title"), size="medium"),
-        text_block(_T("welcome.body")),
-        heading(_T("welcome.commands_title")),
-        _commands(),
-        _footer(),
+        heading(t("welcome.title"), host=host, size="medium"),
+        text_block(t("welcome.body")),
+        heading(t("welcome.commands_title"), host=host),
+        _commands(t),
+        _footer(t),
     ]
     return envelope(
         body,
         host=host,
         originator=originator,
-        fallback_text=_T("welcome.fallback"),
-        speak=for_speech(_T("welcome.speak")),
+        fallback_text=t("welcome.fallback"),
+        speak=for_speech(t("welcome.speak")),
+        lang=t.lang,
     )
 
 
-def help_card(*, host: str = "teams", originator: str | None = None) -> Card:
+def help_card(*, host: str = "teams", originator: str | None = None, locale: str = "en") -> Card:
     """The answer to "help": what the app does, its commands, whom to ask."""
+    t = text_for(locale)
     body = [
-        heading(_T("help.title"), size="medium"),
-        text_block(_T("help.body")),
-        heading(_T("help.commands_title")),
-        _commands(),
-        text_block(_T("help.questions"), separator=True),
-        _footer(),
+        heading(t("help.title"), host=host, size="medium"),
+        text_block(t("help.body")),
+        heading(t("help.commands_title"), host=host),
+        _commands(t),
+        text_block(t("help.questions"), separator=True),
+        _footer(t),
     ]
     return envelope(
         body,
         host=host,
         originator=originator,
-        fallback_text=_T("help.fallback"),
-        actions=[open_url(_T("app.open_microsoft"), LINKS["how_it_works"])],
+        fallback_text=t("help.fallback"),
+        lang=t.lang,
+        actions=[open_url(t("app.open_microsoft"), LINKS["how_it_works"])],
     )
 
 
-def about_card(*, host: str = "teams", originator: str | None = None) -> Card:
-    """The answer to "about": what a customer association (CPOR) is, in plain words."""
+def about_card(*, host: str = "teams", originator: str | None = None, locale: str = "en") -> Card:
+    """The answer to "about": what a customer association (CPOR) is, in plain words, and how it
+    differs from the other ways a partner can be linked to a customer."""
+    t = text_for(locale)
     body = [
-        heading(_T("about.title"), size="medium"),
-        text_block(_T("about.what")),
-        text_block(_T("about.why")),
-        text_block(_T("about.data")),
-        text_block(_T("about.not_csp")),
-        text_block(_T("about.customer")),
-        text_block(_T("about.source"), subtle=True, size="small", separator=True),
-        text_block(_T("app.not_from_microsoft"), subtle=True, size="small", spacing="small"),
+        heading(t("about.title"), host=host, size="medium"),
+        text_block(t("about.what")),
+        text_block(t("about.why")),
+        text_block(t("about.data")),
+        text_block(t("about.not_csp")),
+        text_block(t("about.customer")),
+        text_block(t("about.source"), subtle=True, size="small", separator=True),
+        text_block(t("app.not_from_microsoft"), subtle=True, size="small", spacing="small"),
     ]
     return envelope(
         body,
         host=host,
         originator=originator,
-        fallback_text=_T("about.fallback"),
-        speak=for_speech(_T("about.speak")),
+        fallback_text=t("about.fallback"),
+        speak=for_speech(t("about.speak")),
+        lang=t.lang,
         actions=[
-            open_url(_T("app.open_microsoft"), LINKS["how_it_works"]),
-            open_url(_T("app.open_issues"), LINKS["issues"]),
+            show_card(
+                t("claim.show_compare"),
+                _compare_body(t, host),
+                [open_url(t("app.open_admin"), LINKS["partner_relationships"])],
+            ),
+            open_url(t("app.open_microsoft"), LINKS["how_it_works"]),
+            open_url(t("app.open_issues"), LINKS["issues"]),
         ],
     )
 
 
-def _claims_count(count: int) -> str:
-    return _T("claims.count_one") if count == 1 else _T("claims.count_other", count=count)
+# --- the claims list ---------------------------------------------------------------------------
+
+
+def _claims_count(t: Text, count: int) -> str:
+    return t("claims.count_one") if count == 1 else t("claims.count_other", count=count)
 
 
 def claims_list_card(
-    summaries: Sequence[ClaimSummary], *, host: str = "teams", originator: str | None = None
+    summaries: Sequence[ClaimSummary],
+    *,
+    host: str = "teams",
+    originator: str | None = None,
+    locale: str = "en",
 ) -> Card:
     """The claims about the user's organisation, in the order given (newest first), at most 10."""
-    body: list[Element] = [heading(_T("claims.title"), size="medium")]
+    t = text_for(locale)
+    body: list[Element] = [heading(t("claims.title"), host=host, size="medium")]
     if not summaries:
-        body += [text_block(_T("claims.empty")), _footer()]
+        body += [text_block(t("claims.empty")), _footer(t)]
         return envelope(
             body,
             host=host,
             originator=originator,
-            fallback_text=_T("claims.fallback_empty"),
-            speak=for_speech(_T("claims.empty")),
+            fallback_text=t("claims.fallback_empty"),
+            speak=for_speech(t("claims.empty")),
+            lang=t.lang,
         )
-    body.append(text_block(_claims_count(len(summaries)), subtle=True, spacing="small"))
+    body += [
+        text_block(t("claims.intro")),
+        text_block(_claims_count(t, len(summaries)), subtle=True, spacing="small"),
+    ]
     for summary in summaries[:CLAIMS_LIMIT]:
-        status = _T.status(summary.status)
-        names = _service_names(summary.workloads[:FIRST_VIEW_SERVICES])
-        services = _join(names)
-        if len(summary.workloads) > FIRST_VIEW_SERVICES:
-            services = _T(
-                "list.more",
-                items=_T("list.separator").join(names),
-                count=len(summary.workloads) - FIRST_VIEW_SERVICES,
-            )
+        status = t.status(summary.status)
         body.append(
             {
                 "type": "Container",
@@ -403,9 +702,12 @@ def claims_list_card(
                 "spacing": "medium",
                 "items": [
                     text_block(escape(summary.partner_name, limit=NAME_LIMIT), weight="bolder"),
-                    text_block(services, spacing="none"),
                     text_block(
-                        _T("claims.item_status", label=status.label, date=_T.date(summary.submitted_on)),
+                        t("claims.item_services", services=_services_short(t, summary.workloads)),
+                        spacing="none",
+                    ),
+                    text_block(
+                        t("claims.item_status", label=status.label, date=t.date(summary.submitted_on)),
                         subtle=True,
                         spacing="none",
                     ),
@@ -414,15 +716,16 @@ def claims_list_card(
         )
     hidden = len(summaries) - CLAIMS_LIMIT
     if hidden > 0:
-        more = _T("claims.more_one") if hidden == 1 else _T("claims.more_other", count=hidden)
+        more = t("claims.more_one") if hidden == 1 else t("claims.more_other", count=hidden)
         body.append(text_block(more, subtle=True, separator=True))
-    body.append(_footer())
-    partners = _join([plain(s.partner_name, limit=NAME_LIMIT) for s in summaries[:CLAIMS_LIMIT]])
-    claims = _claims_count(len(summaries))
+    body.append(_footer(t))
+    partners = _join(t, [plain(s.partner_name, limit=NAME_LIMIT) for s in summaries[:CLAIMS_LIMIT]])
+    claims = _claims_count(t, len(summaries))
     return envelope(
         body,
         host=host,
         originator=originator,
-        fallback_text=_T("claims.fallback", claims=claims, partners=partners),
-        speak=for_speech(_T("claims.speak", claims=claims)),
+        fallback_text=t("claims.fallback", claims=claims, partners=partners),
+        speak=for_speech(t("claims.speak", claims=claims)),
+        lang=t.lang,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 Card = dict[str, Any]
@@ -11,6 +11,15 @@ Host = Literal["teams", "outlook"]
 
 SCHEMA_URL = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSIONS: dict[str, str] = {"teams": "1.5", "outlook": "1.4"}
+HOSTS: tuple[str, ...] = tuple(VERSIONS)
+REFRESH_USERS_LIMIT = 60  # Teams refreshes automatically for at most 60 listed users
+
+
+def check_host(host: str) -> str:
+    """`host` itself, if it is one the cards know."""
+    if host not in VERSIONS:
+        raise ValueError(f"host must be 'teams' or 'outlook', got {host!r}")
+    return host
 
 
 def text_block(
@@ -37,9 +46,13 @@ def text_block(
     return block
 
 
-def heading(text: str, *, size: str = "default", separator: bool = False) -> Element:
-    """A bold TextBlock that starts a section."""
-    return text_block(text, size=size, weight="bolder", spacing="medium", separator=separator)
+def heading(text: str, *, host: str, size: str = "default", separator: bool = False) -> Element:
+    """A bold TextBlock that starts a section. On Teams (1.5) it is also marked as a heading, so
+    screen readers can jump between sections; 1.4 (Outlook) has no such style."""
+    block = text_block(text, size=size, weight="bolder", spacing="medium", separator=separator)
+    if host == "teams":
+        block["style"] = "heading"
+    return block
 
 
 def fact_set(facts: Sequence[tuple[str, str]]) -> Element:
@@ -87,6 +100,56 @@ def action_set(*actions: Element) -> Element:
     return {"type": "ActionSet", "actions": list(actions)}
 
 
+def execute(title: str, verb: str, data: Mapping[str, str], *, host: str) -> Element:
+    """A button that sends `verb` and `data` to the bot (Universal Actions, `adaptiveCard/action`).
+
+    On Teams it carries an Action.Submit fallback with the same data plus ``"verb"`` (Submit has no
+    verb of its own) for clients without Universal Actions. Clients ignore `fallback` outside an
+    ActionSet, so put the result in one. Outlook hides Action.Submit, so it gets no fallback.
+    """
+    action: Element = {"type": "Action.Execute", "title": title, "verb": verb, "data": dict(data)}
+    if check_host(host) == "teams":
+        action["fallback"] = {"type": "Action.Submit", "title": title, "data": {**data, "verb": verb}}
+    return action
+
+
+def refresh(verb: str, data: Mapping[str, str], *, title: str, host: str, user_ids: Sequence[str]) -> Element:
+    """The card-level `refresh`: the host asks the bot for the reader's own view of the card.
+
+    Teams refreshes automatically only for the listed users (Teams user MRIs, at most 60); an empty
+    list leaves a manual "Refresh card" in the card's menu. Outlook ignores `userIds` and refreshes
+    whenever the card is opened, so they are left out there (the ids are still checked).
+    """
+    if isinstance(user_ids, str):
+        raise TypeError("user_ids must be a sequence of user ids, not one string")
+    ids = list(user_ids)
+    if len(ids) > REFRESH_USERS_LIMIT:
+        raise ValueError(f"refresh userIds holds at most {REFRESH_USERS_LIMIT} users, got {len(ids)}")
+    if not all(isinstance(i, str) and i.strip() for i in ids):
+        raise ValueError("refresh userIds must be non-empty strings (Teams user MRIs, '29:...')")
+    action: Element = {"type": "Action.Execute", "title": title, "verb": verb, "data": dict(data)}
+    block: Element = {"action": action}
+    if check_host(host) == "teams":
+        block["userIds"] = ids
+    return block
+
+
+def text_input(
+    input_id: str, *, label: str, placeholder: str, max_length: int, error_message: str
+) -> Element:
+    """A required multi-line text field with a visible label."""
+    return {
+        "type": "Input.Text",
+        "id": input_id,
+        "label": label,
+        "placeholder": placeholder,
+        "isMultiline": True,
+        "maxLength": max_length,
+        "isRequired": True,
+        "errorMessage": error_message,
+    }
+
+
 def envelope(
     body: list[Element],
     *,
@@ -96,10 +159,10 @@ def envelope(
     speak: str | None = None,
     actions: Sequence[Element] = (),
     lang: str = "en",
+    refresh: Element | None = None,
 ) -> Card:
     """The top-level card for a host: Teams (1.5, full width) or Outlook (1.4, with originator)."""
-    if host not in VERSIONS:
-        raise ValueError(f"host must be 'teams' or 'outlook', got {host!r}")
+    check_host(host)
     card: Card = {
         "type": "AdaptiveCard",
         "$schema": SCHEMA_URL,
@@ -109,6 +172,8 @@ def envelope(
     }
     if speak:
         card["speak"] = speak
+    if refresh is not None:
+        card["refresh"] = refresh
     card["body"] = body
     if actions:
         card["actions"] = list(actions)

@@ -1,4 +1,5 @@
-"""The card text catalogue: every word a card shows, keyed by id, read once from ``text/<lang>.toml``.
+"""The card text catalogue: every word a card shows, keyed by id, read once per language from
+``text/<locale>.toml``, plus locale choice and locale-aware dates and numbers (Babel).
 
 Each entry keeps the ids of the CPOR facts its statement rests on, so a reviewer can trace every
 programme statement to its source (see the header of ``text/en.toml``).
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,7 +17,62 @@ from importlib.resources import files
 from types import MappingProxyType
 from typing import Any
 
-DEFAULT_LANG = "en"
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+DEFAULT_LOCALE = "en"
+DEFAULT_LANG = DEFAULT_LOCALE  # the name the first version used
+
+# The languages the cards are written in: the card's `lang` and the catalogue file name.
+SUPPORTED_LOCALES: tuple[str, ...] = ("en", "de", "fr", "es", "ja", "pt-BR")
+
+# Babel locale for dates and numbers. The English text is British ("organisation", "licences"),
+# so English dates are British too ("12 March 2026": day first, month in words, never ambiguous).
+BABEL_LOCALES: Mapping[str, str] = MappingProxyType(
+    {"en": "en_GB", "de": "de_DE", "fr": "fr_FR", "es": "es_ES", "ja": "ja_JP", "pt-BR": "pt_BR"}
+)
+
+# Primary language subtag -> supported locale. Any Portuguese gets Brazilian Portuguese, the only
+# Portuguese there is, which a Portuguese reader follows more easily than English.
+_BY_LANGUAGE: Mapping[str, str] = MappingProxyType(
+    {"en": "en", "de": "de", "fr": "fr", "es": "es", "ja": "ja", "pt": "pt-BR"}
+)
+_TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
+
+
+def supported_locale(tag: str | None) -> str | None:
+    """The supported locale for a language tag ("de-DE" -> "de", "pt" -> "pt-BR"), or None."""
+    if not tag:
+        return None
+    tag = tag.strip()
+    if not _TAG.match(tag):
+        return None
+    return _BY_LANGUAGE.get(re.split(r"[-_]", tag, maxsplit=1)[0].lower())
+
+
+def choose_locale(teams_locale: str | None, contact_locale: str | None, claim_locale: str | None) -> str:
+    """The card language: the first of the reader's Teams locale, the contact's locale on the claim
+    and the claim's locale that maps to a supported language; English when none does."""
+    for tag in (teams_locale, contact_locale, claim_locale):
+        locale = supported_locale(tag)
+        if locale:
+            return locale
+    return DEFAULT_LOCALE
+
+
+def _check_locale(locale: str) -> str:
+    if locale not in SUPPORTED_LOCALES:
+        raise ValueError(
+            f"unsupported locale {locale!r}; expected one of {', '.join(SUPPORTED_LOCALES)} "
+            "(use choose_locale to map a Teams or contact locale)"
+        )
+    return locale
+
+
+def card_lang(locale: str) -> str:
+    """The card's `lang` for a locale: the language subtag alone ("pt" for "pt-BR"), because the
+    Adaptive Card schema defines `lang` as a 2-letter ISO 639-1 code and renderers reject more."""
+    return _check_locale(locale).split("-", 1)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,28 +120,41 @@ def _flatten(
 
 
 @functools.cache
-def catalogue(lang: str = DEFAULT_LANG) -> Mapping[str, Entry]:
+def catalogue(locale: str = DEFAULT_LOCALE) -> Mapping[str, Entry]:
     """All entries of one language, flattened to dotted ids ("claim.headline_many")."""
-    source = files("cards").joinpath("text", f"{lang}.toml").read_text(encoding="utf-8")
+    _check_locale(locale)
+    source = files("cards").joinpath("text", f"{locale}.toml").read_text(encoding="utf-8")
     out: dict[str, Entry] = {}
     _flatten(tomllib.loads(source), "", (), out)
     return MappingProxyType(out)
 
 
 class Text:
-    """Looks up and fills card text for one language."""
+    """Looks up and fills card text for one language, and formats its dates and numbers."""
 
-    def __init__(self, lang: str = DEFAULT_LANG) -> None:
-        self.lang = lang
-        self._entries = catalogue(lang)
+    def __init__(self, locale: str = DEFAULT_LOCALE) -> None:
+        self.locale = _check_locale(locale)
+        self.lang = card_lang(self.locale)  # the card's `lang`
+        self._babel = BABEL_LOCALES[self.locale]
+        self._entries = catalogue(self.locale)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries
 
     def __call__(self, key: str, /, **values: str | int) -> str:
-        """The text for `key` with its placeholders filled (values must already be escaped)."""
-        return self._entries[key].text.format(**values)
+        """The text for `key` with its placeholders filled (values must already be escaped).
+
+        Numbers are formatted for the locale ("1.234" in German)."""
+        filled = {k: self.number(v) if isinstance(v, int) else v for k, v in values.items()}
+        return self._entries[key].text.format(**filled)
 
     def date(self, day: datetime.date) -> str:
-        """A readable date, e.g. "12 March 2026"."""
-        return self("date.format", day=day.day, month=self(f"month.{day.month}"), year=day.year)
+        """A long date for the locale: "12 March 2026", "12. März 2026", "2026年3月12日"."""
+        return _long_date(day, self._babel)
+
+    def number(self, value: int) -> str:
+        """A whole number for the locale."""
+        return _number(value, self._babel)
 
     def status(self, code: str) -> StatusText:
         """The label, meaning and next step for a claim status code."""
@@ -100,7 +170,23 @@ class Text:
         return tuple(dict.fromkeys(codes))
 
 
-EN = Text()
+@functools.lru_cache(maxsize=1024)
+def _long_date(day: datetime.date, babel_locale: str) -> str:
+    return format_date(day, format="long", locale=babel_locale)
+
+
+@functools.lru_cache(maxsize=1024)
+def _number(value: int, babel_locale: str) -> str:
+    return format_decimal(value, locale=babel_locale)
+
+
+@functools.cache
+def text_for(locale: str = DEFAULT_LOCALE) -> Text:
+    """The (shared, immutable) Text of a supported locale."""
+    return Text(locale)
+
+
+EN = text_for(DEFAULT_LOCALE)
 
 # Status code -> short label, one-line meaning and what happens next (Partner Center statuses).
 STATUS_TEXT: Mapping[str, StatusText] = MappingProxyType(

@@ -53,6 +53,8 @@ _ORDERED_START = re.compile(r"^([0-9]{1,9})([.)])(?=\s|$)")
 
 
 def _normalise(text: str) -> str:
+    if text.isprintable():  # the common case: no control, format or surrogate characters at all
+        return " ".join(text.split())
     kept = []
     for ch in text:
         category = unicodedata.category(ch)

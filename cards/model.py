@@ -31,3 +31,14 @@ class ClaimSummary:
     submitted_on: datetime.date
     partner_message: str | None = None  # typed by the partner: untrusted, shown as the partner's
     partner_reference: str | None = None  # the partner's own claim reference: untrusted
+    # Per-reader state the bot fills when it (re)builds the card for one person. The defaults are a
+    # card nobody has acted on yet.
+    acknowledged_by: str | None = None  # who selected "Got it" (a display name: untrusted text)
+    acknowledged_on: datetime.date | None = None  # and when
+    not_recognised_reported: bool = False  # the reader selected "I don't recognise this partner"
+    question_sent: bool = False  # the reader sent the partner a question with this card
+
+    @property
+    def acknowledged(self) -> bool:
+        """Whether someone selected "Got it" (a name, a date or both are known)."""
+        return self.acknowledged_by is not None or self.acknowledged_on is not None

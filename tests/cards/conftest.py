@@ -1,78 +1,46 @@
-"""Sample claims for the card tests: a realistic one, a worst case, and card collections."""
+"""Sample claims for the card tests: a realistic one, a worst case, and card collections.
+
+The named samples live in `cards.samples` (so the golden files, `python -m cards dump` and the
+benchmark use the same data); `make_claim` builds variations of the Contoso sample.
+"""
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from cards import ClaimSummary, WorkloadLine, build
-
-OUTLOOK_ORIGINATOR = "6f1c2d3e-4b5a-4c7d-9e8f-0a1b2c3d4e5f"
-
-TEAMS = WorkloadLine("Microsoft Teams", "Chat and teamwork")
-EXCHANGE = WorkloadLine("Exchange Online", "Email and calendars")
-INTUNE = WorkloadLine("Microsoft Intune", "Managing and securing devices")
-
-# The 26 workloads of the seeded catalog (bot/workloads.toml), copied so these tests stand alone.
-ALL_WORKLOADS = tuple(
-    WorkloadLine(name, plain)
-    for name, plain in [
-        ("Exchange Online", "Email and calendars"),
-        ("SharePoint Online", "Team sites, intranet and shared files"),
-        ("Microsoft 365 Apps", "Word, Excel, PowerPoint and Outlook on desktop and web"),
-        ("Microsoft Teams", "Chat and teamwork"),
-        ("Teams Meetings", "Online meetings and webinars"),
-        ("Teams Phone", "Phone calls in Teams"),
-        ("Teams Platform", "Apps and workflows built into Teams"),
-        ("Viva Engage (Yammer)", "Company-wide communities"),
-        ("Viva Insights", "Work-pattern insights and wellbeing"),
-        ("Viva Learning", "Training in the flow of work"),
-        ("Viva Connections", "Company news and resources in Teams"),
-        ("Microsoft Intune", "Managing and securing devices"),
-        ("Microsoft Entra ID P1/P2 (Azure AD Premium)", "Sign-in, identity and access control"),
-        ("Microsoft Defender for Office 365", "Protection for email and collaboration"),
-        ("Microsoft Defender for Endpoint", "Protection for computers and phones"),
-        ("Microsoft Defender for Identity", "Detecting attacks on user accounts"),
-        ("Microsoft Purview Information Protection", "Labelling and protecting sensitive files"),
-        ("Dynamics 365 Sales", "Managing customers and sales"),
-        ("Dynamics 365 Customer Service", "Handling customer requests"),
-        ("Dynamics 365 Field Service", "Planning work on site"),
-        ("Dynamics 365 Finance", "Accounting and finance"),
-        ("Dynamics 365 Supply Chain Management", "Stock, production and logistics"),
-        ("Dynamics 365 Business Central", "Business management for smaller companies"),
-        ("Power Apps", "Custom business apps"),
-        ("Power Automate", "Automated workflows"),
-        ("Power BI", "Reports and dashboards"),
-    ]
+from cards import ClaimSummary, build
+from cards.samples import (
+    ALL_WORKLOADS,
+    CONTOSO,
+    EXCHANGE,
+    INJECTION,
+    INTUNE,
+    OUTLOOK_ORIGINATOR,
+    TEAMS,
+    WORST,
 )
 
-# What a hostile partner might type, aimed at every markdown feature a Teams TextBlock renders.
-INJECTION = (
-    "[click](https://evil.example) **bold** # head\n- item {{DATE(2020-01-01T00:00:00Z)}} "
-    "<b>html</b> <https://evil.example/auto> ![img](https://evil.example/x.png) _em_ `code` "
-    "~~gone~~ www.evil.com &#91;x&#93;(https://evil.example) ${secret} {{TIME(2020-01-01T00:00:00Z)}}"
-)
+__all__ = [
+    "ALL_WORKLOADS",
+    "EXCHANGE",
+    "INJECTION",
+    "INTUNE",
+    "OUTLOOK_ORIGINATOR",
+    "TEAMS",
+    "CardFactory",
+    "cards_for",
+    "make_claim",
+]
 
 
 def make_claim(**changes: Any) -> ClaimSummary:
-    values: dict[str, Any] = {
-        "claim_id": "clm_01HV6Q3W2K",
-        "partner_name": "Contoso Consulting",
-        "customer_name": "Fabrikam Ltd",
-        "solution_area": "Modern Work and Security",
-        "workloads": (TEAMS, EXCHANGE, INTUNE),
-        "status": "under_review",
-        "submitted_on": datetime.date(2026, 3, 12),
-        "partner_message": (
-            "Thanks for the Teams and Intune rollout this spring. Questions? Call Ana on our team."
-        ),
-        "partner_reference": "SOW-2026-014",
-    }
-    values.update(changes)
-    return ClaimSummary(**values)
+    """The Contoso sample (Contoso Consulting claims Teams, Exchange and Intune for Fabrikam Ltd,
+    under review, with a message and a reference), with `changes`."""
+    return replace(CONTOSO, **changes)
 
 
 @pytest.fixture
@@ -83,34 +51,31 @@ def contoso_claim() -> ClaimSummary:
 
 @pytest.fixture
 def worst_claim() -> ClaimSummary:
-    """Every workload, names and message past their caps, full of markdown punctuation."""
-    return make_claim(
-        partner_name=("[*_Contoso_*](https://evil.example) " * 10),
-        customer_name=("**Fabrikam** <i>Ltd</i> " * 10),
-        solution_area="Modern Work and Security " * 5,
-        workloads=ALL_WORKLOADS,
-        partner_message=(INJECTION + " ") * 5,
-        partner_reference="[ref](https://evil.example)" * 5,
-        status="partner_action_required",
-    )
+    """Every workload, names and message at the API's limits, full of markdown punctuation."""
+    return WORST
 
 
 CardFactory = Callable[[str], list[tuple[str, dict[str, Any]]]]
 
 
 def cards_for(
-    summary: ClaimSummary, others: list[ClaimSummary], host: str
+    summary: ClaimSummary, others: list[ClaimSummary], host: str, locale: str = "en"
 ) -> list[tuple[str, dict[str, Any]]]:
-    """One card of every kind for a host."""
-    originator = OUTLOOK_ORIGINATOR if host == "outlook" else None
+    """One card of every kind for a host (two for kinds with an optional part)."""
+    o = {"host": host, "originator": OUTLOOK_ORIGINATOR if host == "outlook" else None, "locale": locale}
+    previous = "approved" if summary.status != "approved" else "under_review"
     return [
-        ("claim", build("claim", summary, host=host, originator=originator)),
-        ("access", build("access", summary, host=host, originator=originator)),
-        ("welcome", build("welcome", host=host, originator=originator)),
-        ("help", build("help", host=host, originator=originator)),
-        ("about", build("about", host=host, originator=originator)),
-        ("claims", build("claims", [summary, *others], host=host, originator=originator)),
-        ("claims-empty", build("claims", [], host=host, originator=originator)),
+        ("claim", build("claim", summary, **o)),
+        ("access", build("access", summary, **o)),
+        ("access-standalone", build("access", (summary.partner_name, summary.workloads), **o)),
+        ("status_changed", build("status_changed", (summary, previous), **o)),
+        ("notice", build("notice", "notice.other_tenant", **o)),
+        ("notice-back", build("notice", ("notice.question_empty", summary.claim_id), **o)),
+        ("welcome", build("welcome", **o)),
+        ("help", build("help", **o)),
+        ("about", build("about", **o)),
+        ("claims", build("claims", [summary, *others], **o)),
+        ("claims-empty", build("claims", [], **o)),
     ]
 
 

@@ -52,3 +52,12 @@ def test_lists_every_workload_even_when_there_are_many() -> None:
     text = all_text(access_card("Contoso Consulting", ALL_WORKLOADS))
     for workload in ALL_WORKLOADS:
         assert workload.name in text
+
+
+def test_for_a_claim_with_many_workloads_it_points_to_the_claims_list() -> None:
+    text = all_text(access_card("Contoso Consulting", ALL_WORKLOADS, claim_id="clm_1"))
+    assert (
+        "Usage and seat counts for the 26 services in this claim, in Microsoft's partner reporting." in text
+    )
+    assert "The claim card lists them under Claim details." in text
+    assert "Microsoft Defender for Identity" not in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -18,11 +19,21 @@ HOSTILE = make_claim(
     workloads=(WorkloadLine(INJECTION, INJECTION), WorkloadLine("Microsoft Teams", INJECTION)),
     partner_message=INJECTION,
     partner_reference=INJECTION,
+    acknowledged_by=INJECTION,
+    question_sent=True,
 )
 
 
 def hostile_cards(host: str) -> list[tuple[str, dict[str, Any]]]:
-    return cards_for(HOSTILE, [HOSTILE], host)
+    o = OUTLOOK_ORIGINATOR if host == "outlook" else None
+    return [
+        *cards_for(HOSTILE, [HOSTILE], host),
+        (
+            "claim-not-recognised",
+            build("claim", replace(HOSTILE, not_recognised_reported=True), host=host, originator=o),
+        ),
+        ("notice-text", build("notice", (INJECTION, INJECTION), host=host, originator=o)),
+    ]
 
 
 @pytest.mark.parametrize("host", ["teams", "outlook"])

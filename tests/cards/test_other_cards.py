@@ -1,13 +1,24 @@
-"""Welcome, help, about and the claims list."""
+"""Welcome, help, about, the claims list, the status update and the notices."""
 
 from __future__ import annotations
 
 import datetime
 from typing import Any
 
-from cards import about_card, claims_list_card, help_card, welcome_card
+import pytest
+
+from cards import (
+    NOTICE_KEYS,
+    STATUS_TEXT,
+    about_card,
+    claims_list_card,
+    help_card,
+    message_card,
+    status_changed_card,
+    welcome_card,
+)
 from tests.cards.conftest import make_claim
-from tests.cards.walk import all_text
+from tests.cards.walk import all_text, first_view_text, words
 
 
 def commands(card: dict[str, Any]) -> dict[str, str]:
@@ -73,3 +84,72 @@ def test_claims_list_caps_at_ten_and_says_how_many_more() -> None:
 def test_claims_list_singular_more() -> None:
     text = all_text(claims_list_card([make_claim()] * 11))
     assert "1 more claim is not shown." in text
+
+
+def test_claims_list_says_what_each_partner_claims() -> None:
+    text = all_text(claims_list_card([make_claim()]))
+    assert (
+        "These partners have told Microsoft that they help your organisation use Microsoft services." in text
+    )
+    assert "It says it helps you use Microsoft Teams, Exchange Online and Microsoft Intune." in text
+
+
+def test_status_change_says_what_changed_what_it_means_and_what_next() -> None:
+    card = status_changed_card(make_claim(status="approved"), "under_review")
+    text = all_text(card)
+    assert "Contoso Consulting's claim has a new status" in text
+    assert "It changed from Under review to Approved." in text
+    assert "What it means\nMicrosoft has accepted the claim." in text
+    assert "What happens next\n" + STATUS_TEXT["approved"].next in text
+    assert "Contoso Consulting told this app about this change." in text
+    assert "This app is not from Microsoft." in text
+    assert card["fallbackText"].startswith("Contoso Consulting's claim about your organisation changed from")
+    assert len(words(first_view_text(card))) <= 70  # short
+
+
+def test_status_change_needs_two_known_different_statuses() -> None:
+    with pytest.raises(ValueError, match="did not change"):
+        status_changed_card(make_claim(status="approved"), "approved")
+    with pytest.raises(ValueError, match="unknown claim status 'pending'"):
+        status_changed_card(make_claim(status="approved"), "pending")
+
+
+@pytest.mark.parametrize("key", NOTICE_KEYS)
+def test_notices_are_one_polite_sentence_or_two(key: str) -> None:
+    card = message_card(key)
+    text = card["body"][0]["text"]
+    assert 5 <= len(text.split()) <= 25 and text.endswith(".")
+    assert card["fallbackText"] == f"{text} This message is not from Microsoft."
+    assert card["speak"] == text
+    assert "This app is not from Microsoft." in all_text(card)
+
+
+def test_notice_texts() -> None:
+    assert message_card("notice.other_tenant")["body"][0]["text"] == (
+        "This claim is about another organisation, so this app can't show it to you."
+    )
+    assert "can't find this claim" in message_card("notice.unknown_claim")["body"][0]["text"]
+    assert "Your question was empty" in message_card("notice.question_empty")["body"][0]["text"]
+
+
+def test_a_notice_with_the_bots_own_text_is_shown_as_given_but_inert() -> None:
+    card = message_card("Sorry, **that** didn't work: see [here](https://evil.example).")
+    assert (
+        card["body"][0]["text"]
+        == "Sorry, \\*\\*that\\*\\* didn't work: see \\[here\\](https:\u2060//evil\u2024example)."
+    )
+    assert "**that**" in card["fallbackText"] and "https://" not in card["fallbackText"]
+
+
+def test_an_unknown_notice_key_or_empty_text_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown notice 'notice.nope'"):
+        message_card("notice.nope")
+    with pytest.raises(ValueError, match="needs some text"):
+        message_card("   ")
+
+
+def test_about_explains_other_partner_links_behind_a_button() -> None:
+    card = about_card()
+    compare = next(a for a in card["actions"] if a["type"] == "Action.ShowCard")
+    assert compare["title"] == "Other partner links"
+    assert "granular delegated admin privileges (GDAP)" in all_text(compare["card"])

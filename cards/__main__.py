@@ -1,0 +1,71 @@
+"""Command line for the cards: ``python -m cards dump OUTDIR`` writes every card variant as JSON.
+
+Each subcommand is a function that takes the parsed arguments and returns the exit status; add one
+with `_parser` (``subparsers.add_parser(...)`` and ``set_defaults(run=...)``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from cards.builders import KINDS
+from cards.elements import HOSTS
+from cards.i18n import SUPPORTED_LOCALES
+from cards.samples import variants
+
+
+def _selection(args: argparse.Namespace) -> dict[str, tuple[str, ...]]:
+    return {
+        "kinds": tuple(args.kind or KINDS),
+        "hosts": tuple(args.host or HOSTS),
+        "locales": tuple(args.locale or SUPPORTED_LOCALES),
+    }
+
+
+def _dump(args: argparse.Namespace) -> int:
+    out: Path = args.outdir
+    out.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for variant in variants(**_selection(args)):
+        (out / variant.filename).write_text(variant.to_json(), encoding="utf-8")
+        count += 1
+    print(f"wrote {count} cards to {out}")
+    return 0
+
+
+def _add_selection(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--kind", action="append", choices=KINDS, help="only this kind (repeatable)")
+    parser.add_argument("--host", action="append", choices=HOSTS, help="only this host (repeatable)")
+    parser.add_argument(
+        "--locale", action="append", choices=SUPPORTED_LOCALES, help="only this locale (repeatable)"
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m cards", description="The CPOR Adaptive Cards.")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    dump = subparsers.add_parser(
+        "dump",
+        help="write every card variant as JSON",
+        description="Write every card variant "
+        "(kinds x hosts x locales x samples) to OUTDIR, one file each, named KIND.HOST.LOCALE[.SAMPLE].json.",
+    )
+    dump.add_argument("outdir", type=Path, metavar="OUTDIR")
+    _add_selection(dump)
+    dump.set_defaults(run=_dump)
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    status: int = args.run(args)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,232 @@
+"""Render cards in a real Adaptive Cards client, offline: a tool next to the pure builders.
+
+`render` hands cards to `cards/renderer.mjs`, which runs Microsoft's JS SDK (npm adaptivecards 3.0.6)
+in headless Debian Chromium with every network request blocked. Per card it reports the SDK's parse
+and validation events for the host (Teams: 1.5, Teams light host config; Outlook: 1.4, the Outlook
+desktop host config, no Action.Submit, an originator), whether it rendered, and optionally a PNG.
+
+This module does I/O (a subprocess, files); the builders never import it, and `cards` does not
+export it. Needs `npm ci` in the repository root (`make test` does it) and `apt-get install chromium`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import json
+import os
+import shutil
+import subprocess  # noqa: S404  # runs our own Node script with a fixed argument list
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cards import KINDS, ClaimSummary, WorkloadLine, build
+
+__all__ = [
+    "HOSTS",
+    "OUTLOOK_SAMPLE_ORIGINATOR",
+    "RenderReport",
+    "RendererError",
+    "RendererUnavailable",
+    "check_available",
+    "preview",
+    "render",
+    "sample_cards",
+]
+
+ROOT = Path(__file__).resolve().parent.parent  # the repository root: node_modules lives here
+SCRIPT = Path(__file__).resolve().parent / "renderer.mjs"
+HOSTS = ("teams", "outlook")
+NODE_PACKAGES = ("adaptivecards", "markdown-it", "playwright-core")
+OUTLOOK_SAMPLE_ORIGINATOR = "6f1c2d3e-4b5a-4c7d-9e8f-0a1b2c3d4e5f"  # a made-up provider id for samples
+
+CardJob = tuple[str, str, dict[str, Any]]  # (name, host, card)
+
+
+class RendererUnavailable(RuntimeError):
+    """Node, the npm packages or Chromium are missing; `reason` says which and how to install it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RendererError(RuntimeError):
+    """The renderer ran but failed: the browser did not start, it timed out, or its output was bad."""
+
+
+@dataclass(frozen=True, slots=True)
+class RenderReport:
+    """What the client made of one card. `events` read "[Phase] Event: message"."""
+
+    name: str
+    events: list[str]
+    rendered: bool
+    png: Path | None
+
+    @property
+    def ok(self) -> bool:
+        return self.rendered and not self.events
+
+
+def _chromium() -> Path:
+    return Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+
+
+def check_available() -> str:
+    """Return the path of `node`, or raise RendererUnavailable saying what is missing."""
+    node = shutil.which("node")
+    if node is None:
+        raise RendererUnavailable("node is not installed (apt-get install nodejs npm)")
+    missing = [
+        name for name in NODE_PACKAGES if not (ROOT / "node_modules" / name / "package.json").is_file()
+    ]
+    if missing:
+        raise RendererUnavailable(
+            f"npm packages missing from {ROOT / 'node_modules'}: {', '.join(missing)} "
+            f"(`make test` installs them, or run `npm ci` in {ROOT})"
+        )
+    chromium = _chromium()
+    if not (chromium.is_file() and os.access(chromium, os.X_OK)):
+        raise RendererUnavailable(f"{chromium} is missing (apt-get install chromium fonts-liberation)")
+    if not SCRIPT.is_file():
+        raise RendererUnavailable(f"{SCRIPT} is missing")
+    return node
+
+
+def _event_line(event: Any) -> str:
+    if not isinstance(event, dict):
+        raise RendererError(f"renderer reported a malformed event: {event!r}")
+    return f"[{event.get('phase')}] {event.get('event')}: {event.get('message')}"
+
+
+def render(
+    cards: Sequence[CardJob],
+    *,
+    png_dir: Path | None = None,
+    width: int = 500,
+    timeout: float | None = None,
+) -> list[RenderReport]:
+    """Parse, validate and render `(name, host, card)` triples in one browser; PNGs go to `png_dir`.
+
+    Names must be plain file names (the PNG is `<png_dir>/<name>.png`); hosts are "teams" or "outlook".
+    Events are reported, not raised: an empty `events` and `rendered` mean the client took the card.
+    """
+    node = check_available()
+    job = {
+        "cards": [{"name": name, "host": host, "card": card} for name, host, card in cards],
+        "png_dir": str(png_dir.resolve()) if png_dir is not None else None,
+        "width": width,
+    }
+    if timeout is None:
+        timeout = 60.0 + (1.0 if png_dir is not None else 0.3) * len(cards)
+    try:
+        done = subprocess.run(  # noqa: S603  # fixed argv: node and our own script
+            [node, str(SCRIPT), "-"],
+            input=json.dumps(job),
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as err:
+        raise RendererError(f"renderer timed out after {timeout:.0f} s") from err
+    if done.returncode != 0:
+        raise RendererError(f"renderer failed (exit {done.returncode}): {done.stderr.strip()[-2000:]}")
+    try:
+        raw = json.loads(done.stdout)
+    except json.JSONDecodeError as err:
+        raise RendererError(f"renderer printed no JSON report: {done.stdout[:500]!r}") from err
+    if not isinstance(raw, list) or len(raw) != len(cards):
+        raise RendererError(f"renderer reported {len(raw) if isinstance(raw, list) else raw!r} cards")
+    reports = []
+    for item in raw:
+        if not isinstance(item, dict):
+            raise RendererError(f"renderer reported a malformed entry: {item!r}")
+        png = item.get("png")
+        reports.append(
+            RenderReport(
+                name=str(item.get("name")),
+                events=[_event_line(e) for e in item.get("events", [])],
+                rendered=bool(item.get("rendered")),
+                png=Path(png) if isinstance(png, str) else None,
+            )
+        )
+    return reports
+
+
+def _variants() -> list[CardJob] | None:
+    """Every variant from `cards.samples.variants()`, or None when that module is not there."""
+    try:
+        samples = importlib.import_module("cards.samples")
+    except ModuleNotFoundError as err:
+        if err.name == "cards.samples":
+            return None
+        raise
+    variants = getattr(samples, "variants", None)
+    if variants is None:
+        return None
+    jobs: list[CardJob] = []
+    for variant in variants():
+        name = str(variant.filename).removesuffix(".json").replace("/", "-")
+        jobs.append((name, str(variant.host), dict(variant.card)))
+    return jobs
+
+
+_TEAMS = WorkloadLine("Microsoft Teams", "Chat and teamwork")
+_EXCHANGE = WorkloadLine("Exchange Online", "Email and calendars")
+_INTUNE = WorkloadLine("Microsoft Intune", "Managing and securing devices")
+
+
+def _fallback() -> list[CardJob]:
+    """Every kind for both hosts from a Contoso sample, used until `cards.samples` exists."""
+    contoso = ClaimSummary(
+        claim_id="clm_01HV6Q3W2K",
+        partner_name="Contoso Consulting",
+        customer_name="Fabrikam Ltd",
+        solution_area="Modern Work and Security",
+        workloads=(_TEAMS, _EXCHANGE, _INTUNE),
+        status="under_review",
+        submitted_on=datetime.date(2026, 3, 12),
+        partner_message=(
+            "Thanks for the Teams and Intune rollout this spring. Questions? Call Ana on our team."
+        ),
+        partner_reference="SOW-2026-014",
+    )
+    northwind = ClaimSummary(
+        claim_id="clm_01HV6Q3W2M",
+        partner_name="Northwind Advisors",
+        customer_name="Fabrikam Ltd",
+        solution_area="Modern Work and Security",
+        workloads=(_TEAMS,),
+        status="approved",
+        submitted_on=datetime.date(2026, 1, 20),
+    )
+    data: dict[str, object] = {"claim": contoso, "access": contoso, "claims": [contoso, northwind]}
+    jobs: list[CardJob] = []
+    for host in HOSTS:
+        originator = OUTLOOK_SAMPLE_ORIGINATOR if host == "outlook" else None
+        for kind in KINDS:
+            card = build(kind, data.get(kind), host=host, originator=originator)
+            jobs.append((f"{kind}-{host}", host, dict(card)))
+    return jobs
+
+
+def sample_cards() -> list[CardJob]:
+    """(name, host, card) for every sample: `cards.samples.variants()` when present, else a fallback."""
+    variants = _variants()
+    return variants if variants is not None else _fallback()
+
+
+def preview(out_dir: Path) -> list[Path]:
+    """Render every sample card to `out_dir/<name>.png` (Teams light for Teams, Outlook desktop for
+    Outlook) and return the paths. Raises RendererError if a card did not render."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    reports = render(sample_cards(), png_dir=out_dir)
+    failed = [report.name for report in reports if report.png is None]
+    if failed:
+        raise RendererError(f"not rendered: {', '.join(failed)}")
+    return [report.png for report in reports if report.png is not None]
