@@ -12,14 +12,16 @@ from aiohttp import web
 from botframework.connector.auth import BotFrameworkAuthentication
 
 from bot import __version__
+from bot.actions import Actions
 from bot.adapter import AdapterCardSender, create_adapter
 from bot.config import ConfigError, Settings
 from bot.delivery import CardSender, DeliveryWorker
 from bot.partner_api import PartnerApi
 from bot.problems import problem_middleware
-from bot.state import ADAPTER, BOT, SETTINGS, STORE, WORKER
+from bot.state import ADAPTER, BOT, SETTINGS, STORE, WEBHOOKS, WORKER
 from bot.store import open_store
 from bot.teams import CporTeamsBot
+from bot.webhooks import PartnerNotifier, WebhookWorker
 
 log = logging.getLogger("cpor_bot")
 
@@ -46,16 +48,24 @@ def create_app(
             sender or AdapterCardSender(adapter, settings.app_id),
             poll_seconds=settings.delivery_poll_seconds,
         )
+        webhooks = WebhookWorker(store, poll_seconds=settings.delivery_poll_seconds)
         app[STORE] = store
         app[WORKER] = worker
-        app[BOT] = CporTeamsBot(store, worker.wake)
-        task = asyncio.create_task(worker.run(), name="delivery-worker")
+        app[WEBHOOKS] = webhooks
+        actions = Actions(store, on_response=PartnerNotifier(store, webhooks.wake))
+        app[BOT] = CporTeamsBot(store, worker.wake, actions)
+        tasks = [
+            asyncio.create_task(worker.run(), name="delivery-worker"),
+            asyncio.create_task(webhooks.run(), name="webhook-worker"),
+        ]
         try:
             yield
         finally:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with suppress(asyncio.CancelledError):
+                    await task
             await store.close()
 
     app.cleanup_ctx.append(services)

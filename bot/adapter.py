@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from botbuilder.schema import ActivityTypes, ConversationReference
+from botbuilder.schema import Activity, ActivityTypes, ConversationReference
 from botframework.connector.auth import BotFrameworkAuthentication
 
 from bot.config import Settings
@@ -106,29 +107,50 @@ class AdapterCardSender:
         self._app_id = app_id
 
     async def send_card(self, reference: dict[str, Any], card: dict[str, Any]) -> str | None:
+        async def send(turn_context: TurnContext) -> str | None:
+            response = await turn_context.send_activity(card_activity(card))
+            return response.id if response else None
+
+        return await self._in_conversation(reference, send)
+
+    async def update_card(self, reference: dict[str, Any], activity_id: str, card: dict[str, Any]) -> None:
+        async def update(turn_context: TurnContext) -> None:
+            activity = card_activity(card)
+            activity.id = activity_id
+            await turn_context.update_activity(activity)
+            return None
+
+        await self._in_conversation(reference, update)
+
+    async def _in_conversation(
+        self, reference: dict[str, Any], action: Callable[[TurnContext], Awaitable[str | None]]
+    ) -> str | None:
         conversation = ConversationReference().deserialize(reference)
-        activity_ids: list[str | None] = []
+        results: list[str | None] = []
         errors: list[Exception] = []
 
-        async def send(turn_context: TurnContext) -> None:
-            message = MessageFactory.attachment(CardFactory.adaptive_card(card))
-            message.summary = card.get("fallbackText")
+        async def run(turn_context: TurnContext) -> None:
             # Caught here: the adapter would hand it to on_turn_error and the caller would never
             # learn that the send failed.
             try:
-                response = await turn_context.send_activity(message)
+                results.append(await action(turn_context))
             except Exception as exc:  # noqa: BLE001 - re-raised below as a SendFailure
                 errors.append(exc)
-                return
-            activity_ids.append(response.id if response else None)
 
         try:
-            await self._adapter.continue_conversation(conversation, send, self._app_id)
+            await self._adapter.continue_conversation(conversation, run, self._app_id)
         except Exception as exc:
             raise _as_failure(exc) from exc
         if errors:
             raise _as_failure(errors[0]) from errors[0]
-        return activity_ids[0] if activity_ids else None
+        return results[0] if results else None
+
+
+def card_activity(card: dict[str, Any]) -> Activity:
+    """A message carrying one Adaptive Card, with its fallback text as the notification summary."""
+    message = MessageFactory.attachment(CardFactory.adaptive_card(card))
+    message.summary = card.get("fallbackText")
+    return message
 
 
 def _as_failure(exc: Exception) -> Exception:

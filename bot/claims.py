@@ -39,6 +39,11 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 }
 
 
+# Statuses the customer should hear about as a new message, not only as an updated card: once a
+# claim is approved the customer is given the chance to decline it (CPOR fact 18).
+NEEDS_CUSTOMER_ATTENTION = frozenset({Status.APPROVED})
+
+
 class TransitionError(ValueError):
     """A status change the programme does not allow."""
 

@@ -35,6 +35,7 @@ class Settings:
     port: int = 3978
     log_level: str = "INFO"
     delivery_poll_seconds: float = 5.0
+    webhook_allow_loopback: bool = False
 
     @property
     def auth_enabled(self) -> bool:
@@ -88,6 +89,10 @@ class Settings:
         if not 0.05 <= poll <= 3600:
             raise ConfigError("DELIVERY_POLL_SECONDS must be a number of seconds between 0.05 and 3600.")
 
+        loopback_text = (get("WEBHOOK_ALLOW_LOOPBACK") or "false").lower()
+        if loopback_text not in ("true", "false", "1", "0", "yes", "no"):
+            raise ConfigError("WEBHOOK_ALLOW_LOOPBACK must be true or false.")
+
         return cls(
             app_id=app_id,
             app_password=password,
@@ -98,6 +103,7 @@ class Settings:
             port=int(port_text),
             log_level=log_level,
             delivery_poll_seconds=poll,
+            webhook_allow_loopback=loopback_text in ("true", "1", "yes"),
         )
 
     def sqlite_path(self) -> Path:

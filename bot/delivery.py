@@ -10,9 +10,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import cards
-from bot.store import DeliveryStatus, LeasedDelivery, Store
-from bot.views import claim_summary
+from bot.store import DeliveryKind, DeliveryStatus, LeasedDelivery, Store
+from bot.views import ClaimView
+from cards.i18n import choose_locale
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,10 @@ class SendFailure(Exception):
 class CardSender(Protocol):
     async def send_card(self, reference: dict[str, Any], card: dict[str, Any]) -> str | None:
         """Post the card into the referenced conversation; return the new activity id."""
+        ...
+
+    async def update_card(self, reference: dict[str, Any], activity_id: str, card: dict[str, Any]) -> None:
+        """Replace the card of an activity the bot sent earlier."""
         ...
 
 
@@ -91,10 +95,13 @@ class DeliveryWorker:
 
     async def _deliver(self, item: LeasedDelivery) -> None:
         delivery = item.delivery
-        partner = await self._store.get_partner(item.claim.partner_id)
-        card = cards.claim_card(claim_summary(item.claim, partner.name if partner else "Your partner"))
         try:
-            activity_id = await self._sender.send_card(item.reference.reference, card)
+            card = await self._card_for(item)
+            activity_id: str | None = None
+            if delivery.kind == DeliveryKind.UPDATE and delivery.target_activity_id:
+                await self._sender.update_card(item.reference.reference, delivery.target_activity_id, card)
+            else:
+                activity_id = await self._sender.send_card(item.reference.reference, card)
         except SendFailure as failure:
             await self._failed(item, failure)
             return
@@ -108,7 +115,23 @@ class DeliveryWorker:
             at=dt.datetime.now(dt.UTC),
             activity_id=activity_id,
         )
-        log.info("delivery %s sent", delivery.id)
+        log.info("delivery %s (%s) done", delivery.id, delivery.kind)
+
+    async def _card_for(self, item: LeasedDelivery) -> dict[str, Any]:
+        """The card as this contact should see it now (current status, their own state)."""
+        partner = await self._store.get_partner(item.claim.partner_id)
+        responses = await self._store.responses_for_claim(item.claim.id)
+        view = ClaimView(
+            claim=item.claim,
+            partner_name=partner.name if partner else "",
+            responses=tuple(responses),
+            viewer_aad_object_id=item.contact.aad_object_id or item.reference.aad_object_id,
+            locale=choose_locale(None, item.contact.locale, item.claim.locale),
+            refresh_user_ids=(item.reference.user_id,) if item.reference.user_id else (),
+        )
+        if item.delivery.kind == DeliveryKind.STATUS and item.old_status is not None:
+            return view.status_changed_card(item.old_status)
+        return view.claim_card()
 
     async def _failed(self, item: LeasedDelivery, failure: SendFailure) -> None:
         delivery = item.delivery

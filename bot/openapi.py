@@ -112,6 +112,69 @@ def _schemas() -> dict[str, Any]:
                 "locale": {"type": "string", "pattern": LOCALE_PATTERN, "maxLength": 35},
             },
         },
+        "ClaimUpdate": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["status"],
+            "properties": {
+                "status": {
+                    "type": "string",
+                    "enum": [s.value for s in Status],
+                    "description": "The new status, as Partner Center now shows it. Only the "
+                    "transitions Partner Center allows are accepted (409 otherwise).",
+                }
+            },
+        },
+        "Response": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "string"},
+                "kind": {"type": "string", "enum": ["acknowledged", "not_recognised", "question"]},
+                "user_name": {"type": ["string", "null"]},
+                "contact_id": {"type": ["string", "null"]},
+                "channel": {"type": "string"},
+                "text": {"type": ["string", "null"], "description": "The question, for kind question."},
+                "created_at": {"type": "string", "format": "date-time"},
+            },
+        },
+        "WebhookSet": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["url"],
+            "properties": {"url": {"type": "string", "format": "uri", "maxLength": 2000}},
+        },
+        "Webhook": {
+            "type": "object",
+            "properties": {
+                "url": {"type": "string"},
+                "secret": {
+                    "type": "string",
+                    "description": "Only in the answer to PUT. Verify each POST: X-CPOR-Signature is "
+                    "v1=hex(HMAC-SHA256(secret, X-CPOR-Timestamp + '.' + raw body)); refuse "
+                    "timestamps more than 5 minutes old; X-CPOR-Event-Id is stable across retries.",
+                },
+                "created_at": {"type": "string", "format": "date-time"},
+                "updated_at": {"type": "string", "format": "date-time"},
+                "events": {
+                    "type": "array",
+                    "description": "The 50 latest deliveries, newest first.",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "id": {"type": "string"},
+                            "claim_id": {"type": "string"},
+                            "type": {"type": "string"},
+                            "status": {"type": "string", "enum": ["queued", "sending", "sent", "failed"]},
+                            "attempts": {"type": "integer"},
+                            "last_status_code": {"type": ["integer", "null"]},
+                            "last_error": {"type": ["string", "null"]},
+                            "created_at": {"type": "string", "format": "date-time"},
+                            "delivered_at": {"type": ["string", "null"], "format": "date-time"},
+                        },
+                    },
+                },
+            },
+        },
         "NotificationCreate": {
             "type": "object",
             "additionalProperties": False,
@@ -147,6 +210,12 @@ def _schemas() -> dict[str, Any]:
                 "notification_id": {"type": "string"},
                 "contact_id": {"type": "string"},
                 "channel": {"type": "string", "enum": ["teams"]},
+                "kind": {
+                    "type": "string",
+                    "enum": ["claim", "status", "update"],
+                    "description": "claim: the claim card; status: a status-changed message; "
+                    "update: a sent claim card replaced in place.",
+                },
                 "status": {
                     "type": "string",
                     "enum": ["waiting", "queued", "sending", "sent", "failed", "unknown"],
@@ -176,6 +245,7 @@ def _schemas() -> dict[str, Any]:
                 "locale": {"type": ["string", "null"]},
                 "contacts": {"type": "array", "items": {"$ref": "#/components/schemas/Contact"}},
                 "deliveries": {"type": "array", "items": {"$ref": "#/components/schemas/Delivery"}},
+                "responses": {"type": "array", "items": {"$ref": "#/components/schemas/Response"}},
                 "created_at": {"type": "string", "format": "date-time"},
                 "updated_at": {"type": "string", "format": "date-time"},
             },
@@ -318,7 +388,7 @@ def openapi_document() -> dict[str, Any]:
             },
             "/api/claims/{claim_id}": {
                 "get": {
-                    "summary": "One of your claims, with its deliveries",
+                    "summary": "One of your claims, with its deliveries and the customer's responses",
                     "security": secured,
                     "parameters": [claim_id],
                     "responses": {
@@ -326,7 +396,64 @@ def openapi_document() -> dict[str, Any]:
                         "404": _problem_ref("No such claim among yours."),
                         **COMMON_ERRORS,
                     },
-                }
+                },
+                "patch": {
+                    "summary": "Change the claim's status; every card already sent is updated in place",
+                    "security": secured,
+                    "parameters": [claim_id],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/ClaimUpdate"}},
+                            "application/merge-patch+json": {
+                                "schema": {"$ref": "#/components/schemas/ClaimUpdate"}
+                            },
+                        },
+                    },
+                    "responses": {
+                        "200": _json("Claim", "The claim with its new status."),
+                        "400": _problem_ref("The body is not a JSON object."),
+                        "404": _problem_ref("No such claim among yours."),
+                        "409": _problem_ref("Partner Center does not allow this status change."),
+                        "422": _problem_ref("A missing, unknown or invalid field."),
+                        **COMMON_ERRORS,
+                    },
+                },
+            },
+            "/api/webhook": {
+                "put": {
+                    "summary": "Set (or replace) your webhook; answers with a new signing secret",
+                    "security": secured,
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/WebhookSet"}}
+                        },
+                    },
+                    "responses": {
+                        "200": _json("Webhook", "Set. Keep the secret: it is shown only now."),
+                        "422": _problem_ref("Not an https URL, or one that points at a private address."),
+                        **COMMON_ERRORS,
+                    },
+                },
+                "get": {
+                    "summary": "Your webhook and its delivery log",
+                    "security": secured,
+                    "responses": {
+                        "200": _json("Webhook", "The webhook (without its secret) and recent events."),
+                        "404": _problem_ref("No webhook is set."),
+                        **COMMON_ERRORS,
+                    },
+                },
+                "delete": {
+                    "summary": "Remove your webhook",
+                    "security": secured,
+                    "responses": {
+                        "204": {"description": "Removed."},
+                        "404": _problem_ref("No webhook is set."),
+                        **COMMON_ERRORS,
+                    },
+                },
             },
             "/api/claims/{claim_id}/notifications": {
                 "post": {

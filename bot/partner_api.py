@@ -14,12 +14,13 @@ from typing import Any
 from aiohttp import web
 from jsonschema import ValidationError
 
-from bot.claims import Claim, Contact, Status
+from bot.claims import NEEDS_CUSTOMER_ATTENTION, Claim, Contact, Status, TransitionError, check_transition
 from bot.openapi import GUID_PATTERN, LINE_PATTERN, LOCALE_PATTERN, openapi_document, request_validator
 from bot.partner_keys import authenticate
 from bot.problems import FieldError, Problem
-from bot.state import STORE, WORKER
-from bot.store import Delivery, Partner, ts
+from bot.state import SETTINGS, STORE, WORKER
+from bot.store import Conflict, Delivery, Partner, Response, Webhook, WebhookEvent, ts
+from bot.webhooks import WebhookUrlError, check_url, new_secret
 from bot.workloads import catalog
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,11 @@ class PartnerApi:
             web.post("/api/claims", self._authed(self.create_claim)),
             web.get("/api/claims", self._authed(self.list_claims)),
             web.get("/api/claims/{claim_id}", self._authed(self.get_claim)),
+            web.patch("/api/claims/{claim_id}", self._authed(self.update_claim)),
             web.post("/api/claims/{claim_id}/notifications", self._authed(self.notify)),
+            web.put("/api/webhook", self._authed(self.set_webhook)),
+            web.get("/api/webhook", self._authed(self.get_webhook)),
+            web.delete("/api/webhook", self._authed(self.delete_webhook)),
         ]
 
     # --- authentication ----------------------------------------------------------------------
@@ -98,8 +103,40 @@ class PartnerApi:
 
     async def get_claim(self, request: web.Request, partner: Partner) -> web.Response:
         claim = await self._own_claim(request, partner)
-        deliveries = await request.app[STORE].deliveries_for_claim(claim.id)
-        return web.json_response(claim_json(claim, deliveries=deliveries))
+        store = request.app[STORE]
+        deliveries = await store.deliveries_for_claim(claim.id)
+        responses = await store.responses_for_claim(claim.id)
+        return web.json_response(claim_json(claim, deliveries=deliveries, responses=responses))
+
+    async def update_claim(self, request: web.Request, partner: Partner) -> web.Response:
+        claim = await self._own_claim(request, partner)
+        body = await read_json_object(request)
+        check(body, "ClaimUpdate")
+        wanted = Status(body["status"])
+        try:
+            check_transition(claim.status, wanted, dispute_used=claim.dispute_used)
+        except TransitionError as exc:
+            raise Problem(409, str(exc), errors=[FieldError("status", str(exc))]) from None
+        store = request.app[STORE]
+        try:
+            updated, _ = await store.change_status(
+                claim.id,
+                partner.id,
+                expected=claim.status,
+                wanted=wanted,
+                at=dt.datetime.now(dt.UTC),
+                change_id=str(uuid.uuid4()),
+                message=wanted in NEEDS_CUSTOMER_ATTENTION,
+            )
+        except Conflict:
+            raise Problem(
+                409, "The claim changed while you were updating it. Read it and try again."
+            ) from None
+        request.app[WORKER].wake()
+        log.info("claim %s: %s -> %s", claim.id, claim.status, wanted)
+        deliveries = await store.deliveries_for_claim(claim.id)
+        responses = await store.responses_for_claim(claim.id)
+        return web.json_response(claim_json(updated, deliveries=deliveries, responses=responses))
 
     async def notify(self, request: web.Request, partner: Partner) -> web.Response:
         claim = await self._own_claim(request, partner)
@@ -119,6 +156,33 @@ class PartnerApi:
             status=202,
             headers={"Location": f"/api/claims/{claim.id}"},
         )
+
+    async def set_webhook(self, request: web.Request, partner: Partner) -> web.Response:
+        body = await read_json_object(request)
+        check(body, "WebhookSet")
+        try:
+            url = check_url(body["url"], allow_loopback=request.app[SETTINGS].webhook_allow_loopback)
+        except WebhookUrlError as exc:
+            raise Problem(
+                422, "The request has invalid fields.", errors=[FieldError("url", str(exc))]
+            ) from None
+        secret = new_secret()
+        hook = await request.app[STORE].set_webhook(partner.id, url, secret, dt.datetime.now(dt.UTC))
+        # The secret is shown here only: it signs every POST, and a new PUT replaces it.
+        return web.json_response({**webhook_json(hook), "secret": secret})
+
+    async def get_webhook(self, request: web.Request, partner: Partner) -> web.Response:
+        store = request.app[STORE]
+        hook = await store.get_webhook(partner.id)
+        if hook is None:
+            raise Problem(404, "No webhook is set. PUT /api/webhook with a url sets one.")
+        events = await store.webhook_events(partner.id, limit=50)
+        return web.json_response({**webhook_json(hook), "events": [webhook_event_json(e) for e in events]})
+
+    async def delete_webhook(self, request: web.Request, partner: Partner) -> web.Response:
+        if not await request.app[STORE].delete_webhook(partner.id):
+            raise Problem(404, "No webhook is set.")
+        return web.Response(status=204)
 
     async def _own_claim(self, request: web.Request, partner: Partner) -> Claim:
         claim_id = request.match_info["claim_id"]
@@ -314,6 +378,7 @@ def delivery_json(d: Delivery) -> dict[str, Any]:
         "notification_id": d.notification_id,
         "contact_id": d.contact_id,
         "channel": d.channel,
+        "kind": d.kind,
         "status": d.status,
         "attempts": d.attempts,
         "activity_id": d.activity_id,
@@ -324,7 +389,39 @@ def delivery_json(d: Delivery) -> dict[str, Any]:
     }
 
 
-def claim_json(claim: Claim, *, deliveries: list[Delivery] | None) -> dict[str, Any]:
+def webhook_json(hook: Webhook) -> dict[str, Any]:
+    return {"url": hook.url, "created_at": _iso(hook.created_at), "updated_at": _iso(hook.updated_at)}
+
+
+def webhook_event_json(e: WebhookEvent) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "claim_id": e.claim_id,
+        "type": e.event_type,
+        "status": e.status,
+        "attempts": e.attempts,
+        "last_status_code": e.last_status_code,
+        "last_error": e.last_error,
+        "created_at": _iso(e.created_at),
+        "delivered_at": _iso(e.delivered_at),
+    }
+
+
+def response_json(r: Response) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "kind": r.kind,
+        "user_name": r.user_name,
+        "contact_id": r.contact_id,
+        "channel": r.channel,
+        "text": r.text,
+        "created_at": _iso(r.created_at),
+    }
+
+
+def claim_json(
+    claim: Claim, *, deliveries: list[Delivery] | None, responses: list[Response] | None = None
+) -> dict[str, Any]:
     cat = catalog()
     body: dict[str, Any] = {
         "id": claim.id,
@@ -360,4 +457,6 @@ def claim_json(claim: Claim, *, deliveries: list[Delivery] | None) -> dict[str, 
     }
     if deliveries is not None:
         body["deliveries"] = [delivery_json(d) for d in deliveries]
+    if responses is not None:
+        body["responses"] = [response_json(r) for r in responses]
     return body

@@ -7,11 +7,18 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from botbuilder.core import CardFactory, MessageFactory, TurnContext
+from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
-from botbuilder.schema import ChannelAccount, ConversationReference
+from botbuilder.schema import (
+    AdaptiveCardInvokeResponse,
+    ChannelAccount,
+    ConversationReference,
+    InvokeResponse,
+)
 
 import cards
+from bot.actions import ActionRequest, Actions, Actor
+from bot.adapter import card_activity
 from bot.store import Store, StoredReference
 from bot.views import claim_summary
 
@@ -20,6 +27,29 @@ log = logging.getLogger(__name__)
 CLAIMS_SHOWN = 10
 
 Command = Callable[["CporTeamsBot", TurnContext], Awaitable[None]]
+
+
+def actor_of(activity: Any) -> Actor:
+    sender = activity.from_property
+    return Actor(
+        tenant_id=tenant_of(activity),
+        aad_object_id=(getattr(sender, "aad_object_id", None) or "").lower() or None,
+        user_id=getattr(sender, "id", None),
+        name=getattr(sender, "name", None),
+        channel=activity.channel_id or "msteams",
+        locale=activity.locale,
+    )
+
+
+def _invoke_error(status: int, code: str, message: str) -> InvokeResponse:
+    return InvokeResponse(
+        status=200,
+        body=AdaptiveCardInvokeResponse(
+            status_code=status,
+            type="application/vnd.microsoft.error",
+            value={"code": code, "message": message},
+        ),
+    )
 
 
 def tenant_of(activity: Any) -> str | None:
@@ -33,25 +63,68 @@ def tenant_of(activity: Any) -> str | None:
     return str(value).lower() if value else None
 
 
-def card_message(card: dict[str, Any]) -> Any:
-    message = MessageFactory.attachment(CardFactory.adaptive_card(card))
-    message.summary = card.get("fallbackText")
-    return message
-
-
 class CporTeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder ships no type information
     """Stores where each user can be reached, welcomes them, and answers help / about / claims."""
 
-    def __init__(self, store: Store, wake_delivery: Callable[[], None]) -> None:
+    def __init__(
+        self, store: Store, wake_delivery: Callable[[], None], actions: Actions | None = None
+    ) -> None:
         super().__init__()
         self._store = store
         self._wake_delivery = wake_delivery
+        self._actions = actions or Actions(store)
+
+    # --- card actions ----------------------------------------------------------------------------
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        if turn_context.activity.name != "adaptiveCard/action":
+            return await super().on_invoke_activity(turn_context)
+        value = turn_context.activity.value
+        action = value.get("action") if isinstance(value, dict) else None
+        if not isinstance(action, dict) or action.get("type") != "Action.Execute":
+            return _invoke_error(400, "BadRequest", "Expected an Action.Execute with a verb.")
+        verb, data = action.get("verb"), action.get("data")
+        if not isinstance(verb, str):
+            return _invoke_error(400, "BadRequest", "Expected an Action.Execute with a verb.")
+        outcome = await self._actions.handle(
+            ActionRequest(
+                verb=verb,
+                data=data if isinstance(data, dict) else {},
+                actor=actor_of(turn_context.activity),
+            )
+        )
+        # botbuilder 4.17.1 serialises an invoke body with msrest: it must be the model, not a dict
+        # (returning it from on_adaptive_card_invoke instead gives a 500: it is serialised twice).
+        return InvokeResponse(
+            status=200,
+            body=AdaptiveCardInvokeResponse(
+                status_code=200, type="application/vnd.microsoft.card.adaptive", value=outcome.card
+            ),
+        )
+
+    async def _submitted_action(self, turn_context: TurnContext, value: dict[str, Any]) -> None:
+        """The Action.Submit fallback of older clients: same verbs, answered by updating the card."""
+        data = {k: v for k, v in value.items() if k != "verb"}
+        outcome = await self._actions.handle(
+            ActionRequest(verb=str(value["verb"]), data=data, actor=actor_of(turn_context.activity))
+        )
+        reply = card_activity(outcome.card)
+        reply_to = turn_context.activity.reply_to_id
+        if reply_to:
+            reply.id = reply_to
+            try:
+                await turn_context.update_activity(reply)
+                return
+            except Exception as exc:  # noqa: BLE001 - some clients cannot update; send it instead
+                log.info("could not update the card in place (%s); sending it", type(exc).__name__)
+                reply.id = None
+        await turn_context.send_activity(reply)
 
     # --- install and uninstall -----------------------------------------------------------------
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         await self._remember(turn_context)
-        await turn_context.send_activity(card_message(cards.welcome_card()))
+        await turn_context.send_activity(card_activity(cards.welcome_card()))
 
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
         await self._forget(turn_context)
@@ -65,7 +138,7 @@ class CporTeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder sh
             # Clients that send installationUpdate have welcomed the user already; this is for
             # the ones that only send conversationUpdate.
             if is_new:
-                await turn_context.send_activity(card_message(cards.welcome_card()))
+                await turn_context.send_activity(card_activity(cards.welcome_card()))
 
     async def on_teams_members_removed(
         self, teams_members_removed: list[Any], team_info: Any, turn_context: TurnContext
@@ -78,16 +151,20 @@ class CporTeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder sh
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         await self._remember(turn_context)
+        value = turn_context.activity.value
+        if isinstance(value, dict) and isinstance(value.get("verb"), str):
+            await self._submitted_action(turn_context, value)
+            return
         TurnContext.remove_recipient_mention(turn_context.activity)
         text = (turn_context.activity.text or "").strip().lower()
         command = COMMANDS.get(text.split()[0] if text else "", CporTeamsBot.help)
         await command(self, turn_context)
 
     async def help(self, turn_context: TurnContext) -> None:
-        await turn_context.send_activity(card_message(cards.help_card()))
+        await turn_context.send_activity(card_activity(cards.help_card()))
 
     async def about(self, turn_context: TurnContext) -> None:
-        await turn_context.send_activity(card_message(cards.about_card()))
+        await turn_context.send_activity(card_activity(cards.about_card()))
 
     async def claims(self, turn_context: TurnContext) -> None:
         tenant = tenant_of(turn_context.activity)
@@ -99,7 +176,7 @@ class CporTeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder sh
                 partner = await self._store.get_partner(claim.partner_id)
                 names[claim.partner_id] = partner.name if partner else "A Microsoft partner"
             summaries.append(claim_summary(claim, names[claim.partner_id]))
-        await turn_context.send_activity(card_message(cards.claims_list_card(summaries)))
+        await turn_context.send_activity(card_activity(cards.claims_list_card(summaries)))
 
     # --- references ----------------------------------------------------------------------------
 

@@ -1,13 +1,23 @@
-"""From stored claims to the data the cards take (cards never see the store or the catalog)."""
+"""From stored claims and responses to the data the cards take, for one reader.
+
+Cards never see the store or the catalog: this is the one place that translates between them.
+"""
 
 from __future__ import annotations
 
-from bot.claims import Claim
+from dataclasses import dataclass
+from typing import Any
+
+import cards
+from bot.claims import Claim, Status
+from bot.store import Response, ResponseKind
 from bot.workloads import catalog
 from cards.model import ClaimSummary, WorkloadLine
 
+MAX_REFRESH_USERS = 60  # Teams refreshes a card automatically for at most 60 listed users
 
-def claim_summary(claim: Claim, partner_name: str) -> ClaimSummary:
+
+def claim_summary(claim: Claim, partner_name: str, **reader_state: Any) -> ClaimSummary:
     cat = catalog()
     area = cat.areas.get(claim.solution_area)
     return ClaimSummary(
@@ -25,4 +35,62 @@ def claim_summary(claim: Claim, partner_name: str) -> ClaimSummary:
         submitted_on=claim.submitted_on,
         partner_message=claim.message,
         partner_reference=claim.partner_reference,
+        **reader_state,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimView:
+    """A claim as one reader sees it: the first acknowledgement, and what this reader has done."""
+
+    claim: Claim
+    partner_name: str
+    responses: tuple[Response, ...] = ()
+    viewer_aad_object_id: str | None = None
+    locale: str = "en"
+    host: str = "teams"
+    originator: str | None = None
+    refresh_user_ids: tuple[str, ...] = ()
+    question_sent: bool = False
+
+    def _mine(self, kind: str) -> bool:
+        return any(
+            r.kind == kind and r.aad_object_id and r.aad_object_id == self.viewer_aad_object_id
+            for r in self.responses
+        )
+
+    def summary(self) -> ClaimSummary:
+        first_ack = next((r for r in self.responses if r.kind == ResponseKind.ACKNOWLEDGED), None)
+        return claim_summary(
+            self.claim,
+            self.partner_name,
+            acknowledged_by=(first_ack.user_name or None) if first_ack else None,
+            acknowledged_on=first_ack.created_at.date() if first_ack else None,
+            not_recognised_reported=self._mine(ResponseKind.NOT_RECOGNISED),
+            question_sent=self.question_sent,
+        )
+
+    def claim_card(self) -> dict[str, Any]:
+        return cards.claim_card(
+            self.summary(),
+            host=self.host,
+            locale=self.locale,
+            originator=self.originator,
+            refresh_user_ids=self.refresh_user_ids[:MAX_REFRESH_USERS],
+        )
+
+    def access_card(self) -> dict[str, Any]:
+        summary = self.summary()
+        return cards.access_card(
+            summary.partner_name,
+            summary.workloads,
+            host=self.host,
+            locale=self.locale,
+            originator=self.originator,
+            claim_id=self.claim.id,
+        )
+
+    def status_changed_card(self, old_status: Status) -> dict[str, Any]:
+        return cards.status_changed_card(
+            self.summary(), old_status.value, host=self.host, locale=self.locale, originator=self.originator
+        )

@@ -60,10 +60,14 @@ class RecordingSender:
 
     def __init__(self) -> None:
         self.sent: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        self.updated: list[tuple[dict[str, Any], str, dict[str, Any]]] = []
 
     async def send_card(self, reference: dict[str, Any], card: dict[str, Any]) -> str | None:
         self.sent.append((reference, card))
         return f"activity-{len(self.sent)}"
+
+    async def update_card(self, reference: dict[str, Any], activity_id: str, card: dict[str, Any]) -> None:
+        self.updated.append((reference, activity_id, card))
 
 
 @pytest.fixture

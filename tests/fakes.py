@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestServer
 class FakeConnector:
     def __init__(self) -> None:
         self.posts: list[tuple[str, dict[str, Any], str]] = []
+        self.updates: list[tuple[str, dict[str, Any]]] = []
         self.url = ""
         self._faults: defaultdict[str, deque[tuple[int, dict[str, str], str]]] = defaultdict(deque)
 
@@ -27,6 +28,7 @@ class FakeConnector:
         app = web.Application()
         app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._post)
         app.router.add_post("/v3/conversations/{cid}/activities", self._post)
+        app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._put)
         app.router.add_get("/v3/conversations/{cid}/members/{mid}", self._member)
         return app
 
@@ -40,6 +42,16 @@ class FakeConnector:
             return web.json_response(error, status=status, headers=headers)
         self.posts.append((request.path, body, request.headers.get("Authorization", "")))
         return web.json_response({"id": f"reply-{len(self.posts)}"})
+
+    async def _put(self, request: web.Request) -> web.Response:
+        conversation_id = request.match_info["cid"]
+        faults = self._faults[conversation_id]
+        if faults:
+            status, headers, code = faults.popleft()
+            error = {"error": {"code": code or "Error", "message": f"scripted {status}"}}
+            return web.json_response(error, status=status, headers=headers)
+        self.updates.append((request.match_info["aid"], await request.json()))
+        return web.json_response({"id": request.match_info["aid"]})
 
     async def _member(self, request: web.Request) -> web.Response:
         return web.json_response(

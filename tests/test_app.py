@@ -24,7 +24,7 @@ async def test_healthz_reports_version_and_store(client: TestClient[Any, Any]) -
     body = await resp.json()
     assert body["status"] == "ok"
     assert body["version"] == "0.1.0"
-    assert body["store"] == {"engine": "sqlite", "ok": True, "schema_version": "0001"}
+    assert body["store"] == {"engine": "sqlite", "ok": True, "schema_version": "0002"}
 
 
 def routes_of(app: web.Application) -> set[tuple[str, str]]:

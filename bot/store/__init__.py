@@ -66,6 +66,8 @@ class Delivery:
     claim_id: str
     contact_id: str
     channel: str
+    kind: str  # DeliveryKind
+    target_activity_id: str | None
     status: str
     conversation_id: str | None
     activity_id: str | None
@@ -85,6 +87,65 @@ class LeasedDelivery:
     claim: Claim
     contact: Contact
     reference: StoredReference
+    old_status: Status | None = None  # for a status-changed card
+
+
+class DeliveryKind:
+    CLAIM = "claim"  # the claim card
+    STATUS = "status"  # a short "the status changed" message
+    UPDATE = "update"  # replace a sent claim card in place
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """Something a customer did with a card."""
+
+    id: str
+    claim_id: str
+    kind: str  # ResponseKind
+    tenant_id: str
+    aad_object_id: str | None
+    user_id: str | None
+    user_name: str | None
+    contact_id: str | None
+    channel: str
+    text: str | None
+    dedupe_key: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    partner_id: str
+    url: str
+    secret: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookEvent:
+    """One POST to a partner's webhook, and how it went."""
+
+    id: str
+    partner_id: str
+    claim_id: str
+    event_type: str
+    payload: dict[str, Any]
+    dedupe_key: str
+    status: str  # queued, sending, sent, failed
+    attempts: int
+    next_attempt_at: dt.datetime
+    last_status_code: int | None
+    last_error: str | None
+    created_at: dt.datetime
+    delivered_at: dt.datetime | None
+
+
+class ResponseKind:
+    ACKNOWLEDGED = "acknowledged"
+    NOT_RECOGNISED = "not_recognised"
+    QUESTION = "question"
 
 
 class DeliveryStatus:
@@ -131,6 +192,7 @@ class Store(Protocol):
     async def create_notification(
         self, claim: Claim, notification_id: str, at: dt.datetime
     ) -> list[Delivery]: ...
+
     async def deliveries_for_claim(self, claim_id: str) -> list[Delivery]: ...
     async def lease_deliveries(
         self, owner: str, now: dt.datetime, lease_for: dt.timedelta, limit: int
@@ -147,6 +209,61 @@ class Store(Protocol):
         retry_at: dt.datetime | None = None,
     ) -> bool: ...
     async def mark_reference_dead(self, conversation_id: str, at: dt.datetime, reason: str) -> None: ...
+
+    # status changes and customer responses
+    async def change_status(
+        self,
+        claim_id: str,
+        partner_id: str,
+        *,
+        expected: Status,
+        wanted: Status,
+        at: dt.datetime,
+        change_id: str,
+        message: bool,
+    ) -> tuple[Claim, list[Delivery]]:
+        """In one transaction: compare-and-set the status (Conflict if it is no longer `expected`,
+        NotFound if absent), queue an in-place update of every claim card already sent, and, if
+        `message`, a short status-changed message to every contact."""
+        ...
+
+    async def record_response(self, response: Response) -> tuple[Response, bool]:
+        """Store a response unless one with its dedupe_key exists; (the stored one, was new)."""
+        ...
+
+    async def responses_for_claim(self, claim_id: str) -> list[Response]: ...
+
+    # partner webhooks
+    async def set_webhook(self, partner_id: str, url: str, secret: str, at: dt.datetime) -> Webhook: ...
+    async def get_webhook(self, partner_id: str) -> Webhook | None: ...
+    async def delete_webhook(self, partner_id: str) -> bool: ...
+    async def enqueue_webhook_event(
+        self,
+        partner_id: str,
+        claim_id: str,
+        event_type: str,
+        payload: dict[str, Any],
+        dedupe_key: str,
+        at: dt.datetime,
+    ) -> WebhookEvent | None:
+        """Queue an event if the partner has a webhook (None if not, or if already queued)."""
+        ...
+
+    async def lease_webhook_events(
+        self, owner: str, now: dt.datetime, lease_for: dt.timedelta, limit: int
+    ) -> list[tuple[WebhookEvent, Webhook]]: ...
+    async def finish_webhook_event(
+        self,
+        event_id: str,
+        owner: str,
+        *,
+        status: str,
+        at: dt.datetime,
+        status_code: int | None = None,
+        error: str | None = None,
+        retry_at: dt.datetime | None = None,
+    ) -> bool: ...
+    async def webhook_events(self, partner_id: str, *, limit: int) -> list[WebhookEvent]: ...
 
     # audit
     async def audit(
@@ -167,14 +284,19 @@ async def open_store(database_url: str) -> Store:
 __all__ = [
     "Conflict",
     "Delivery",
+    "DeliveryKind",
     "DeliveryStatus",
     "LeasedDelivery",
     "NotFound",
     "Partner",
     "PartnerKey",
+    "Response",
+    "ResponseKind",
     "Status",
     "Store",
     "StoreError",
     "StoredReference",
+    "Webhook",
+    "WebhookEvent",
     "ts",
 ]

@@ -17,12 +17,18 @@ import aiosqlite
 
 from bot.claims import Claim, Contact, Status
 from bot.store import (
+    Conflict,
     Delivery,
+    DeliveryKind,
     DeliveryStatus,
     LeasedDelivery,
+    NotFound,
     Partner,
     PartnerKey,
+    Response,
     StoredReference,
+    Webhook,
+    WebhookEvent,
     ts,
 )
 
@@ -325,39 +331,13 @@ class SqliteStore:
     async def create_notification(
         self, claim: Claim, notification_id: str, at: dt.datetime
     ) -> list[Delivery]:
-        now = ts(at)
         async with self._tx() as db:
             await db.execute(
-                "INSERT INTO notifications (id, claim_id, partner_id, created_at) VALUES (?, ?, ?, ?)",
-                (notification_id, claim.id, claim.partner_id, now),
+                "INSERT INTO notifications (id, claim_id, partner_id, kind, created_at) "
+                "VALUES (?, ?, ?, 'claim', ?)",
+                (notification_id, claim.id, claim.partner_id, ts(at)),
             )
-            for contact in claim.contacts:
-                refs = await _rows(
-                    db,
-                    "SELECT conversation_id FROM conversation_refs WHERE tenant_id = ? AND "
-                    "conversation_type = 'personal' AND (aad_object_id = ? OR email = ?) "
-                    "ORDER BY updated_at DESC LIMIT 1",
-                    (claim.customer_tenant_id, contact.aad_object_id, contact.email.lower()),
-                )
-                conversation_id = refs[0]["conversation_id"] if refs else None
-                status = DeliveryStatus.QUEUED if conversation_id else DeliveryStatus.WAITING
-                await db.execute(
-                    "INSERT INTO deliveries (id, notification_id, claim_id, contact_id, channel, status, "
-                    "conversation_id, attempts, next_attempt_at, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, 'teams', ?, ?, 0, ?, ?, ?) "
-                    "ON CONFLICT (notification_id, contact_id, channel) DO NOTHING",
-                    (
-                        str(uuid.uuid4()),
-                        notification_id,
-                        claim.id,
-                        contact.id,
-                        status,
-                        conversation_id,
-                        now,
-                        now,
-                        now,
-                    ),
-                )
+            await _enqueue_for_contacts(db, claim, notification_id, DeliveryKind.CLAIM, at)
             await _audit(
                 db,
                 f"partner:{claim.partner_id}",
@@ -366,13 +346,7 @@ class SqliteStore:
                 {"notification_id": notification_id, "contacts": len(claim.contacts)},
                 at,
             )
-            rows = await _rows(
-                db,
-                "SELECT d.* FROM deliveries d JOIN contacts c ON c.id = d.contact_id "
-                "WHERE d.notification_id = ? ORDER BY d.created_at, c.position",
-                (notification_id,),
-            )
-        return [_delivery(row) for row in rows]
+            return await _notification_deliveries(db, notification_id)
 
     async def deliveries_for_claim(self, claim_id: str) -> list[Delivery]:
         async with self._read() as db:
@@ -428,12 +402,17 @@ class SqliteStore:
                 claim = claims[claim_id]
                 contact = next(c for c in claim.contacts if c.id == row["contact_id"])
                 fresh = await _rows(db, "SELECT * FROM deliveries WHERE id = ?", (row["id"],))
+                change = await _rows(
+                    db, "SELECT old_status FROM notifications WHERE id = ?", (row["notification_id"],)
+                )
+                old = change[0]["old_status"] if change else None
                 leased.append(
                     LeasedDelivery(
                         delivery=_delivery(fresh[0]),
                         claim=claim,
                         contact=contact,
                         reference=_reference(reference_rows[0]),
+                        old_status=Status(old) if old else None,
                     )
                 )
         return leased
@@ -481,6 +460,224 @@ class SqliteStore:
                 )
         return fenced
 
+    # --- status changes and responses -----------------------------------------------------------
+
+    async def change_status(
+        self,
+        claim_id: str,
+        partner_id: str,
+        *,
+        expected: Status,
+        wanted: Status,
+        at: dt.datetime,
+        change_id: str,
+        message: bool,
+    ) -> tuple[Claim, list[Delivery]]:
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "UPDATE claims SET status = ?, updated_at = ?, "
+                "dispute_used = CASE WHEN ? = 'dispute' THEN 1 ELSE dispute_used END "
+                "WHERE id = ? AND partner_id = ? AND status = ?",
+                (wanted.value, ts(at), wanted.value, claim_id, partner_id, expected.value),
+            )
+            if cursor.rowcount != 1:
+                exists = await _rows(
+                    db, "SELECT status FROM claims WHERE id = ? AND partner_id = ?", (claim_id, partner_id)
+                )
+                if not exists:
+                    raise NotFound(claim_id)
+                raise Conflict(f"the claim's status is now {exists[0]['status']!r}")
+            await _audit(
+                db,
+                f"partner:{partner_id}",
+                "claim.status_changed",
+                claim_id,
+                {"from": expected.value, "to": wanted.value, "change_id": change_id},
+                at,
+            )
+            claim = (await _hydrate(db, await _rows(db, "SELECT * FROM claims WHERE id = ?", (claim_id,))))[0]
+            deliveries = await _enqueue_status_change(db, claim, change_id, expected, at, message=message)
+        return claim, deliveries
+
+    async def record_response(self, response: Response) -> tuple[Response, bool]:
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "INSERT INTO responses (id, claim_id, kind, tenant_id, aad_object_id, user_id, user_name, "
+                "contact_id, channel, text, dedupe_key, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+                (
+                    response.id,
+                    response.claim_id,
+                    response.kind,
+                    response.tenant_id,
+                    response.aad_object_id,
+                    response.user_id,
+                    response.user_name,
+                    response.contact_id,
+                    response.channel,
+                    response.text,
+                    response.dedupe_key,
+                    ts(response.created_at),
+                ),
+            )
+            is_new = cursor.rowcount == 1
+            if is_new:
+                await _audit(
+                    db,
+                    f"customer:{response.tenant_id}/{response.aad_object_id or response.user_id}",
+                    f"response.{response.kind}",
+                    response.claim_id,
+                    {"response_id": response.id, "channel": response.channel},
+                    response.created_at,
+                )
+            rows = await _rows(db, "SELECT * FROM responses WHERE dedupe_key = ?", (response.dedupe_key,))
+        return _response(rows[0]), is_new
+
+    async def responses_for_claim(self, claim_id: str) -> list[Response]:
+        async with self._read() as db:
+            rows = await _rows(
+                db, "SELECT * FROM responses WHERE claim_id = ? ORDER BY created_at, id", (claim_id,)
+            )
+        return [_response(row) for row in rows]
+
+    # --- partner webhooks --------------------------------------------------------------------
+
+    async def set_webhook(self, partner_id: str, url: str, secret: str, at: dt.datetime) -> Webhook:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO partner_webhooks (partner_id, url, secret, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (partner_id) DO UPDATE SET url = excluded.url, "
+                "secret = excluded.secret, updated_at = excluded.updated_at",
+                (partner_id, url, secret, ts(at), ts(at)),
+            )
+            await _audit(db, f"partner:{partner_id}", "webhook.set", partner_id, {"url": url}, at)
+            rows = await _rows(db, "SELECT * FROM partner_webhooks WHERE partner_id = ?", (partner_id,))
+        return _webhook(rows[0])
+
+    async def get_webhook(self, partner_id: str) -> Webhook | None:
+        async with self._read() as db:
+            rows = await _rows(db, "SELECT * FROM partner_webhooks WHERE partner_id = ?", (partner_id,))
+        return _webhook(rows[0]) if rows else None
+
+    async def delete_webhook(self, partner_id: str) -> bool:
+        async with self._tx() as db:
+            cursor = await db.execute("DELETE FROM partner_webhooks WHERE partner_id = ?", (partner_id,))
+            return cursor.rowcount == 1
+
+    async def enqueue_webhook_event(
+        self,
+        partner_id: str,
+        claim_id: str,
+        event_type: str,
+        payload: dict[str, Any],
+        dedupe_key: str,
+        at: dt.datetime,
+    ) -> WebhookEvent | None:
+        event_id = str(uuid.uuid4())
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "INSERT INTO webhook_events (id, partner_id, claim_id, event_type, payload_json, dedupe_key, "
+                "status, attempts, next_attempt_at, created_at, updated_at) "
+                "SELECT ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ? "
+                "WHERE EXISTS (SELECT 1 FROM partner_webhooks WHERE partner_id = ?) "
+                "ON CONFLICT (dedupe_key) DO NOTHING",
+                (
+                    event_id,
+                    partner_id,
+                    claim_id,
+                    event_type,
+                    json.dumps(payload, sort_keys=True),
+                    dedupe_key,
+                    ts(at),
+                    ts(at),
+                    ts(at),
+                    partner_id,
+                ),
+            )
+            if cursor.rowcount != 1:
+                return None
+            rows = await _rows(db, "SELECT * FROM webhook_events WHERE id = ?", (event_id,))
+        return _webhook_event(rows[0])
+
+    async def lease_webhook_events(
+        self, owner: str, now: dt.datetime, lease_for: dt.timedelta, limit: int
+    ) -> list[tuple[WebhookEvent, Webhook]]:
+        now_s = ts(now)
+        out: list[tuple[WebhookEvent, Webhook]] = []
+        async with self._tx() as db:
+            # A webhook POST is safe to repeat (receivers dedupe on the event id): a lost lease
+            # simply makes the event due again.
+            await db.execute(
+                "UPDATE webhook_events SET status = 'queued', lease_owner = NULL, lease_until = NULL "
+                "WHERE status = 'sending' AND lease_until < ?",
+                (now_s,),
+            )
+            rows = await _rows(
+                db,
+                "SELECT e.*, w.url, w.secret, w.created_at AS w_created, w.updated_at AS w_updated "
+                "FROM webhook_events e JOIN partner_webhooks w ON w.partner_id = e.partner_id "
+                "WHERE e.status = 'queued' AND e.next_attempt_at <= ? "
+                "ORDER BY e.next_attempt_at, e.id LIMIT ?",
+                (now_s, limit),
+            )
+            for row in rows:
+                await db.execute(
+                    "UPDATE webhook_events SET status = 'sending', lease_owner = ?, lease_until = ?, "
+                    "attempts = attempts + 1, updated_at = ? WHERE id = ?",
+                    (owner, ts(now + lease_for), now_s, row["id"]),
+                )
+                fresh = await _rows(db, "SELECT * FROM webhook_events WHERE id = ?", (row["id"],))
+                hook = Webhook(
+                    partner_id=row["partner_id"],
+                    url=row["url"],
+                    secret=row["secret"],
+                    created_at=_req_ts(row["w_created"]),
+                    updated_at=_req_ts(row["w_updated"]),
+                )
+                out.append((_webhook_event(fresh[0]), hook))
+        return out
+
+    async def finish_webhook_event(
+        self,
+        event_id: str,
+        owner: str,
+        *,
+        status: str,
+        at: dt.datetime,
+        status_code: int | None = None,
+        error: str | None = None,
+        retry_at: dt.datetime | None = None,
+    ) -> bool:
+        now = ts(at)
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "UPDATE webhook_events SET status = ?, last_status_code = ?, last_error = ?, "
+                "next_attempt_at = COALESCE(?, next_attempt_at), lease_owner = NULL, lease_until = NULL, "
+                "updated_at = ?, delivered_at = CASE WHEN ? = 'sent' THEN ? ELSE delivered_at END "
+                "WHERE id = ? AND lease_owner = ? AND status = 'sending'",
+                (
+                    status,
+                    status_code,
+                    error,
+                    ts(retry_at) if retry_at else None,
+                    now,
+                    status,
+                    now,
+                    event_id,
+                    owner,
+                ),
+            )
+            return cursor.rowcount == 1
+
+    async def webhook_events(self, partner_id: str, *, limit: int) -> list[WebhookEvent]:
+        async with self._read() as db:
+            rows = await _rows(
+                db,
+                "SELECT * FROM webhook_events WHERE partner_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+                (partner_id, limit),
+            )
+        return [_webhook_event(row) for row in rows]
+
     # --- audit ---------------------------------------------------------------------------------
 
     async def audit(
@@ -513,6 +710,98 @@ def _statements(sql: str) -> Iterable[str]:
     for statement in "\n".join(lines).split(";"):
         if statement.strip():
             yield statement.strip()
+
+
+async def _enqueue_status_change(
+    db: aiosqlite.Connection,
+    claim: Claim,
+    change_id: str,
+    old_status: Status,
+    at: dt.datetime,
+    *,
+    message: bool,
+) -> list[Delivery]:
+    """Queue an in-place update of every claim card already sent, and a new message if `message`."""
+    now = ts(at)
+    await db.execute(
+        "INSERT INTO notifications (id, claim_id, partner_id, kind, old_status, new_status, "
+        "created_at) VALUES (?, ?, ?, 'status', ?, ?, ?)",
+        (change_id, claim.id, claim.partner_id, old_status.value, claim.status.value, now),
+    )
+    sent = await _rows(
+        db,
+        "SELECT * FROM deliveries WHERE claim_id = ? AND kind = ? AND status = ? AND activity_id IS NOT NULL",
+        (claim.id, DeliveryKind.CLAIM, DeliveryStatus.SENT),
+    )
+    for row in sent:
+        await db.execute(
+            "INSERT INTO deliveries (id, notification_id, claim_id, contact_id, channel, kind, "
+            "target_activity_id, dedupe_key, status, conversation_id, attempts, next_attempt_at, "
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) "
+            "ON CONFLICT (dedupe_key) DO NOTHING",
+            (
+                str(uuid.uuid4()),
+                change_id,
+                claim.id,
+                row["contact_id"],
+                row["channel"],
+                DeliveryKind.UPDATE,
+                row["activity_id"],
+                f"{change_id}:{row['id']}:update",
+                DeliveryStatus.QUEUED,
+                row["conversation_id"],
+                now,
+                now,
+                now,
+            ),
+        )
+    if message:
+        await _enqueue_for_contacts(db, claim, change_id, DeliveryKind.STATUS, at)
+    return await _notification_deliveries(db, change_id)
+
+
+async def _enqueue_for_contacts(
+    db: aiosqlite.Connection, claim: Claim, notification_id: str, kind: str, at: dt.datetime
+) -> None:
+    """One delivery of `kind` per contact: queued where the contact has the app, else waiting."""
+    now = ts(at)
+    for contact in claim.contacts:
+        refs = await _rows(
+            db,
+            "SELECT conversation_id FROM conversation_refs WHERE tenant_id = ? AND "
+            "conversation_type = 'personal' AND (aad_object_id = ? OR email = ?) "
+            "ORDER BY updated_at DESC LIMIT 1",
+            (claim.customer_tenant_id, contact.aad_object_id, contact.email.lower()),
+        )
+        conversation_id = refs[0]["conversation_id"] if refs else None
+        await db.execute(
+            "INSERT INTO deliveries (id, notification_id, claim_id, contact_id, channel, kind, dedupe_key, "
+            "status, conversation_id, attempts, next_attempt_at, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, 'teams', ?, ?, ?, ?, 0, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+            (
+                str(uuid.uuid4()),
+                notification_id,
+                claim.id,
+                contact.id,
+                kind,
+                f"{notification_id}:{contact.id}:teams:{kind}",
+                DeliveryStatus.QUEUED if conversation_id else DeliveryStatus.WAITING,
+                conversation_id,
+                now,
+                now,
+                now,
+            ),
+        )
+
+
+async def _notification_deliveries(db: aiosqlite.Connection, notification_id: str) -> list[Delivery]:
+    rows = await _rows(
+        db,
+        "SELECT d.* FROM deliveries d JOIN contacts c ON c.id = d.contact_id "
+        "WHERE d.notification_id = ? ORDER BY d.created_at, c.position, d.id",
+        (notification_id,),
+    )
+    return [_delivery(row) for row in rows]
 
 
 async def _audit(
@@ -610,6 +899,51 @@ def _reference(row: sqlite3.Row) -> StoredReference:
     )
 
 
+def _webhook(row: sqlite3.Row) -> Webhook:
+    return Webhook(
+        partner_id=row["partner_id"],
+        url=row["url"],
+        secret=row["secret"],
+        created_at=_req_ts(row["created_at"]),
+        updated_at=_req_ts(row["updated_at"]),
+    )
+
+
+def _webhook_event(row: sqlite3.Row) -> WebhookEvent:
+    return WebhookEvent(
+        id=row["id"],
+        partner_id=row["partner_id"],
+        claim_id=row["claim_id"],
+        event_type=row["event_type"],
+        payload=json.loads(row["payload_json"]),
+        dedupe_key=row["dedupe_key"],
+        status=row["status"],
+        attempts=row["attempts"],
+        next_attempt_at=_req_ts(row["next_attempt_at"]),
+        last_status_code=row["last_status_code"],
+        last_error=row["last_error"],
+        created_at=_req_ts(row["created_at"]),
+        delivered_at=parse_ts(row["delivered_at"]),
+    )
+
+
+def _response(row: sqlite3.Row) -> Response:
+    return Response(
+        id=row["id"],
+        claim_id=row["claim_id"],
+        kind=row["kind"],
+        tenant_id=row["tenant_id"],
+        aad_object_id=row["aad_object_id"],
+        user_id=row["user_id"],
+        user_name=row["user_name"],
+        contact_id=row["contact_id"],
+        channel=row["channel"],
+        text=row["text"],
+        dedupe_key=row["dedupe_key"],
+        created_at=_req_ts(row["created_at"]),
+    )
+
+
 def _delivery(row: sqlite3.Row) -> Delivery:
     return Delivery(
         id=row["id"],
@@ -617,6 +951,8 @@ def _delivery(row: sqlite3.Row) -> Delivery:
         claim_id=row["claim_id"],
         contact_id=row["contact_id"],
         channel=row["channel"],
+        kind=row["kind"],
+        target_activity_id=row["target_activity_id"],
         status=row["status"],
         conversation_id=row["conversation_id"],
         activity_id=row["activity_id"],

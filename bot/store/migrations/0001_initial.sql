@@ -69,33 +69,42 @@ CREATE TABLE contacts (
 );
 CREATE INDEX contacts_claim ON contacts (claim_id, position);
 
+-- A partner's request to notify (kind 'claim') or a status change (kind 'status').
 CREATE TABLE notifications (
     id          TEXT PRIMARY KEY,
     claim_id    TEXT NOT NULL REFERENCES claims (id),
     partner_id  TEXT NOT NULL REFERENCES partners (id),
+    kind        TEXT NOT NULL DEFAULT 'claim',
+    old_status  TEXT,
+    new_status  TEXT,
     created_at  TEXT NOT NULL
 );
 
--- The outbox: one row per (notification, contact, channel). status is one of
--- waiting (no Teams reference for the contact yet), queued, sending (leased), sent, failed, unknown.
+-- The outbox. kind: 'claim' (send the claim card), 'status' (send a short status-changed card),
+-- 'update' (replace an already sent claim card in place; target_activity_id names it).
+-- status: waiting (no Teams conversation with the contact yet), queued, sending (leased), sent,
+-- failed, unknown (the lease ran out mid-send: it may or may not have arrived).
+-- dedupe_key makes enqueueing idempotent.
 CREATE TABLE deliveries (
-    id              TEXT PRIMARY KEY,
-    notification_id TEXT NOT NULL REFERENCES notifications (id),
-    claim_id        TEXT NOT NULL REFERENCES claims (id),
-    contact_id      TEXT NOT NULL REFERENCES contacts (id),
-    channel         TEXT NOT NULL,
-    status          TEXT NOT NULL,
-    conversation_id TEXT,
-    activity_id     TEXT,
-    attempts        INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at TEXT NOT NULL,
-    lease_owner     TEXT,
-    lease_until     TEXT,
-    last_error      TEXT,
-    created_at      TEXT NOT NULL,
-    updated_at      TEXT NOT NULL,
-    sent_at         TEXT,
-    UNIQUE (notification_id, contact_id, channel)
+    id                 TEXT PRIMARY KEY,
+    notification_id    TEXT NOT NULL REFERENCES notifications (id),
+    claim_id           TEXT NOT NULL REFERENCES claims (id),
+    contact_id         TEXT NOT NULL REFERENCES contacts (id),
+    channel            TEXT NOT NULL,
+    kind               TEXT NOT NULL DEFAULT 'claim',
+    target_activity_id TEXT,
+    dedupe_key         TEXT NOT NULL UNIQUE,
+    status             TEXT NOT NULL,
+    conversation_id    TEXT,
+    activity_id        TEXT,
+    attempts           INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at    TEXT NOT NULL,
+    lease_owner        TEXT,
+    lease_until        TEXT,
+    last_error         TEXT,
+    created_at         TEXT NOT NULL,
+    updated_at         TEXT NOT NULL,
+    sent_at            TEXT
 );
 CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);
 CREATE INDEX deliveries_claim ON deliveries (claim_id, created_at);

@@ -203,8 +203,8 @@ async def test_migrations_run_once_and_the_file_is_wal(tmp_path: Path) -> None:
     first = await SqliteStore.open(str(path))
     assert await first.migrate() == []
     health = await first.health()
-    assert health["ok"] and health["schema_version"] == "0001"
+    assert health["ok"] and health["schema_version"] == "0002"
     await first.close()
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert raw.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == 1
+        assert raw.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == 2

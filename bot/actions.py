@@ -1,0 +1,201 @@
+"""What a customer's click on a card does: a verb → function table, shared by Teams and Outlook.
+
+Every verb checks the same things first: the claim exists, and the person acting belongs to the
+claim's customer tenant (a forwarded card gives nobody else anything). Then it records what it must
+and answers with the card to show in place. Repeated clicks find the same stored response.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import cards
+from bot.store import Response, ResponseKind, Store
+from bot.views import ClaimView
+from cards.i18n import choose_locale
+
+log = logging.getLogger(__name__)
+
+QUESTION_MAX = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who clicked, as the channel vouches for them."""
+
+    tenant_id: str | None
+    aad_object_id: str | None
+    user_id: str | None
+    name: str | None
+    channel: str  # "msteams" or "outlook"
+    locale: str | None = None  # the client's locale, e.g. "de-DE"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The card to show in place, and the response recorded (None when nothing was recorded)."""
+
+    card: dict[str, Any]
+    response: Response | None = None
+    new: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRequest:
+    verb: str
+    data: Mapping[str, Any]
+    actor: Actor
+    host: str = "teams"
+    originator: str | None = None
+
+
+Verb = Callable[["Actions", ActionRequest, ClaimView], Awaitable[Outcome]]
+
+
+class Actions:
+    """Runs verbs against the store. `on_response` hears about every new customer response."""
+
+    def __init__(
+        self, store: Store, on_response: Callable[[Response], Awaitable[None]] | None = None
+    ) -> None:
+        self._store = store
+        self._on_response = on_response
+
+    async def handle(self, request: ActionRequest) -> Outcome:
+        claim_id = request.data.get("claim_id")
+        notice = _notice(request)
+        if not isinstance(claim_id, str) or not claim_id:
+            return Outcome(notice("notice.unknown_claim"))
+        claim = await self._store.get_claim(claim_id)
+        if claim is None:
+            return Outcome(notice("notice.unknown_claim"))
+        actor = request.actor
+        if not actor.tenant_id or actor.tenant_id.lower() != claim.customer_tenant_id:
+            await self._store.audit(
+                f"{actor.channel}:{actor.tenant_id}/{actor.aad_object_id or actor.user_id}",
+                "action.refused_other_tenant",
+                claim.id,
+                {"verb": request.verb},
+                dt.datetime.now(dt.UTC),
+            )
+            log.warning("action %s on claim %s from another tenant refused", request.verb, claim.id)
+            return Outcome(notice("notice.other_tenant"))
+        verb = VERBS.get(request.verb)
+        if verb is None:
+            return Outcome(notice("notice.unknown_action"))
+        partner = await self._store.get_partner(claim.partner_id)
+        contact = next(
+            (c for c in claim.contacts if c.aad_object_id and c.aad_object_id == actor.aad_object_id), None
+        )
+        view = ClaimView(
+            claim=claim,
+            partner_name=partner.name if partner else "",
+            responses=tuple(await self._store.responses_for_claim(claim.id)),
+            viewer_aad_object_id=actor.aad_object_id,
+            locale=choose_locale(actor.locale, contact.locale if contact else None, claim.locale),
+            host=request.host,
+            originator=request.originator,
+            refresh_user_ids=(actor.user_id,) if actor.user_id and request.host == "teams" else (),
+        )
+        return await verb(self, request, view)
+
+    async def record(
+        self, request: ActionRequest, view: ClaimView, kind: str, text: str | None = None
+    ) -> tuple[Response, bool]:
+        actor = request.actor
+        who = actor.aad_object_id or actor.user_id or "unknown"
+        key = f"{view.claim.id}:{who}:{kind}"
+        if text is not None:
+            key += ":" + hashlib.sha256(text.encode()).hexdigest()[:32]
+        contact = next(
+            (c for c in view.claim.contacts if c.aad_object_id and c.aad_object_id == actor.aad_object_id),
+            None,
+        )
+        response, new = await self._store.record_response(
+            Response(
+                id=str(uuid.uuid4()),
+                claim_id=view.claim.id,
+                kind=kind,
+                tenant_id=actor.tenant_id or "",
+                aad_object_id=actor.aad_object_id,
+                user_id=actor.user_id,
+                user_name=actor.name,
+                contact_id=contact.id if contact else None,
+                channel=actor.channel,
+                text=text,
+                dedupe_key=key,
+                created_at=dt.datetime.now(dt.UTC),
+            )
+        )
+        if new and self._on_response is not None:
+            try:
+                await self._on_response(response)
+            except Exception:
+                # The response is stored and shows in the API; telling the partner is best effort.
+                log.exception("could not queue the partner notification for response %s", response.id)
+        return response, new
+
+
+async def show_claim(actions: Actions, request: ActionRequest, view: ClaimView) -> Outcome:
+    return Outcome(view.claim_card())
+
+
+async def show_access(actions: Actions, request: ActionRequest, view: ClaimView) -> Outcome:
+    return Outcome(view.access_card())
+
+
+async def acknowledge(actions: Actions, request: ActionRequest, view: ClaimView) -> Outcome:
+    response, new = await actions.record(request, view, ResponseKind.ACKNOWLEDGED)
+    view = _with(view, response)
+    return Outcome(view.claim_card(), response, new)
+
+
+async def not_recognised(actions: Actions, request: ActionRequest, view: ClaimView) -> Outcome:
+    response, new = await actions.record(request, view, ResponseKind.NOT_RECOGNISED)
+    view = _with(view, response)
+    return Outcome(view.claim_card(), response, new)
+
+
+async def ask(actions: Actions, request: ActionRequest, view: ClaimView) -> Outcome:
+    raw = request.data.get("question")
+    question = " ".join(raw.split()) if isinstance(raw, str) else ""
+    if not question:
+        return Outcome(_notice(request)("notice.question_empty", claim_id=view.claim.id))
+    question = question[:QUESTION_MAX]
+    response, new = await actions.record(request, view, ResponseKind.QUESTION, question)
+    view = replace(_with(view, response), question_sent=True)
+    return Outcome(view.claim_card(), response, new)
+
+
+def _with(view: ClaimView, response: Response) -> ClaimView:
+    if any(r.id == response.id for r in view.responses):
+        return view
+    return replace(view, responses=(*view.responses, response))
+
+
+def _notice(request: ActionRequest) -> Callable[..., dict[str, Any]]:
+    locale = choose_locale(request.actor.locale, None, None)
+
+    def build(key: str, **values: str) -> dict[str, Any]:
+        return cards.notice_card(
+            key, host=request.host, locale=locale, originator=request.originator, **values
+        )
+
+    return build
+
+
+# The verbs a card can send (Action.Execute `verb`, or `verb` in an Action.Submit's data).
+VERBS: dict[str, Verb] = {
+    "claim.show": show_claim,
+    "claim.refresh": show_claim,
+    "claim.access": show_access,
+    "claim.acknowledge": acknowledge,
+    "claim.not_recognised": not_recognised,
+    "claim.ask": ask,
+}
