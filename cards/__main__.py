@@ -1,4 +1,5 @@
-"""Command line for the cards: ``python -m cards dump OUTDIR`` writes every card variant as JSON.
+"""Command line for the cards: ``python -m cards dump OUTDIR`` writes every card variant as JSON;
+``python -m cards preview OUTDIR`` renders each to PNG with the official renderer.
 
 Each subcommand is a function that takes the parsed arguments and returns the exit status; add one
 with `_parser` (``subparsers.add_parser(...)`` and ``set_defaults(run=...)``).
@@ -36,6 +37,18 @@ def _dump(args: argparse.Namespace) -> int:
     return 0
 
 
+def _preview(args: argparse.Namespace) -> int:
+    from cards.render import RendererError, RendererUnavailable, preview  # I/O: only for this command
+
+    try:
+        paths = preview(args.outdir, **_selection(args))
+    except (RendererUnavailable, RendererError) as exc:
+        print(f"python -m cards preview: {exc}", file=sys.stderr)
+        return 1
+    print(f"rendered {len(paths)} cards to {args.outdir}")
+    return 0
+
+
 def _add_selection(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kind", action="append", choices=KINDS, help="only this kind (repeatable)")
     parser.add_argument("--host", action="append", choices=HOSTS, help="only this host (repeatable)")
@@ -57,6 +70,17 @@ def _parser() -> argparse.ArgumentParser:
     dump.add_argument("outdir", type=Path, metavar="OUTDIR")
     _add_selection(dump)
     dump.set_defaults(run=_dump)
+
+    preview = subparsers.add_parser(
+        "preview",
+        help="render every card variant to PNG with the official renderer",
+        description="Render every card variant with Microsoft's Adaptive Cards renderer in headless "
+        "Chromium (Teams light theme for Teams cards, Outlook desktop for Outlook cards) to OUTDIR, "
+        "one PNG each. Needs `npm ci` (make test runs it) and Debian's chromium.",
+    )
+    preview.add_argument("outdir", type=Path, metavar="OUTDIR")
+    _add_selection(preview)
+    preview.set_defaults(run=_preview)
 
     return parser
 

@@ -11,8 +11,6 @@ export it. Needs `npm ci` in the repository root (`make test` does it) and `apt-
 
 from __future__ import annotations
 
-import datetime
-import importlib
 import json
 import os
 import shutil
@@ -22,7 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cards import KINDS, ClaimSummary, WorkloadLine, build
+from cards.builders import KINDS
+from cards.elements import HOSTS
+from cards.i18n import SUPPORTED_LOCALES
+from cards.samples import variants
 
 __all__ = [
     "HOSTS",
@@ -38,7 +39,6 @@ __all__ = [
 
 ROOT = Path(__file__).resolve().parent.parent  # the repository root: node_modules lives here
 SCRIPT = Path(__file__).resolve().parent / "renderer.mjs"
-HOSTS = ("teams", "outlook")
 NODE_PACKAGES = ("adaptivecards", "markdown-it", "playwright-core")
 OUTLOOK_SAMPLE_ORIGINATOR = "6f1c2d3e-4b5a-4c7d-9e8f-0a1b2c3d4e5f"  # a made-up provider id for samples
 
@@ -158,74 +158,30 @@ def render(
     return reports
 
 
-def _variants() -> list[CardJob] | None:
-    """Every variant from `cards.samples.variants()`, or None when that module is not there."""
-    try:
-        samples = importlib.import_module("cards.samples")
-    except ModuleNotFoundError as err:
-        if err.name == "cards.samples":
-            return None
-        raise
-    variants = getattr(samples, "variants", None)
-    if variants is None:
-        return None
-    jobs: list[CardJob] = []
-    for variant in variants():
-        name = str(variant.filename).removesuffix(".json").replace("/", "-")
-        jobs.append((name, str(variant.host), dict(variant.card)))
-    return jobs
+def sample_cards(
+    *,
+    kinds: tuple[str, ...] = KINDS,
+    hosts: tuple[str, ...] = HOSTS,
+    locales: tuple[str, ...] = SUPPORTED_LOCALES,
+) -> list[CardJob]:
+    """(name, host, card) for every variant `cards.samples.variants()` builds."""
+    return [
+        (variant.filename.removesuffix(".json"), variant.host, dict(variant.card))
+        for variant in variants(kinds=kinds, hosts=hosts, locales=locales)
+    ]
 
 
-_TEAMS = WorkloadLine("Microsoft Teams", "Chat and teamwork")
-_EXCHANGE = WorkloadLine("Exchange Online", "Email and calendars")
-_INTUNE = WorkloadLine("Microsoft Intune", "Managing and securing devices")
-
-
-def _fallback() -> list[CardJob]:
-    """Every kind for both hosts from a Contoso sample, used until `cards.samples` exists."""
-    contoso = ClaimSummary(
-        claim_id="clm_01HV6Q3W2K",
-        partner_name="Contoso Consulting",
-        customer_name="Fabrikam Ltd",
-        solution_area="Modern Work and Security",
-        workloads=(_TEAMS, _EXCHANGE, _INTUNE),
-        status="under_review",
-        submitted_on=datetime.date(2026, 3, 12),
-        partner_message=(
-            "Thanks for the Teams and Intune rollout this spring. Questions? Call Ana on our team."
-        ),
-        partner_reference="SOW-2026-014",
-    )
-    northwind = ClaimSummary(
-        claim_id="clm_01HV6Q3W2M",
-        partner_name="Northwind Advisors",
-        customer_name="Fabrikam Ltd",
-        solution_area="Modern Work and Security",
-        workloads=(_TEAMS,),
-        status="approved",
-        submitted_on=datetime.date(2026, 1, 20),
-    )
-    data: dict[str, object] = {"claim": contoso, "access": contoso, "claims": [contoso, northwind]}
-    jobs: list[CardJob] = []
-    for host in HOSTS:
-        originator = OUTLOOK_SAMPLE_ORIGINATOR if host == "outlook" else None
-        for kind in KINDS:
-            card = build(kind, data.get(kind), host=host, originator=originator)
-            jobs.append((f"{kind}-{host}", host, dict(card)))
-    return jobs
-
-
-def sample_cards() -> list[CardJob]:
-    """(name, host, card) for every sample: `cards.samples.variants()` when present, else a fallback."""
-    variants = _variants()
-    return variants if variants is not None else _fallback()
-
-
-def preview(out_dir: Path) -> list[Path]:
-    """Render every sample card to `out_dir/<name>.png` (Teams light for Teams, Outlook desktop for
+def preview(
+    out_dir: Path,
+    *,
+    kinds: tuple[str, ...] = KINDS,
+    hosts: tuple[str, ...] = HOSTS,
+    locales: tuple[str, ...] = SUPPORTED_LOCALES,
+) -> list[Path]:
+    """Render every variant to `out_dir/<name>.png` (Teams light for Teams, Outlook desktop for
     Outlook) and return the paths. Raises RendererError if a card did not render."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    reports = render(sample_cards(), png_dir=out_dir)
+    reports = render(sample_cards(kinds=kinds, hosts=hosts, locales=locales), png_dir=out_dir)
     failed = [report.name for report in reports if report.png is None]
     if failed:
         raise RendererError(f"not rendered: {', '.join(failed)}")
