@@ -327,17 +327,17 @@ def _todo_body(t: Text, host: str, summary: ClaimSummary, short: str) -> list[El
         ]
     else:
         body.append(text_block(t("claim.todo_closed") if closed else t("claim.todo", partner=short)))
-    if summary.acknowledged:
+    if summary.acknowledged and not summary.not_recognised_reported:  # the reader's own report first
         body.append(text_block(_acknowledged_line(t, summary), spacing="small"))
     if summary.question_sent:
         body.append(text_block(t("claim.state.question_sent", partner=short), spacing="small"))
     return body
 
 
-def _ask_card(t: Text, host: str, summary: ClaimSummary, partner: str, button_partner: str) -> Element:
-    """ "Ask {partner} a question": a short text field and a Send button (verb `claim.ask`)."""
+def _ask_card(t: Text, host: str, summary: ClaimSummary) -> Element:
+    """ "Ask a question": a short text field for the partner and a Send button (verb `claim.ask`)."""
     return show_card(
-        t("claim.ask_button", partner=button_partner),
+        t("claim.ask_short"),
         [
             text_input(
                 verbs.QUESTION_INPUT,
@@ -404,6 +404,7 @@ def claim_card(
         fact_set(
             [
                 (t("claim.fact_services"), services),
+                (t("claim.details.fact_submitted"), t.date(summary.submitted_on)),
                 (t("claim.fact_status"), t("claim.status_value", label=status.label, meaning=status.meaning)),
             ]
         ),
@@ -428,22 +429,29 @@ def claim_card(
         action_set(execute(t("claim.show_access", partner=button_partner), verbs.ACCESS, data, host=host)),
         *_todo_body(t, host, summary, short),
     ]
-    buttons: list[Element] = []
+    # At most two buttons a row, with short titles: Teams and Outlook cut longer rows to "G…".
+    first_row: list[Element] = []
     if not summary.acknowledged:
-        buttons.append(execute(t("claim.acknowledge"), verbs.ACKNOWLEDGE, data, host=host))
-    if not summary.not_recognised_reported:
-        buttons.append(execute(t("claim.not_recognised"), verbs.NOT_RECOGNISED, data, host=host))
-    buttons.append(_ask_card(t, host, summary, partner, button_partner))
+        first_row.append(execute(t("claim.acknowledge"), verbs.ACKNOWLEDGE, data, host=host))
+    first_row.append(_ask_card(t, host, summary))
+    body.append(action_set(*first_row))
     if summary.not_recognised_reported:  # the next steps point to the admin center
-        buttons.append(open_url(t("claim.state.check_button"), LINKS["partner_relationships"]))
-    body.append(action_set(*buttons))
+        body.append(action_set(open_url(t("claim.state.check_button"), LINKS["partner_relationships"])))
+    else:
+        body.append(action_set(execute(t("claim.not_recognised"), verbs.NOT_RECOGNISED, data, host=host)))
 
+    more: list[Element] = [
+        heading(t("claim.show_details"), host=host, size="medium"),
+        *_details_body(t, host, summary, partner),
+        heading(t("claim.show_faq"), host=host, size="medium", separator=True),
+        *_faq_body(t, host, summary),
+        heading(t("claim.show_compare"), host=host, size="medium", separator=True),
+        *_compare_body(t, host),
+    ]
     actions: list[Element] = [
-        show_card(t("claim.show_details"), _details_body(t, host, summary, partner)),
-        show_card(t("claim.show_faq"), _faq_body(t, host, summary)),
         show_card(
-            t("claim.show_compare"),
-            _compare_body(t, host),
+            t("claim.show_more"),
+            more,
             [open_url(t("app.open_admin"), LINKS["partner_relationships"])],
         ),
         open_url(t("app.open_microsoft"), LINKS["how_it_works"]),

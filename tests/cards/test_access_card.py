@@ -59,5 +59,5 @@ def test_for_a_claim_with_many_workloads_it_points_to_the_claims_list() -> None:
     assert (
         "Usage and seat counts for the 26 services in this claim, in Microsoft's partner reporting." in text
     )
-    assert "The claim card lists them under Claim details." in text
+    assert "The claim card lists them under More about this." in text
     assert "Microsoft Defender for Identity" not in text

@@ -114,7 +114,7 @@ def test_ask_is_a_short_required_text_field_behind_a_button(contoso_claim: Claim
         ask = next(
             a for a in actions(card) if a["type"] == "Action.ShowCard" and a["title"].startswith("Ask")
         )
-        assert ask["title"] == "Ask Contoso Consulting a question"
+        assert ask["title"] == "Ask a question"
         field = next(el for el in ask["card"]["body"] if el["type"] == "Input.Text")
         assert field["id"] == verbs.QUESTION_INPUT == "question"
         assert field["maxLength"] == verbs.QUESTION_MAX_LENGTH == 500
@@ -161,12 +161,12 @@ def test_not_recognised_says_what_to_do_next_and_that_the_partner_was_told() -> 
     closed = "\n".join(
         first_view_text(claim_card(make_claim(not_recognised_reported=True, status="rejected_final")))
     )
-    assert "The claim is closed, so there is nothing to decline." in closed
+    assert "There is nothing left to decline." in closed
 
 
 def test_question_sent_is_confirmed_and_asking_again_stays_possible() -> None:
     card = claim_card(make_claim(question_sent=True))
-    assert "This app sent your question to Contoso Consulting." in first_view_text(card)
+    assert "Your question was sent to Contoso Consulting." in first_view_text(card)
     assert verbs.ASK in executes(card)
 
 

@@ -57,7 +57,7 @@ def test_unknown_host_is_refused() -> None:
 def test_show_cards_are_not_versioned_cards(contoso_claim: ClaimSummary) -> None:
     card = claim_card(contoso_claim)
     show_cards = [a["card"] for a in actions(card) if a["type"] == "Action.ShowCard"]
-    assert len(show_cards) == 5  # what the partner wrote, ask, details, questions, other links
+    assert len(show_cards) == 3  # what the partner wrote, ask, more about this
     for inner in show_cards:
         assert inner["type"] == "AdaptiveCard"
         assert "version" not in inner and "msteams" not in inner
