@@ -52,7 +52,7 @@ def create_app(
         app[STORE] = store
         app[WORKER] = worker
         app[WEBHOOKS] = webhooks
-        actions = Actions(store, on_response=PartnerNotifier(store, webhooks.wake))
+        actions = Actions(store, on_response=PartnerNotifier(store, webhooks.wake, worker.wake))
         app[BOT] = CporTeamsBot(store, worker.wake, actions)
         tasks = [
             asyncio.create_task(worker.run(), name="delivery-worker"),

@@ -121,14 +121,20 @@ class DeliveryWorker:
         """The card as this contact should see it now (current status, their own state)."""
         partner = await self._store.get_partner(item.claim.partner_id)
         responses = await self._store.responses_for_claim(item.claim.id)
+        contact = item.contact
         view = ClaimView(
             claim=item.claim,
             partner_name=partner.name if partner else "",
             responses=tuple(responses),
-            viewer_aad_object_id=item.contact.aad_object_id or item.reference.aad_object_id,
-            locale=choose_locale(None, item.contact.locale, item.claim.locale),
+            viewer_aad_object_id=(contact.aad_object_id if contact else None) or item.reference.aad_object_id,
+            locale=choose_locale(None, contact.locale if contact else None, item.claim.locale),
             refresh_user_ids=(item.reference.user_id,) if item.reference.user_id else (),
         )
+        if item.delivery.kind == DeliveryKind.PARTNER:
+            response = next((r for r in responses if r.id == item.delivery.response_id), None)
+            if response is None:
+                raise SendFailure(400, "ResponseGone")
+            return view.partner_notice_card(response)
         if item.delivery.kind == DeliveryKind.STATUS and item.old_status is not None:
             return view.status_changed_card(item.old_status)
         return view.claim_card()

@@ -137,6 +137,14 @@ def _schemas() -> dict[str, Any]:
                 "created_at": {"type": "string", "format": "date-time"},
             },
         },
+        "LinkCode": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string"},
+                "expires_at": {"type": "string", "format": "date-time"},
+                "instructions": {"type": "string"},
+            },
+        },
         "WebhookSet": {
             "type": "object",
             "additionalProperties": False,
@@ -419,6 +427,19 @@ def openapi_document() -> dict[str, Any]:
                         **COMMON_ERRORS,
                     },
                 },
+            },
+            "/api/teams-links": {
+                "post": {
+                    "summary": "A one-time code that links a partner user's Teams chat to your partner",
+                    "description": "The user sends `link <code>` to the app in Teams within 15 minutes. "
+                    "That chat then gets a message for each customer response to your claims, and may "
+                    "compose claims (`new claim`).",
+                    "security": secured,
+                    "responses": {
+                        "201": _json("LinkCode", "The code, shown once."),
+                        **COMMON_ERRORS,
+                    },
+                }
             },
             "/api/webhook": {
                 "put": {

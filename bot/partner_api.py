@@ -12,14 +12,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
-from jsonschema import ValidationError
 
-from bot.claims import NEEDS_CUSTOMER_ATTENTION, Claim, Contact, Status, TransitionError, check_transition
-from bot.openapi import GUID_PATTERN, LINE_PATTERN, LOCALE_PATTERN, openapi_document, request_validator
-from bot.partner_keys import authenticate
+from bot.claims import NEEDS_CUSTOMER_ATTENTION, Claim, Status, TransitionError, check_transition
+from bot.openapi import openapi_document
+from bot.partner_keys import LINK_CODE_TTL, authenticate, hash_link_code, new_link_code
 from bot.problems import FieldError, Problem
 from bot.state import SETTINGS, STORE, WORKER
 from bot.store import Conflict, Delivery, Partner, Response, Webhook, WebhookEvent, ts
+from bot.validation import check, claim_from_request
 from bot.webhooks import WebhookUrlError, check_url, new_secret
 from bot.workloads import catalog
 
@@ -42,6 +42,7 @@ class PartnerApi:
             web.get("/api/claims/{claim_id}", self._authed(self.get_claim)),
             web.patch("/api/claims/{claim_id}", self._authed(self.update_claim)),
             web.post("/api/claims/{claim_id}/notifications", self._authed(self.notify)),
+            web.post("/api/teams-links", self._authed(self.create_link_code)),
             web.put("/api/webhook", self._authed(self.set_webhook)),
             web.get("/api/webhook", self._authed(self.get_webhook)),
             web.delete("/api/webhook", self._authed(self.delete_webhook)),
@@ -157,6 +158,22 @@ class PartnerApi:
             headers={"Location": f"/api/claims/{claim.id}"},
         )
 
+    async def create_link_code(self, request: web.Request, partner: Partner) -> web.Response:
+        body = await read_json_object(request, allow_empty=True)
+        check(body, "NotificationCreate")  # no fields: an empty object
+        code = new_link_code()
+        now = dt.datetime.now(dt.UTC)
+        expires = now + LINK_CODE_TTL
+        await request.app[STORE].add_link_code(hash_link_code(code), partner.id, expires, now)
+        return web.json_response(
+            {
+                "code": code,
+                "expires_at": _iso(expires),
+                "instructions": f"In Teams, in your chat with this app, send: link {code}",
+            },
+            status=201,
+        )
+
     async def set_webhook(self, request: web.Request, partner: Partner) -> web.Response:
         body = await read_json_object(request)
         check(body, "WebhookSet")
@@ -216,125 +233,6 @@ async def read_json_object(request: web.Request, *, allow_empty: bool = False) -
     if not isinstance(body, dict):
         raise Problem(400, "The body must be a JSON object.")
     return body
-
-
-def check(body: dict[str, Any], schema_name: str) -> None:
-    """Validate against the OpenAPI schema; a Problem 422 lists every field at fault."""
-    errors = sorted(request_validator(schema_name).iter_errors(body), key=lambda e: list(e.absolute_path))
-    if errors:
-        field_errors = [_field_error(e) for e in errors]
-        raise Problem(422, "The request has invalid fields.", errors=field_errors)
-
-
-def field_path(parts: list[str | int]) -> str:
-    out = ""
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _field_error(error: ValidationError) -> FieldError:
-    path: list[str | int] = list(error.absolute_path)
-    kind = error.validator
-    value = error.validator_value
-    if kind == "required":
-        missing = error.message.split("'")[1]
-        return FieldError(field_path([*path, missing]), "is required")
-    if kind == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        return FieldError(field_path([*path, extra[0]]), "is not a known field")
-    return FieldError(field_path(path) or "(body)", _describe(str(kind), value, error.message))
-
-
-def _describe(kind: str, value: Any, fallback: str) -> str:
-    """A short, human sentence for one failed JSON Schema keyword."""
-    match kind:
-        case "type":
-            return f"must be of type {value}"
-        case "minLength":
-            return "must not be empty" if value == 1 else f"must be at least {value} characters"
-        case "maxLength":
-            return f"must be at most {value} characters"
-        case "minItems":
-            return f"must have at least {value} item(s)"
-        case "maxItems":
-            return f"must have at most {value} items"
-        case "uniqueItems":
-            return "must not repeat an item"
-        case "enum":
-            return f"must be one of: {', '.join(map(str, value))}"
-        case "pattern":
-            return _pattern_message(str(value))
-        case "format":
-            return f"must be a valid {value}"
-    return fallback
-
-
-def _pattern_message(pattern: str) -> str:
-    return {
-        GUID_PATTERN: "must be a GUID such as 00000000-0000-0000-0000-000000000000",
-        LINE_PATTERN: "must be a single line without control characters",
-        LOCALE_PATTERN: "must be a language tag such as en-US",
-    }.get(pattern, "has an invalid format")
-
-
-def claim_from_request(body: dict[str, Any], *, partner_id: str, now: dt.datetime) -> Claim:
-    """Build a claim from a schema-valid body, applying the rules a schema cannot express."""
-    cat = catalog()
-    area = body["solution_area"]
-    errors: list[FieldError] = []
-    for index, workload_id in enumerate(body["workloads"]):
-        workload = cat.workloads.get(workload_id)
-        if workload is None:
-            errors.append(FieldError(f"workloads[{index}]", f"unknown workload {workload_id!r}"))
-        elif workload.area != area:
-            errors.append(
-                FieldError(
-                    f"workloads[{index}]",
-                    f"{workload_id!r} belongs to solution area {workload.area!r}, not {area!r}",
-                )
-            )
-    seen: dict[str, int] = {}
-    for index, contact in enumerate(body["contacts"]):
-        email = contact["email"].strip().lower()
-        if email in seen:
-            errors.append(FieldError(f"contacts[{index}].email", f"repeats contacts[{seen[email]}].email"))
-        seen.setdefault(email, index)
-        local, _, domain = email.partition("@")
-        if not local or "." not in domain or " " in email:
-            errors.append(FieldError(f"contacts[{index}].email", "must be a valid email address"))
-    submitted_on = now.date()
-    if "submitted_on" in body:
-        submitted_on = dt.date.fromisoformat(body["submitted_on"])
-        if submitted_on > now.date() + dt.timedelta(days=1):
-            errors.append(FieldError("submitted_on", "must not be in the future"))
-    if errors:
-        raise Problem(422, "The request has invalid fields.", errors=errors)
-    return Claim(
-        id=str(uuid.uuid4()),
-        partner_id=partner_id,
-        customer_tenant_id=body["customer_tenant_id"].lower(),
-        customer_name=body["customer_name"].strip(),
-        solution_area=area,
-        workloads=tuple(body["workloads"]),
-        status=Status(body.get("status", Status.SUBMITTED.value)),
-        submitted_on=submitted_on,
-        created_at=now,
-        updated_at=now,
-        contacts=tuple(
-            Contact(
-                id=str(uuid.uuid4()),
-                name=c["name"].strip(),
-                email=c["email"].strip(),
-                aad_object_id=c.get("aad_object_id", "").lower() or None,
-                locale=c.get("locale"),
-            )
-            for c in body["contacts"]
-        ),
-        partner_reference=body.get("partner_reference"),
-        message=body.get("message") or None,
-        locale=body.get("locale"),
-    )
 
 
 def _page_size(text: str | None) -> int:

@@ -56,3 +56,18 @@ async def authenticate(store: Store, presented: str) -> Partner | None:
     if record is None or record.revoked_at is not None or not matches:
         return None
     return await store.get_partner(record.partner_id)
+
+
+# Link codes: short enough to type into Teams, one use, minutes to live. No 0/O or 1/I/L.
+LINK_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+LINK_CODE_TTL = dt.timedelta(minutes=15)
+
+
+def new_link_code() -> str:
+    raw = "".join(secrets.choice(LINK_ALPHABET) for _ in range(10))
+    return f"{raw[:5]}-{raw[5:]}"
+
+
+def hash_link_code(code: str) -> str:
+    normalized = "".join(ch for ch in code.upper() if ch.isalnum())
+    return hashlib.sha256(f"link:{normalized}".encode()).hexdigest()

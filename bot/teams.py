@@ -19,8 +19,10 @@ from botbuilder.schema import (
 import cards
 from bot.actions import ActionRequest, Actions, Actor
 from bot.adapter import card_activity
+from bot.partner_desk import PartnerDesk
 from bot.store import Store, StoredReference
 from bot.views import claim_summary
+from cards.partner import COMPOSE_SEND
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,17 @@ def _invoke_error(status: int, code: str, message: str) -> InvokeResponse:
     )
 
 
+def _card_response(card: dict[str, Any]) -> InvokeResponse:
+    # botbuilder 4.17.1 serialises an invoke body with msrest: it must be the model, not a dict
+    # (returning it from on_adaptive_card_invoke instead gives a 500: it is serialised twice).
+    return InvokeResponse(
+        status=200,
+        body=AdaptiveCardInvokeResponse(
+            status_code=200, type="application/vnd.microsoft.card.adaptive", value=card
+        ),
+    )
+
+
 def tenant_of(activity: Any) -> str | None:
     """The tenant id from channelData (botbuilder 4.17.1 drops conversation.tenantId)."""
     data = activity.channel_data or {}
@@ -73,6 +86,7 @@ class CporTeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder sh
         self._store = store
         self._wake_delivery = wake_delivery
         self._actions = actions or Actions(store)
+        self._desk = PartnerDesk(store, wake_delivery)
 
     # --- card actions ----------------------------------------------------------------------------
 
@@ -86,21 +100,16 @@ class CporTeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder sh
         verb, data = action.get("verb"), action.get("data")
         if not isinstance(verb, str):
             return _invoke_error(400, "BadRequest", "Expected an Action.Execute with a verb.")
-        outcome = await self._actions.handle(
-            ActionRequest(
-                verb=verb,
-                data=data if isinstance(data, dict) else {},
-                actor=actor_of(turn_context.activity),
+        data = data if isinstance(data, dict) else {}
+        if verb == COMPOSE_SEND:
+            card = await self._desk.send(
+                actor_of(turn_context.activity), turn_context.activity.conversation.id, data
             )
+            return _card_response(card)
+        outcome = await self._actions.handle(
+            ActionRequest(verb=verb, data=data, actor=actor_of(turn_context.activity))
         )
-        # botbuilder 4.17.1 serialises an invoke body with msrest: it must be the model, not a dict
-        # (returning it from on_adaptive_card_invoke instead gives a 500: it is serialised twice).
-        return InvokeResponse(
-            status=200,
-            body=AdaptiveCardInvokeResponse(
-                status_code=200, type="application/vnd.microsoft.card.adaptive", value=outcome.card
-            ),
-        )
+        return _card_response(outcome.card)
 
     async def _submitted_action(self, turn_context: TurnContext, value: dict[str, Any]) -> None:
         """The Action.Submit fallback of older clients: same verbs, answered by updating the card."""
@@ -165,6 +174,28 @@ class CporTeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder sh
 
     async def about(self, turn_context: TurnContext) -> None:
         await turn_context.send_activity(card_activity(cards.about_card()))
+
+    # For partner users: link this chat to a partner account, and the claim form.
+
+    async def link(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        words = (activity.text or "").split()
+        card = await self._desk.link(
+            actor_of(activity),
+            activity.conversation.id,
+            activity.conversation.conversation_type or "personal",
+            words[1] if len(words) > 1 else "",
+        )
+        await turn_context.send_activity(card_activity(card))
+
+    async def unlink(self, turn_context: TurnContext) -> None:
+        card = await self._desk.unlink(turn_context.activity.conversation.id)
+        await turn_context.send_activity(card_activity(card))
+
+    async def new_claim(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        card = await self._desk.form(actor_of(activity), activity.conversation.id)
+        await turn_context.send_activity(card_activity(card))
 
     async def claims(self, turn_context: TurnContext) -> None:
         tenant = tenant_of(turn_context.activity)
@@ -236,4 +267,7 @@ COMMANDS: dict[str, Command] = {
     "help": CporTeamsBot.help,
     "about": CporTeamsBot.about,
     "claims": CporTeamsBot.claims,
+    "link": CporTeamsBot.link,
+    "unlink": CporTeamsBot.unlink,
+    "new": CporTeamsBot.new_claim,
 }

@@ -13,6 +13,7 @@ from bot.claims import Claim, Status
 from bot.store import Response, ResponseKind
 from bot.workloads import catalog
 from cards.model import ClaimSummary, WorkloadLine
+from cards.partner import partner_notice_card
 
 MAX_REFRESH_USERS = 60  # Teams refreshes a card automatically for at most 60 listed users
 
@@ -26,7 +27,7 @@ def claim_summary(claim: Claim, partner_name: str, **reader_state: Any) -> Claim
         customer_name=claim.customer_name,
         solution_area=area.name if area else claim.solution_area,
         workloads=tuple(
-            WorkloadLine(name=cat.workloads[w].name, plain=cat.workloads[w].plain)
+            WorkloadLine(name=cat.workloads[w].name, plain=cat.workloads[w].plain, id=w)
             if w in cat.workloads
             else WorkloadLine(name=w, plain="")
             for w in claim.workloads
@@ -88,6 +89,17 @@ class ClaimView:
             locale=self.locale,
             originator=self.originator,
             claim_id=self.claim.id,
+        )
+
+    def partner_notice_card(self, response: Response) -> dict[str, Any]:
+        """For a partner user in Teams: what the customer did with the card."""
+        return partner_notice_card(
+            self.summary(),
+            response.kind,
+            user_name=response.user_name,
+            text=response.text,
+            customer_name=self.claim.customer_name,
+            locale="en",
         )
 
     def status_changed_card(self, old_status: Status) -> dict[str, Any]:

@@ -217,11 +217,15 @@ class WebhookWorker:
 
 
 class PartnerNotifier:
-    """Tells the partner about each new customer response: queues a webhook event."""
+    """Tells the partner about each new customer response: a webhook event, and a Teams message
+    to every partner user who linked their Teams chat to the partner."""
 
-    def __init__(self, store: Store, wake: Callable[[], None]) -> None:
+    def __init__(
+        self, store: Store, wake: Callable[[], None], wake_teams: Callable[[], None] | None = None
+    ) -> None:
         self._store = store
         self._wake = wake
+        self._wake_teams = wake_teams or (lambda: None)
 
     async def __call__(self, response: Response) -> None:
         claim = await self._store.get_claim(response.claim_id)
@@ -237,3 +241,5 @@ class PartnerNotifier:
         )
         if event is not None:
             self._wake()
+        if await self._store.enqueue_partner_notices(response, claim.partner_id, dt.datetime.now(dt.UTC)):
+            self._wake_teams()

@@ -12,15 +12,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from cards.builders import KINDS
 from cards.elements import HOSTS
 from cards.i18n import SUPPORTED_LOCALES
-from cards.samples import variants
+from cards.samples import ALL_KINDS, variants
 
 
 def _selection(args: argparse.Namespace) -> dict[str, tuple[str, ...]]:
     return {
-        "kinds": tuple(args.kind or KINDS),
+        "kinds": tuple(args.kind or ALL_KINDS),
         "hosts": tuple(args.host or HOSTS),
         "locales": tuple(args.locale or SUPPORTED_LOCALES),
     }
@@ -50,7 +49,7 @@ def _preview(args: argparse.Namespace) -> int:
 
 
 def _add_selection(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--kind", action="append", choices=KINDS, help="only this kind (repeatable)")
+    parser.add_argument("--kind", action="append", choices=ALL_KINDS, help="only this kind (repeatable)")
     parser.add_argument("--host", action="append", choices=HOSTS, help="only this host (repeatable)")
     parser.add_argument(
         "--locale", action="append", choices=SUPPORTED_LOCALES, help="only this locale (repeatable)"

@@ -93,14 +93,22 @@ def _service_names(workloads: Sequence[WorkloadLine], *, safe: bool = True) -> l
     return [plain(w.name, limit=LABEL_LIMIT) for w in workloads]
 
 
+def _plain_words(t: Text, w: WorkloadLine) -> str:
+    """What a workload is in plain words, in the card's language: the catalogue's `workload.<id>`
+    when the workload has a catalog id the catalogue knows, else its own words (unescaped)."""
+    if w.id is not None and f"workload.{w.id}" in t:
+        return t(f"workload.{w.id}")
+    return w.plain
+
+
 def _services_plain_words(t: Text, workloads: Sequence[WorkloadLine]) -> list[str]:
     """ "Chat and teamwork (Microsoft Teams)", escaped; just the name when there are no plain words."""
     out = []
     for w in workloads:
         name = escape(w.name, limit=LABEL_LIMIT)
-        described = w.plain and w.plain.strip()
+        words = _plain_words(t, w)
         out.append(
-            t("claim.service", plain=escape(w.plain, limit=LABEL_LIMIT), name=name) if described else name
+            t("claim.service", plain=escape(words, limit=LABEL_LIMIT), name=name) if words.strip() else name
         )
     return out
 
@@ -113,17 +121,18 @@ def _services_short(t: Text, workloads: Sequence[WorkloadLine], *, safe: bool = 
     return t("list.more", items=t("list.separator").join(names), count=len(workloads) - FIRST_VIEW_SERVICES)
 
 
-def _services_facts(workloads: Sequence[WorkloadLine]) -> Element:
+def _services_facts(t: Text, workloads: Sequence[WorkloadLine]) -> Element:
     """Each service as a fact row: its product name, then what it is in plain words."""
-    return fact_set(
-        [
+    rows = []
+    for w in workloads:
+        words = _plain_words(t, w)
+        rows.append(
             (
                 escape(w.name, limit=LABEL_LIMIT),
-                escape(w.plain, limit=LABEL_LIMIT) if w.plain.strip() else "\u2013",
+                escape(words, limit=LABEL_LIMIT) if words.strip() else "\u2013",
             )
-            for w in workloads
-        ]
-    )
+        )
+    return fact_set(rows)
 
 
 def _claim_data(claim_id: str) -> dict[str, str]:
@@ -151,7 +160,7 @@ def _access_body(
         if from_claim:
             gets.append(text_block(t("access.gets_listed"), spacing="small"))
         else:
-            gets.append(_services_facts(workloads))
+            gets.append(_services_facts(t, workloads))
     return [
         heading(t("access.title", partner=partner), host=host, size="medium"),
         text_block(t("access.intro")),
@@ -228,7 +237,7 @@ def _details_body(t: Text, host: str, summary: ClaimSummary, partner: str) -> li
             ]
         ),
         heading(t("claim.details.fact_services"), host=host),
-        _services_facts(summary.workloads),
+        _services_facts(t, summary.workloads),
         text_block(t("claim.details.from_partner", partner=partner), subtle=True, size="small"),
         heading(t("claim.details.next_title"), host=host),
         text_block(status.next),

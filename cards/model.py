@@ -12,10 +12,15 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class WorkloadLine:
-    """One associated workload: Microsoft's product name and what it is in plain words."""
+    """One associated workload: Microsoft's product name and what it is in plain words.
+
+    With `id` (the workload catalog's id), a card shows the catalogue's `workload.<id>` words in its
+    own language; without it, or for an id the catalogue does not know, it shows `plain` as given.
+    The product name is never translated."""
 
     name: str  # "Microsoft Teams"
-    plain: str  # "Chat and teamwork"
+    plain: str  # "Chat and teamwork" (English, or a custom workload's own words)
+    id: str | None = None  # "teams": the catalog id, for the translated plain words
 
 
 @dataclass(frozen=True, slots=True)

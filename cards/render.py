@@ -20,10 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cards.builders import KINDS
 from cards.elements import HOSTS
 from cards.i18n import SUPPORTED_LOCALES
-from cards.samples import variants
+from cards.samples import ALL_KINDS, variants
 
 __all__ = [
     "HOSTS",
@@ -160,7 +159,7 @@ def render(
 
 def sample_cards(
     *,
-    kinds: tuple[str, ...] = KINDS,
+    kinds: tuple[str, ...] = ALL_KINDS,
     hosts: tuple[str, ...] = HOSTS,
     locales: tuple[str, ...] = SUPPORTED_LOCALES,
 ) -> list[CardJob]:
@@ -174,7 +173,7 @@ def sample_cards(
 def preview(
     out_dir: Path,
     *,
-    kinds: tuple[str, ...] = KINDS,
+    kinds: tuple[str, ...] = ALL_KINDS,
     hosts: tuple[str, ...] = HOSTS,
     locales: tuple[str, ...] = SUPPORTED_LOCALES,
 ) -> list[Path]:

@@ -28,46 +28,56 @@ from cards.builders import (
 from cards.elements import HOSTS, Card
 from cards.i18n import SUPPORTED_LOCALES
 from cards.model import ClaimSummary, WorkloadLine
+from cards.partner import Choice, compose_card, partner_notice_card
 
 # Outlook's originator is the provider id from the Actionable Email Developer Dashboard; this one is
 # made up. The Teams user id is a made-up MRI of the shape Teams uses ("29:" and an opaque id).
 OUTLOOK_ORIGINATOR = "6f1c2d3e-4b5a-4c7d-9e8f-0a1b2c3d4e5f"
 TEAMS_USER_ID = "29:1f2e3d4c5b6a79880716253443526170-sample"
 
-TEAMS = WorkloadLine("Microsoft Teams", "Chat and teamwork")
-EXCHANGE = WorkloadLine("Exchange Online", "Email and calendars")
-INTUNE = WorkloadLine("Microsoft Intune", "Managing and securing devices")
+TEAMS = WorkloadLine("Microsoft Teams", "Chat and teamwork", id="teams")
+EXCHANGE = WorkloadLine("Exchange Online", "Email and calendars", id="exchange")
+INTUNE = WorkloadLine("Microsoft Intune", "Managing and securing devices", id="intune")
 
-# The 26 workloads of the seeded catalog (bot/workloads.toml), copied so the package stands alone.
+# The 26 workloads of the seeded catalog (bot/workloads.toml), copied so the package stands alone;
+# with their ids, so each card shows the plain words in its own language.
 ALL_WORKLOADS: tuple[WorkloadLine, ...] = tuple(
-    WorkloadLine(name, plain)
-    for name, plain in [
-        ("Exchange Online", "Email and calendars"),
-        ("SharePoint Online", "Team sites, intranet and shared files"),
-        ("Microsoft 365 Apps", "Word, Excel, PowerPoint and Outlook on desktop and web"),
-        ("Microsoft Teams", "Chat and teamwork"),
-        ("Teams Meetings", "Online meetings and webinars"),
-        ("Teams Phone", "Phone calls in Teams"),
-        ("Teams Platform", "Apps and workflows built into Teams"),
-        ("Viva Engage (Yammer)", "Company-wide communities"),
-        ("Viva Insights", "Work-pattern insights and wellbeing"),
-        ("Viva Learning", "Training in the flow of work"),
-        ("Viva Connections", "Company news and resources in Teams"),
-        ("Microsoft Intune", "Managing and securing devices"),
-        ("Microsoft Entra ID P1/P2 (Azure AD Premium)", "Sign-in, identity and access control"),
-        ("Microsoft Defender for Office 365", "Protection for email and collaboration"),
-        ("Microsoft Defender for Endpoint", "Protection for computers and phones"),
-        ("Microsoft Defender for Identity", "Detecting attacks on user accounts"),
-        ("Microsoft Purview Information Protection", "Labelling and protecting sensitive files"),
-        ("Dynamics 365 Sales", "Managing customers and sales"),
-        ("Dynamics 365 Customer Service", "Handling customer requests"),
-        ("Dynamics 365 Field Service", "Planning work on site"),
-        ("Dynamics 365 Finance", "Accounting and finance"),
-        ("Dynamics 365 Supply Chain Management", "Stock, production and logistics"),
-        ("Dynamics 365 Business Central", "Business management for smaller companies"),
-        ("Power Apps", "Custom business apps"),
-        ("Power Automate", "Automated workflows"),
-        ("Power BI", "Reports and dashboards"),
+    WorkloadLine(name, plain, id=workload_id)
+    for workload_id, name, plain in [
+        ("exchange", "Exchange Online", "Email and calendars"),
+        ("sharepoint", "SharePoint Online", "Team sites, intranet and shared files"),
+        ("m365_apps", "Microsoft 365 Apps", "Word, Excel, PowerPoint and Outlook on desktop and web"),
+        ("teams", "Microsoft Teams", "Chat and teamwork"),
+        ("teams_meetings", "Teams Meetings", "Online meetings and webinars"),
+        ("teams_phone", "Teams Phone", "Phone calls in Teams"),
+        ("teams_platform", "Teams Platform", "Apps and workflows built into Teams"),
+        ("viva_engage", "Viva Engage (Yammer)", "Company-wide communities"),
+        ("viva_insights", "Viva Insights", "Work-pattern insights and wellbeing"),
+        ("viva_learning", "Viva Learning", "Training in the flow of work"),
+        ("viva_connections", "Viva Connections", "Company news and resources in Teams"),
+        ("intune", "Microsoft Intune", "Managing and securing devices"),
+        (
+            "entra_id_premium",
+            "Microsoft Entra ID P1/P2 (Azure AD Premium)",
+            "Sign-in, identity and access control",
+        ),
+        ("defender_office365", "Microsoft Defender for Office 365", "Protection for email and collaboration"),
+        ("defender_endpoint", "Microsoft Defender for Endpoint", "Protection for computers and phones"),
+        ("defender_identity", "Microsoft Defender for Identity", "Detecting attacks on user accounts"),
+        (
+            "information_protection",
+            "Microsoft Purview Information Protection",
+            "Labelling and protecting sensitive files",
+        ),
+        ("dynamics_sales", "Dynamics 365 Sales", "Managing customers and sales"),
+        ("dynamics_customer_service", "Dynamics 365 Customer Service", "Handling customer requests"),
+        ("dynamics_field_service", "Dynamics 365 Field Service", "Planning work on site"),
+        ("dynamics_finance", "Dynamics 365 Finance", "Accounting and finance"),
+        ("dynamics_supply_chain", "Dynamics 365 Supply Chain Management", "Stock, production and logistics"),
+        ("business_central", "Dynamics 365 Business Central", "Business management for smaller companies"),
+        ("power_apps", "Power Apps", "Custom business apps"),
+        ("power_automate", "Power Automate", "Automated workflows"),
+        ("power_bi", "Power BI", "Reports and dashboards"),
     ]
 )
 
@@ -199,6 +209,32 @@ ACCESS: dict[str, tuple[ClaimSummary, bool]] = {
 }
 
 
+# Cards for partner users in Teams (not sent to customers, never by email).
+PARTNER_KINDS: tuple[str, ...] = ("partner_notice", "compose")
+ALL_KINDS: tuple[str, ...] = (*KINDS, *PARTNER_KINDS)
+
+AREAS = (
+    Choice("modern_work_security", "Modern Work and Security"),
+    Choice("business_applications", "Business Applications"),
+)
+WORKLOAD_CHOICES = tuple(Choice(w.id or w.name, f"{w.name}: {w.plain}") for w in ALL_WORKLOADS)
+PARTNER_NOTICES: dict[str, tuple[ClaimSummary, str, str | None, str | None]] = {
+    "acknowledged": (CONTOSO, "acknowledged", "Megan Bowen", None),
+    "not_recognised": (CONTOSO, "not_recognised", None, None),
+    "question": (CONTOSO, "question", "Megan Bowen", "Which statement of work is this claim about?"),
+    "worst": (WORST, "question", WORST.partner_name, WORST.partner_message),
+}
+COMPOSE_FORMS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
+    "empty": ({}, {}),
+    "errors": (
+        {"customer_tenant_id": "fabrikam", "customer_name": "Fabrikam Ltd", "workloads": "teams,power_bi"},
+        {
+            "customer_tenant_id": "must be a GUID such as 00000000-0000-0000-0000-000000000000",
+            "workloads": "'power_bi' belongs to solution area 'business_applications'",
+        },
+    ),
+}
+
 # The kinds that take no data.
 _PLAIN: dict[str, Callable[..., Card]] = {"welcome": welcome_card, "help": help_card, "about": about_card}
 
@@ -280,13 +316,41 @@ def _recipes_for(kind: str, host: str, locale: str) -> Iterator[Recipe]:
             yield recipe(name, partial(claims_list_card, claims, **common))
     elif kind in _PLAIN:
         yield recipe(None, partial(_PLAIN[kind], **common))
+    elif kind in PARTNER_KINDS:
+        if host != "teams":  # partner users work in Teams only
+            return
+        if kind == "partner_notice":
+            for name, (claim, response, who, question) in PARTNER_NOTICES.items():
+                make = partial(
+                    partner_notice_card,
+                    claim,
+                    response,
+                    user_name=who,
+                    text=question,
+                    customer_name=claim.customer_name,
+                    locale=locale,
+                )
+                yield recipe(name, make)
+        else:
+            for name, (values, errors) in COMPOSE_FORMS.items():
+                make = partial(
+                    compose_card,
+                    AREAS,
+                    WORKLOAD_CHOICES,
+                    partner_name=CONTOSO.partner_name,
+                    form_id="form-1",
+                    values=values,
+                    errors=errors,
+                    locale=locale,
+                )
+                yield recipe(name, make)
     else:
         raise ValueError(f"unknown card kind {kind!r}")
 
 
 def recipes(
     *,
-    kinds: tuple[str, ...] = KINDS,
+    kinds: tuple[str, ...] = ALL_KINDS,
     hosts: tuple[str, ...] = HOSTS,
     locales: tuple[str, ...] = SUPPORTED_LOCALES,
 ) -> Iterator[Recipe]:
@@ -299,7 +363,7 @@ def recipes(
 
 def variants(
     *,
-    kinds: tuple[str, ...] = KINDS,
+    kinds: tuple[str, ...] = ALL_KINDS,
     hosts: tuple[str, ...] = HOSTS,
     locales: tuple[str, ...] = SUPPORTED_LOCALES,
 ) -> Iterator[Variant]:

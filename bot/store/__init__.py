@@ -62,12 +62,13 @@ class StoredReference:
 @dataclass(frozen=True, slots=True)
 class Delivery:
     id: str
-    notification_id: str
+    notification_id: str | None
     claim_id: str
-    contact_id: str
+    contact_id: str | None
     channel: str
     kind: str  # DeliveryKind
     target_activity_id: str | None
+    response_id: str | None
     status: str
     conversation_id: str | None
     activity_id: str | None
@@ -85,7 +86,7 @@ class LeasedDelivery:
 
     delivery: Delivery
     claim: Claim
-    contact: Contact
+    contact: Contact | None  # None for a notice to a partner user
     reference: StoredReference
     old_status: Status | None = None  # for a status-changed card
 
@@ -94,6 +95,7 @@ class DeliveryKind:
     CLAIM = "claim"  # the claim card
     STATUS = "status"  # a short "the status changed" message
     UPDATE = "update"  # replace a sent claim card in place
+    PARTNER = "partner"  # tell a partner user in Teams about a customer response
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +113,18 @@ class Response:
     channel: str
     text: str | None
     dedupe_key: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerLink:
+    """A partner user's Teams chat, linked to the partner with a one-time code."""
+
+    conversation_id: str
+    partner_id: str
+    tenant_id: str
+    aad_object_id: str | None
+    user_name: str | None
     created_at: dt.datetime
 
 
@@ -181,7 +195,10 @@ class Store(Protocol):
     async def get_reference(self, conversation_id: str) -> StoredReference | None: ...
 
     # claims
-    async def create_claim(self, claim: Claim) -> None: ...
+    async def create_claim(self, claim: Claim) -> None:
+        """Store a claim with its contacts and workloads; Conflict if its id (or a contact id) exists."""
+        ...
+
     async def get_claim(self, claim_id: str, *, partner_id: str | None = None) -> Claim | None: ...
     async def list_claims(
         self, partner_id: str, *, limit: int, before: tuple[str, str] | None = None
@@ -232,6 +249,22 @@ class Store(Protocol):
         ...
 
     async def responses_for_claim(self, claim_id: str) -> list[Response]: ...
+
+    # partner users in Teams
+    async def add_link_code(
+        self, code_hash: str, partner_id: str, expires_at: dt.datetime, at: dt.datetime
+    ) -> None: ...
+    async def redeem_link_code(self, code_hash: str, link: PartnerLink) -> Partner | None:
+        """Use an unexpired, unused code to link `link.conversation_id`; the partner, or None."""
+        ...
+
+    async def get_partner_link(self, conversation_id: str) -> PartnerLink | None: ...
+    async def remove_partner_link(self, conversation_id: str) -> bool: ...
+    async def enqueue_partner_notices(self, response: Response, partner_id: str, at: dt.datetime) -> int:
+        """Queue a Teams notice about `response` to every linked chat of the partner."""
+        ...
+
+    async def get_response(self, response_id: str) -> Response | None: ...
 
     # partner webhooks
     async def set_webhook(self, partner_id: str, url: str, secret: str, at: dt.datetime) -> Webhook: ...
@@ -290,6 +323,7 @@ __all__ = [
     "NotFound",
     "Partner",
     "PartnerKey",
+    "PartnerLink",
     "Response",
     "ResponseKind",
     "Status",

@@ -25,6 +25,7 @@ from bot.store import (
     NotFound,
     Partner,
     PartnerKey,
+    PartnerLink,
     Response,
     StoredReference,
     Webhook,
@@ -245,6 +246,12 @@ class SqliteStore:
     # --- claims --------------------------------------------------------------------------------
 
     async def create_claim(self, claim: Claim) -> None:
+        try:
+            await self._create_claim(claim)
+        except sqlite3.IntegrityError as exc:
+            raise Conflict(f"claim {claim.id!r} could not be stored: {exc}") from exc
+
+    async def _create_claim(self, claim: Claim) -> None:
         async with self._tx() as db:
             await db.execute(
                 "INSERT INTO claims (id, partner_id, customer_tenant_id, customer_name, solution_area, "
@@ -352,7 +359,7 @@ class SqliteStore:
         async with self._read() as db:
             rows = await _rows(
                 db,
-                "SELECT d.* FROM deliveries d JOIN contacts c ON c.id = d.contact_id "
+                "SELECT d.* FROM deliveries d LEFT JOIN contacts c ON c.id = d.contact_id "
                 "WHERE d.claim_id = ? ORDER BY d.created_at, c.position",
                 (claim_id,),
             )
@@ -400,10 +407,10 @@ class SqliteStore:
                     claim_rows = await _rows(db, "SELECT * FROM claims WHERE id = ?", (claim_id,))
                     claims[claim_id] = (await _hydrate(db, claim_rows))[0]
                 claim = claims[claim_id]
-                contact = next(c for c in claim.contacts if c.id == row["contact_id"])
+                contact = next((c for c in claim.contacts if c.id == row["contact_id"]), None)
                 fresh = await _rows(db, "SELECT * FROM deliveries WHERE id = ?", (row["id"],))
                 change = await _rows(
-                    db, "SELECT old_status FROM notifications WHERE id = ?", (row["notification_id"],)
+                    db, "SELECT old_status FROM notifications WHERE id = ?", (row["notification_id"] or "",)
                 )
                 old = change[0]["old_status"] if change else None
                 leased.append(
@@ -539,6 +546,106 @@ class SqliteStore:
                 db, "SELECT * FROM responses WHERE claim_id = ? ORDER BY created_at, id", (claim_id,)
             )
         return [_response(row) for row in rows]
+
+    # --- partner users in Teams -----------------------------------------------------------------
+
+    async def add_link_code(
+        self, code_hash: str, partner_id: str, expires_at: dt.datetime, at: dt.datetime
+    ) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO partner_link_codes (code_hash, partner_id, expires_at, created_at) "
+                "VALUES (?, ?, ?, ?)",
+                (code_hash, partner_id, ts(expires_at), ts(at)),
+            )
+
+    async def redeem_link_code(self, code_hash: str, link: PartnerLink) -> Partner | None:
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "UPDATE partner_link_codes SET used_at = ? "
+                "WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?",
+                (ts(link.created_at), code_hash, ts(link.created_at)),
+            )
+            if cursor.rowcount != 1:
+                return None
+            rows = await _rows(
+                db, "SELECT partner_id FROM partner_link_codes WHERE code_hash = ?", (code_hash,)
+            )
+            partner_id = rows[0]["partner_id"]
+            await db.execute(
+                "INSERT INTO partner_links (conversation_id, partner_id, tenant_id, aad_object_id, "
+                "user_name, created_at) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (conversation_id) DO UPDATE SET partner_id = excluded.partner_id, "
+                "tenant_id = excluded.tenant_id, "
+                "aad_object_id = excluded.aad_object_id, user_name = excluded.user_name, "
+                "created_at = excluded.created_at",
+                (
+                    link.conversation_id,
+                    partner_id,
+                    link.tenant_id,
+                    link.aad_object_id,
+                    link.user_name,
+                    ts(link.created_at),
+                ),
+            )
+            await _audit(
+                db,
+                f"teams:{link.tenant_id}/{link.aad_object_id}",
+                "partner.linked",
+                partner_id,
+                {"conversation_id": link.conversation_id},
+                link.created_at,
+            )
+            partner = await _rows(db, "SELECT * FROM partners WHERE id = ?", (partner_id,))
+        return _partner(partner[0])
+
+    async def get_partner_link(self, conversation_id: str) -> PartnerLink | None:
+        async with self._read() as db:
+            rows = await _rows(
+                db, "SELECT * FROM partner_links WHERE conversation_id = ?", (conversation_id,)
+            )
+        return _partner_link(rows[0]) if rows else None
+
+    async def remove_partner_link(self, conversation_id: str) -> bool:
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "DELETE FROM partner_links WHERE conversation_id = ?", (conversation_id,)
+            )
+            return cursor.rowcount == 1
+
+    async def enqueue_partner_notices(self, response: Response, partner_id: str, at: dt.datetime) -> int:
+        now = ts(at)
+        async with self._tx() as db:
+            links = await _rows(
+                db,
+                "SELECT l.conversation_id FROM partner_links l JOIN conversation_refs r "
+                "ON r.conversation_id = l.conversation_id WHERE l.partner_id = ?",
+                (partner_id,),
+            )
+            for link in links:
+                await db.execute(
+                    "INSERT INTO deliveries (id, claim_id, channel, kind, response_id, dedupe_key, status, "
+                    "conversation_id, attempts, next_attempt_at, created_at, updated_at) "
+                    "VALUES (?, ?, 'teams', ?, ?, ?, ?, ?, 0, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+                    (
+                        str(uuid.uuid4()),
+                        response.claim_id,
+                        DeliveryKind.PARTNER,
+                        response.id,
+                        f"{response.id}:{link['conversation_id']}:partner",
+                        DeliveryStatus.QUEUED,
+                        link["conversation_id"],
+                        now,
+                        now,
+                        now,
+                    ),
+                )
+        return len(links)
+
+    async def get_response(self, response_id: str) -> Response | None:
+        async with self._read() as db:
+            rows = await _rows(db, "SELECT * FROM responses WHERE id = ?", (response_id,))
+        return _response(rows[0]) if rows else None
 
     # --- partner webhooks --------------------------------------------------------------------
 
@@ -797,7 +904,7 @@ async def _enqueue_for_contacts(
 async def _notification_deliveries(db: aiosqlite.Connection, notification_id: str) -> list[Delivery]:
     rows = await _rows(
         db,
-        "SELECT d.* FROM deliveries d JOIN contacts c ON c.id = d.contact_id "
+        "SELECT d.* FROM deliveries d LEFT JOIN contacts c ON c.id = d.contact_id "
         "WHERE d.notification_id = ? ORDER BY d.created_at, c.position, d.id",
         (notification_id,),
     )
@@ -899,6 +1006,17 @@ def _reference(row: sqlite3.Row) -> StoredReference:
     )
 
 
+def _partner_link(row: sqlite3.Row) -> PartnerLink:
+    return PartnerLink(
+        conversation_id=row["conversation_id"],
+        partner_id=row["partner_id"],
+        tenant_id=row["tenant_id"],
+        aad_object_id=row["aad_object_id"],
+        user_name=row["user_name"],
+        created_at=_req_ts(row["created_at"]),
+    )
+
+
 def _webhook(row: sqlite3.Row) -> Webhook:
     return Webhook(
         partner_id=row["partner_id"],
@@ -953,6 +1071,7 @@ def _delivery(row: sqlite3.Row) -> Delivery:
         channel=row["channel"],
         kind=row["kind"],
         target_activity_id=row["target_activity_id"],
+        response_id=row["response_id"],
         status=row["status"],
         conversation_id=row["conversation_id"],
         activity_id=row["activity_id"],

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
+from bot.claims import Claim, Status
+from bot.views import ClaimView, claim_summary
 from bot.workloads import catalog, parse_catalog
+from cards.i18n import SUPPORTED_LOCALES, catalogue
+from cards.samples import ALL_WORKLOADS
 
 
 def test_the_shipped_catalog_covers_both_solution_areas() -> None:
@@ -39,3 +45,57 @@ def test_azure_is_not_a_cpor_workload() -> None:
 def test_a_broken_catalog_is_refused(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_catalog(text)
+
+
+def test_every_workload_has_its_plain_words_in_the_card_text_catalogue() -> None:
+    # The cards translate `plain` through `workload.<id>`; the English entry must say the same thing,
+    # and rest on the same fact, so the catalog and the card text cannot drift apart.
+    english = catalogue("en")
+    for w in catalog().workloads.values():
+        entry = english.get(f"workload.{w.id}")
+        assert entry is not None, f"en.toml lacks workload.{w.id}"
+        assert entry.text == w.plain, w.id
+        assert entry.facts == (w.fact,), w.id
+    listed = {key.removeprefix("workload.") for key in english if key.startswith("workload.")}
+    assert listed == set(catalog().workloads), "en.toml lists workloads the catalog does not"
+
+
+def test_the_card_samples_are_the_catalog() -> None:
+    assert [(w.id, w.name, w.plain) for w in ALL_WORKLOADS] == [
+        (w.id, w.name, w.plain) for w in catalog().workloads.values()
+    ]
+
+
+def _claim(workloads: tuple[str, ...]) -> Claim:
+    now = dt.datetime(2026, 3, 12, 9, 0, tzinfo=dt.UTC)
+    return Claim(
+        id="claim-1",
+        partner_id="p1",
+        customer_tenant_id="t1",
+        customer_name="Fabrikam Ltd",
+        solution_area="modern_work_security",
+        workloads=workloads,
+        status=Status.UNDER_REVIEW,
+        submitted_on=now.date(),
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def test_claim_summary_passes_catalog_ids_and_leaves_unknown_workloads_without() -> None:
+    lines = claim_summary(_claim(("teams", "contoso_cloud")), "Contoso Partners").workloads
+    assert [(w.id, w.name, w.plain) for w in lines] == [
+        ("teams", "Microsoft Teams", "Chat and teamwork"),
+        (None, "contoso_cloud", ""),
+    ]
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_a_claim_card_shows_plain_words_in_its_language(locale: str) -> None:
+    card = ClaimView(_claim(("teams", "exchange")), "Contoso Partners", locale=locale).claim_card()
+    services = next(el for el in card["body"] if el["type"] == "FactSet")["facts"][0]["value"]
+    words = catalogue(locale)
+    assert services.startswith(f"{words['workload.teams'].text} (Microsoft Teams)")
+    assert f"{words['workload.exchange'].text} (Exchange Online)" in services
+    if locale == "de":
+        assert services == "Chat und Teamarbeit (Microsoft Teams); E-Mail und Kalender (Exchange Online)"

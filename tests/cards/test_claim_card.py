@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from cards import LINKS, STATUS_TEXT, ClaimSummary, claim_card
-from tests.cards.conftest import ALL_WORKLOADS, make_claim
+from tests.cards.conftest import ALL_WORKLOADS, EXCHANGE, TEAMS, make_claim
 from tests.cards.walk import actions, all_text, first_view_text
 
 ALLOWED_LINKS = {
@@ -87,6 +87,27 @@ def test_a_workload_without_plain_words_shows_its_name_alone() -> None:
         make_claim(workloads=(ALL_WORKLOADS[0], ALL_WORKLOADS[1].__class__("Contoso Cloud", "")))
     )
     assert first_facts(card)["Services"] == "Email and calendars (Exchange Online); Contoso Cloud"
+
+
+def test_a_german_card_gives_german_plain_words_and_english_product_names() -> None:
+    card = claim_card(make_claim(workloads=(TEAMS, EXCHANGE)), locale="de")
+    assert first_facts(card)["Dienste"] == (
+        "Chat und Teamarbeit (Microsoft Teams); E-Mail und Kalender (Exchange Online)"
+    )
+    details = show_card(card, "Mehr dazu")
+    facts = {f["title"]: f["value"] for el in details["body"] if el["type"] == "FactSet" for f in el["facts"]}
+    assert facts["Microsoft Teams"] == "Chat und Teamarbeit"
+    assert facts["Exchange Online"] == "E-Mail und Kalender"
+    assert "Chat and teamwork" not in json.dumps(card) and "Email and calendars" not in json.dumps(card)
+
+
+@pytest.mark.parametrize("locale", ["de", "fr", "es", "ja", "pt-BR"])
+def test_a_workload_without_a_catalogue_entry_keeps_its_own_words(locale: str) -> None:
+    custom = TEAMS.__class__("Contoso Cloud", "Our own hosting", id="contoso_cloud")
+    unnamed = TEAMS.__class__("Fabrikam Sync", "File sync")  # no id: the words as given
+    card = claim_card(make_claim(workloads=(custom, unnamed)), locale=locale)
+    services = next(el for el in card["body"] if el["type"] == "FactSet")["facts"][0]["value"]
+    assert "Our own hosting (Contoso Cloud)" in services and "File sync (Fabrikam Sync)" in services
 
 
 def test_many_workloads_show_three_then_the_rest_in_the_details() -> None:

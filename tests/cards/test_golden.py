@@ -11,7 +11,7 @@ import os
 import pytest
 
 from cards import HOSTS, KINDS
-from cards.samples import Variant
+from cards.samples import PARTNER_KINDS, Variant
 from tests.cards.update_golden import GOLDEN_DIR, golden_variants, update
 
 VARIANTS = golden_variants()
@@ -38,7 +38,8 @@ def test_no_stale_golden_files() -> None:
 
 
 def test_golden_files_cover_every_kind_and_host() -> None:
-    assert {(v.kind, v.host) for v in VARIANTS} == {(k, h) for k in KINDS for h in HOSTS}
+    expected = {(k, h) for k in KINDS for h in HOSTS} | {(k, "teams") for k in PARTNER_KINDS}
+    assert {(v.kind, v.host) for v in VARIANTS} == expected
 
 
 def test_building_twice_gives_the_same_json() -> None:

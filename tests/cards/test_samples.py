@@ -12,7 +12,7 @@ import pytest
 
 from cards import HOSTS, KINDS, SUPPORTED_LOCALES
 from cards.__main__ import main
-from cards.samples import ALL_WORKLOADS, CLAIM_LISTS, CLAIMS, STATUS_CHANGES, recipes, variants
+from cards.samples import ALL_WORKLOADS, CLAIM_LISTS, CLAIMS, PARTNER_KINDS, STATUS_CHANGES, recipes, variants
 
 REPO = Path(__file__).resolve().parents[2]
 VARIANTS = list(variants())
@@ -35,7 +35,9 @@ def test_samples_cover_the_typical_the_worst_and_every_status() -> None:
 
 def test_variants_are_kinds_by_hosts_by_locales_by_samples() -> None:
     combos = Counter((v.kind, v.host, v.locale) for v in VARIANTS)
-    assert set(combos) == {(k, h, loc) for k in KINDS for h in HOSTS for loc in SUPPORTED_LOCALES}
+    customer = {(k, h, loc) for k in KINDS for h in HOSTS for loc in SUPPORTED_LOCALES}
+    partner = {(k, "teams", loc) for k in PARTNER_KINDS for loc in SUPPORTED_LOCALES}
+    assert set(combos) == customer | partner
     assert combos["claim", "teams", "en"] == len(CLAIMS)
     assert combos["claims", "outlook", "ja"] == len(CLAIM_LISTS)
     assert combos["welcome", "teams", "de"] == 1

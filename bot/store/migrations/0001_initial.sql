@@ -81,18 +81,21 @@ CREATE TABLE notifications (
 );
 
 -- The outbox. kind: 'claim' (send the claim card), 'status' (send a short status-changed card),
--- 'update' (replace an already sent claim card in place; target_activity_id names it).
+-- 'update' (replace an already sent claim card in place; target_activity_id names it),
+-- 'partner' (tell a partner user linked in Teams about a customer response; response_id names it,
+-- and contact_id and notification_id are empty).
 -- status: waiting (no Teams conversation with the contact yet), queued, sending (leased), sent,
 -- failed, unknown (the lease ran out mid-send: it may or may not have arrived).
 -- dedupe_key makes enqueueing idempotent.
 CREATE TABLE deliveries (
     id                 TEXT PRIMARY KEY,
-    notification_id    TEXT NOT NULL REFERENCES notifications (id),
+    notification_id    TEXT REFERENCES notifications (id),
     claim_id           TEXT NOT NULL REFERENCES claims (id),
-    contact_id         TEXT NOT NULL REFERENCES contacts (id),
+    contact_id         TEXT REFERENCES contacts (id),
     channel            TEXT NOT NULL,
     kind               TEXT NOT NULL DEFAULT 'claim',
     target_activity_id TEXT,
+    response_id        TEXT,
     dedupe_key         TEXT NOT NULL UNIQUE,
     status             TEXT NOT NULL,
     conversation_id    TEXT,

@@ -47,3 +47,23 @@ CREATE TABLE webhook_events (
 );
 CREATE INDEX webhook_events_due ON webhook_events (status, next_attempt_at);
 CREATE INDEX webhook_events_partner ON webhook_events (partner_id, created_at);
+
+-- One-time codes a partner's key issues so a partner user can link their Teams chat to the partner.
+CREATE TABLE partner_link_codes (
+    code_hash   TEXT PRIMARY KEY,
+    partner_id  TEXT NOT NULL REFERENCES partners (id),
+    expires_at  TEXT NOT NULL,
+    used_at     TEXT,
+    created_at  TEXT NOT NULL
+);
+
+-- Teams chats of partner users: they hear about customer responses and may compose claims there.
+CREATE TABLE partner_links (
+    conversation_id TEXT PRIMARY KEY,
+    partner_id      TEXT NOT NULL REFERENCES partners (id),
+    tenant_id       TEXT NOT NULL,
+    aad_object_id   TEXT,
+    user_name       TEXT,
+    created_at      TEXT NOT NULL
+);
+CREATE INDEX partner_links_partner ON partner_links (partner_id);

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.claims import Claim, Contact, Status
-from bot.store import Store, StoredReference
+from bot.store import Conflict, Store, StoredReference
 from bot.store.sqlite import SqliteStore
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
@@ -86,7 +86,7 @@ async def test_a_failed_claim_insert_leaves_nothing_behind(store: Store) -> None
             Contact(id="same", name="B", email="b@fabrikam.example"),
         ),
     )
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(Conflict):
         await store.create_claim(duplicate_contact_ids)
     assert await store.get_claim("claim-1") is None
     assert await store.audit_entries("claim-1") == []
