@@ -15,7 +15,8 @@ from bot import __version__
 from bot.actions import Actions
 from bot.adapter import AdapterCardSender, create_adapter
 from bot.config import ConfigError, Settings
-from bot.delivery import CardSender, DeliveryWorker
+from bot.delivery import CardSender, DeliveryWorker, MailIdentity
+from bot.mail import Mailer, mailer_from_settings
 from bot.partner_api import PartnerApi
 from bot.problems import problem_middleware
 from bot.state import ADAPTER, BOT, SETTINGS, STORE, WEBHOOKS, WORKER
@@ -34,8 +35,9 @@ def create_app(
     *,
     bot_auth: BotFrameworkAuthentication | None = None,
     sender: CardSender | None = None,
+    mailer: Mailer | None = None,
 ) -> web.Application:
-    """The aiohttp application. `bot_auth` and `sender` replace the real ones in tests."""
+    """The aiohttp application. `bot_auth`, `sender` and `mailer` replace the real ones in tests."""
     app = web.Application(middlewares=[problem_middleware], client_max_size=MAX_ACTIVITY_BYTES)
     app[SETTINGS] = settings
     adapter = create_adapter(settings, bot_auth)
@@ -47,13 +49,15 @@ def create_app(
             store,
             sender or AdapterCardSender(adapter, settings.app_id),
             poll_seconds=settings.delivery_poll_seconds,
+            mailer=mailer or mailer_from_settings(settings),
+            mail=MailIdentity(settings.mail_from, settings.mail_from_name, settings.outlook_originator),
         )
         webhooks = WebhookWorker(store, poll_seconds=settings.delivery_poll_seconds)
         app[STORE] = store
         app[WORKER] = worker
         app[WEBHOOKS] = webhooks
         actions = Actions(store, on_response=PartnerNotifier(store, webhooks.wake, worker.wake))
-        app[BOT] = CporTeamsBot(store, worker.wake, actions)
+        app[BOT] = CporTeamsBot(store, worker.wake, actions, outlook_originator=settings.outlook_originator)
         tasks = [
             asyncio.create_task(worker.run(), name="delivery-worker"),
             asyncio.create_task(webhooks.run(), name="webhook-worker"),
@@ -98,6 +102,15 @@ def main() -> None:
         print(f"cpor-bot: configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not settings.smtp_enabled:
+        log.warning(
+            "SMTP_HOST is not set: emails are written to %s instead of being sent.", settings.mail_outbox_dir
+        )
+    if settings.outlook_originator_is_placeholder:
+        log.warning(
+            "OUTLOOK_ORIGINATOR is not set: Outlook will not show the card in emails (the HTML part "
+            "still reads well). Register an Actionable Messages provider and set its id."
+        )
     if not settings.auth_enabled:
         log.warning(
             "MicrosoftAppId is not set: Bot Framework authentication is OFF. Anyone who can reach "

@@ -35,6 +35,7 @@ class Actor:
     name: str | None
     channel: str  # "msteams" or "outlook"
     locale: str | None = None  # the client's locale, e.g. "de-DE"
+    email: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,16 @@ class Actions:
             )
             log.warning("action %s on claim %s from another tenant refused", request.verb, claim.id)
             return Outcome(notice("notice.other_tenant"))
+        if actor.channel == "outlook" and not _is_contact(claim, actor):
+            # An email can be forwarded inside the organisation: only the people it was sent to act.
+            await self._store.audit(
+                f"outlook:{actor.tenant_id}/{actor.aad_object_id or actor.email}",
+                "action.refused_not_a_contact",
+                claim.id,
+                {"verb": request.verb},
+                dt.datetime.now(dt.UTC),
+            )
+            return Outcome(notice("notice.not_a_contact"))
         verb = VERBS.get(request.verb)
         if verb is None:
             return Outcome(notice("notice.unknown_action"))
@@ -140,6 +151,14 @@ class Actions:
                 # The response is stored and shows in the API; telling the partner is best effort.
                 log.exception("could not queue the partner notification for response %s", response.id)
         return response, new
+
+
+def _is_contact(claim: Any, actor: Actor) -> bool:
+    return any(
+        (c.aad_object_id and c.aad_object_id == actor.aad_object_id)
+        or (actor.email and c.email.lower() == actor.email)
+        for c in claim.contacts
+    )
 
 
 async def show_claim(actions: Actions, request: ActionRequest, view: ClaimView) -> Outcome:

@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEFAULT_DATABASE_URL = "sqlite:///var/cpor-bot.db"
+# Not a real Actionable Messages provider: Outlook shows no card with it. Register a provider
+# (https://outlook.office.com/connectors/oam/publish) and set OUTLOOK_ORIGINATOR to its id.
+PLACEHOLDER_ORIGINATOR = "00000000-0000-0000-0000-000000000000"
+DEFAULT_MAIL_FROM = "cpor-bot@localhost"
+DEFAULT_MAIL_FROM_NAME = "CPOR explained"
+DEFAULT_MAIL_OUTBOX_DIR = "var/outbox"
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$"
+)
+_HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+)
+_BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
 class ConfigError(ValueError):
@@ -36,6 +51,24 @@ class Settings:
     log_level: str = "INFO"
     delivery_poll_seconds: float = 5.0
     webhook_allow_loopback: bool = False
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    mail_from: str = DEFAULT_MAIL_FROM
+    mail_from_name: str = DEFAULT_MAIL_FROM_NAME
+    outlook_originator: str = PLACEHOLDER_ORIGINATOR
+    mail_outbox_dir: str = DEFAULT_MAIL_OUTBOX_DIR
+
+    @property
+    def smtp_enabled(self) -> bool:
+        """Mail goes to an SMTP relay when SMTP_HOST is set; otherwise to .eml files in the outbox."""
+        return bool(self.smtp_host)
+
+    @property
+    def outlook_originator_is_placeholder(self) -> bool:
+        return self.outlook_originator == PLACEHOLDER_ORIGINATOR
 
     @property
     def auth_enabled(self) -> bool:
@@ -93,6 +126,8 @@ class Settings:
         if loopback_text not in ("true", "false", "1", "0", "yes", "no"):
             raise ConfigError("WEBHOOK_ALLOW_LOOPBACK must be true or false.")
 
+        mail = _mail_settings(get)
+
         return cls(
             app_id=app_id,
             app_password=password,
@@ -104,6 +139,7 @@ class Settings:
             log_level=log_level,
             delivery_poll_seconds=poll,
             webhook_allow_loopback=loopback_text in ("true", "1", "yes"),
+            **mail,
         )
 
     def sqlite_path(self) -> Path:
@@ -116,5 +152,81 @@ class Settings:
         return (
             f"Settings(app_id={self.app_id!r}, app_password={shown!r}, app_type={self.app_type!r}, "
             f"app_tenant_id={self.app_tenant_id!r}, database_url={self.database_url!r}, "
-            f"host={self.host!r}, port={self.port})"
+            f"host={self.host!r}, port={self.port}, smtp_host={self.smtp_host!r}, "
+            f"smtp_port={self.smtp_port}, smtp_username={self.smtp_username!r}, "
+            f"smtp_password={'***' if self.smtp_password else ''!r}, smtp_starttls={self.smtp_starttls}, "
+            f"mail_from={self.mail_from!r}, outlook_originator={self.outlook_originator!r}, "
+            f"mail_outbox_dir={self.mail_outbox_dir!r})"
         )
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _mail_settings(get: Callable[[str, str], str]) -> dict[str, Any]:
+    """SMTP_*, MAIL_* and OUTLOOK_ORIGINATOR, checked; the keyword arguments for Settings."""
+    host = get("SMTP_HOST", "")
+    if host and not (_HOSTNAME.match(host) or _is_ip(host)):
+        raise ConfigError(f"SMTP_HOST must be a host name or IP address (no scheme or port), not {host!r}.")
+
+    port_text = get("SMTP_PORT", "587") or "587"
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ConfigError(f"SMTP_PORT must be a TCP port number (1-65535), not {port_text!r}.")
+
+    starttls_text = (get("SMTP_STARTTLS", "") or "true").lower()
+    if starttls_text not in _BOOLEANS:
+        raise ConfigError("SMTP_STARTTLS must be true or false.")
+    starttls = _BOOLEANS[starttls_text]
+
+    username = get("SMTP_USERNAME", "")
+    password = get("SMTP_PASSWORD", "")
+    if username and not password:
+        raise ConfigError("SMTP_PASSWORD is required when SMTP_USERNAME is set.")
+    if password and not username:
+        raise ConfigError("SMTP_USERNAME is required when SMTP_PASSWORD is set.")
+    if username and not host:
+        raise ConfigError("SMTP_USERNAME and SMTP_PASSWORD are set but SMTP_HOST is empty.")
+    if username and not starttls:
+        raise ConfigError(
+            "SMTP_STARTTLS must be true when SMTP_USERNAME is set "
+            "(the password would otherwise cross the network unencrypted)."
+        )
+
+    mail_from = get("MAIL_FROM", "")
+    if host and not mail_from:
+        raise ConfigError("MAIL_FROM is required when SMTP_HOST is set (the sender's email address).")
+    if mail_from and not _EMAIL.match(mail_from):
+        raise ConfigError(
+            f"MAIL_FROM must be an email address such as cpor@partner.example, not {mail_from!r}."
+        )
+
+    from_name = get("MAIL_FROM_NAME", "") or DEFAULT_MAIL_FROM_NAME
+    if len(from_name) > 100 or any(ord(c) < 32 or ord(c) == 127 for c in from_name):
+        raise ConfigError("MAIL_FROM_NAME must be at most 100 characters, without control characters.")
+
+    originator = (get("OUTLOOK_ORIGINATOR", "") or PLACEHOLDER_ORIGINATOR).lower()
+    if not _GUID.match(originator):
+        raise ConfigError(
+            "OUTLOOK_ORIGINATOR must be the Actionable Messages provider id (originator), a GUID."
+        )
+
+    outbox = get("MAIL_OUTBOX_DIR", "") or DEFAULT_MAIL_OUTBOX_DIR
+    if "\x00" in outbox:
+        raise ConfigError("MAIL_OUTBOX_DIR must be a folder path.")
+
+    return {
+        "smtp_host": host,
+        "smtp_port": int(port_text),
+        "smtp_username": username,
+        "smtp_password": password,
+        "smtp_starttls": starttls,
+        "mail_from": mail_from or DEFAULT_MAIL_FROM,
+        "mail_from_name": from_name,
+        "outlook_originator": originator,
+        "mail_outbox_dir": outbox,
+    }

@@ -10,9 +10,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.store import DeliveryKind, DeliveryStatus, LeasedDelivery, Store
+from bot.email_message import build_message
+from bot.mail import Mailer, MailFailure
+from bot.store import Channel, DeliveryKind, DeliveryStatus, LeasedDelivery, Store
 from bot.views import ClaimView
-from cards.i18n import choose_locale
+from cards.i18n import choose_locale, text_for
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +58,31 @@ def backoff(attempt: int, retry_after: float | None) -> dt.timedelta:
     return dt.timedelta(seconds=base * random.uniform(0.8, 1.2))  # noqa: S311 - jitter, not security
 
 
+@dataclass(frozen=True, slots=True)
+class MailIdentity:
+    """Who the emails come from, and the Actionable Messages provider id their cards carry."""
+
+    sender: str
+    sender_name: str
+    originator: str
+
+
 class DeliveryWorker:
     """One per process. `wake()` makes it look at the outbox now instead of at the next poll."""
 
-    def __init__(self, store: Store, sender: CardSender, *, poll_seconds: float) -> None:
+    def __init__(
+        self,
+        store: Store,
+        sender: CardSender,
+        *,
+        poll_seconds: float,
+        mailer: Mailer | None = None,
+        mail: MailIdentity | None = None,
+    ) -> None:
         self._store = store
         self._sender = sender
+        self._mailer = mailer
+        self._mail = mail or MailIdentity("cpor-bot@localhost", "CPOR explained", "")
         self._poll = poll_seconds
         self._owner = f"worker-{uuid.uuid4().hex[:12]}"
         self._wakeup = asyncio.Event()
@@ -96,14 +117,15 @@ class DeliveryWorker:
     async def _deliver(self, item: LeasedDelivery) -> None:
         delivery = item.delivery
         try:
-            card = await self._card_for(item)
-            activity_id: str | None = None
-            if delivery.kind == DeliveryKind.UPDATE and delivery.target_activity_id:
-                await self._sender.update_card(item.reference.reference, delivery.target_activity_id, card)
+            if delivery.channel == Channel.EMAIL:
+                activity_id: str | None = await self._email(item)
             else:
-                activity_id = await self._sender.send_card(item.reference.reference, card)
+                activity_id = await self._teams(item)
         except SendFailure as failure:
             await self._failed(item, failure)
+            return
+        except MailFailure as failure:
+            await self._retry_or_fail(item, not failure.permanent, f"mail server: {failure.reply}", None)
             return
         except Exception as exc:  # noqa: BLE001 - network errors: treat like a 503
             await self._failed(item, SendFailure(None, type(exc).__name__))
@@ -115,20 +137,63 @@ class DeliveryWorker:
             at=dt.datetime.now(dt.UTC),
             activity_id=activity_id,
         )
-        log.info("delivery %s (%s) done", delivery.id, delivery.kind)
+        log.info("delivery %s (%s, %s) done", delivery.id, delivery.channel, delivery.kind)
 
-    async def _card_for(self, item: LeasedDelivery) -> dict[str, Any]:
+    async def _teams(self, item: LeasedDelivery) -> str | None:
+        delivery, reference = item.delivery, item.reference
+        if reference is None:
+            raise SendFailure(404, "NoConversation")
+        card = await self._card_for(item, host="teams")
+        if delivery.kind == DeliveryKind.UPDATE and delivery.target_activity_id:
+            await self._sender.update_card(reference.reference, delivery.target_activity_id, card)
+            return None
+        return await self._sender.send_card(reference.reference, card)
+
+    async def _email(self, item: LeasedDelivery) -> str:
+        if self._mailer is None or item.contact is None:
+            raise MailFailure(permanent=True, reply="no mail relay is configured for this service")
+        card = await self._card_for(item, host="outlook")
+        contact = item.contact
+        locale = choose_locale(None, contact.locale, item.claim.locale)
+        partner = await self._store.get_partner(item.claim.partner_id)
+        domain = self._mail.sender.rpartition("@")[2] or "localhost"
+        message_id = f"{item.delivery.id}@{domain}"
+        status = item.delivery.kind == DeliveryKind.STATUS
+        subject = text_for(locale)(
+            "email.subject_status" if status else "email.subject_claim",
+            partner=partner.name if partner else "",
+        )
+        message = build_message(
+            card,
+            subject=subject,
+            sender=self._mail.sender,
+            sender_name=self._mail.sender_name,
+            to=contact.email,
+            to_name=contact.name,
+            locale=locale,
+            message_id=message_id,
+            date=dt.datetime.now(dt.UTC),
+        )
+        await self._mailer.send(message)
+        return f"<{message_id}>"
+
+    async def _card_for(self, item: LeasedDelivery, *, host: str) -> dict[str, Any]:
         """The card as this contact should see it now (current status, their own state)."""
         partner = await self._store.get_partner(item.claim.partner_id)
         responses = await self._store.responses_for_claim(item.claim.id)
-        contact = item.contact
+        contact, reference = item.contact, item.reference
+        viewer = (contact.aad_object_id if contact else None) or (
+            reference.aad_object_id if reference else None
+        )
         view = ClaimView(
             claim=item.claim,
             partner_name=partner.name if partner else "",
             responses=tuple(responses),
-            viewer_aad_object_id=(contact.aad_object_id if contact else None) or item.reference.aad_object_id,
+            viewer_aad_object_id=viewer,
             locale=choose_locale(None, contact.locale if contact else None, item.claim.locale),
-            refresh_user_ids=(item.reference.user_id,) if item.reference.user_id else (),
+            host=host,
+            originator=self._mail.originator if host == "outlook" else None,
+            refresh_user_ids=(reference.user_id,) if reference and reference.user_id else (),
         )
         if item.delivery.kind == DeliveryKind.PARTNER:
             response = next((r for r in responses if r.id == item.delivery.response_id), None)
@@ -143,26 +208,35 @@ class DeliveryWorker:
         delivery = item.delivery
         now = dt.datetime.now(dt.UTC)
         if failure.status in GONE:
-            # The user blocked or removed the app: forget the conversation, and deliver again if
-            # they install it again.
-            await self._store.mark_reference_dead(item.reference.conversation_id, now, str(failure))
+            # The user blocked or removed the app. A claim card or status message goes by email
+            # instead; an in-place update or a partner notice has nowhere else to go.
+            reason = f"Teams refused the message ({failure})"
+            if delivery.kind in (DeliveryKind.CLAIM, DeliveryKind.STATUS) and item.contact is not None:
+                if await self._store.fall_back_to_email(delivery.id, self._owner, now, reason):
+                    self.wake()
+                return
+            if item.reference is not None:
+                await self._store.mark_reference_dead(item.reference.conversation_id, now, str(failure))
             await self._store.finish_delivery(
-                delivery.id,
-                self._owner,
-                status=DeliveryStatus.WAITING,
-                at=now,
-                error=f"Teams refused the message ({failure}); waiting for the contact to install again",
+                delivery.id, self._owner, status=DeliveryStatus.FAILED, at=now, error=reason
             )
             return
         retryable = failure.status is None or failure.status in RETRYABLE
+        await self._retry_or_fail(item, retryable, str(failure), failure.retry_after)
+
+    async def _retry_or_fail(
+        self, item: LeasedDelivery, retryable: bool, reason: str, retry_after: float | None
+    ) -> None:
+        delivery = item.delivery
+        now = dt.datetime.now(dt.UTC)
         if retryable and delivery.attempts < MAX_ATTEMPTS:
             await self._store.finish_delivery(
                 delivery.id,
                 self._owner,
                 status=DeliveryStatus.QUEUED,
                 at=now,
-                error=f"attempt {delivery.attempts} failed ({failure}); will retry",
-                retry_at=now + backoff(delivery.attempts, failure.retry_after),
+                error=f"attempt {delivery.attempts} failed ({reason}); will retry",
+                retry_at=now + backoff(delivery.attempts, retry_after),
             )
             return
         await self._store.finish_delivery(
@@ -170,6 +244,6 @@ class DeliveryWorker:
             self._owner,
             status=DeliveryStatus.FAILED,
             at=now,
-            error=f"gave up after {delivery.attempts} attempt(s): {failure}",
+            error=f"gave up after {delivery.attempts} attempt(s): {reason}",
         )
-        log.warning("delivery %s failed: %s", delivery.id, failure)
+        log.warning("delivery %s failed: %s", delivery.id, reason)

@@ -186,8 +186,16 @@ def _schemas() -> dict[str, Any]:
         "NotificationCreate": {
             "type": "object",
             "additionalProperties": False,
-            "properties": {},
+            "properties": {
+                "channel": {
+                    "type": "string",
+                    "enum": ["teams", "email", "both"],
+                    "description": "Where the card goes. Left out: Teams for contacts who have the "
+                    "app, email for the others.",
+                }
+            },
         },
+        "Empty": {"type": "object", "additionalProperties": False, "properties": {}},
         "Workload": {
             "type": "object",
             "properties": {
@@ -217,12 +225,13 @@ def _schemas() -> dict[str, Any]:
                 "id": {"type": "string"},
                 "notification_id": {"type": "string"},
                 "contact_id": {"type": "string"},
-                "channel": {"type": "string", "enum": ["teams"]},
+                "channel": {"type": "string", "enum": ["teams", "email"]},
                 "kind": {
                     "type": "string",
-                    "enum": ["claim", "status", "update"],
+                    "enum": ["claim", "status", "update", "partner"],
                     "description": "claim: the claim card; status: a status-changed message; "
-                    "update: a sent claim card replaced in place.",
+                    "update: a sent claim card replaced in place; partner: a message to a linked "
+                    "partner user about a customer response.",
                 },
                 "status": {
                     "type": "string",

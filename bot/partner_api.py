@@ -18,7 +18,7 @@ from bot.openapi import openapi_document
 from bot.partner_keys import LINK_CODE_TTL, authenticate, hash_link_code, new_link_code
 from bot.problems import FieldError, Problem
 from bot.state import SETTINGS, STORE, WORKER
-from bot.store import Conflict, Delivery, Partner, Response, Webhook, WebhookEvent, ts
+from bot.store import Channel, Conflict, Delivery, Partner, Response, Webhook, WebhookEvent, ts
 from bot.validation import check, claim_from_request
 from bot.webhooks import WebhookUrlError, check_url, new_secret
 from bot.workloads import catalog
@@ -145,7 +145,7 @@ class PartnerApi:
         check(body, "NotificationCreate")
         notification_id = str(uuid.uuid4())
         deliveries = await request.app[STORE].create_notification(
-            claim, notification_id, dt.datetime.now(dt.UTC)
+            claim, notification_id, dt.datetime.now(dt.UTC), body.get("channel", Channel.AUTO)
         )
         request.app[WORKER].wake()
         return web.json_response(
@@ -160,7 +160,7 @@ class PartnerApi:
 
     async def create_link_code(self, request: web.Request, partner: Partner) -> web.Response:
         body = await read_json_object(request, allow_empty=True)
-        check(body, "NotificationCreate")  # no fields: an empty object
+        check(body, "Empty")
         code = new_link_code()
         now = dt.datetime.now(dt.UTC)
         expires = now + LINK_CODE_TTL

@@ -33,6 +33,7 @@ Command = Callable[["CporTeamsBot", TurnContext], Awaitable[None]]
 
 def actor_of(activity: Any) -> Actor:
     sender = activity.from_property
+    sender_id = str(getattr(sender, "id", "") or "")
     return Actor(
         tenant_id=tenant_of(activity),
         aad_object_id=(getattr(sender, "aad_object_id", None) or "").lower() or None,
@@ -40,6 +41,8 @@ def actor_of(activity: Any) -> Actor:
         name=getattr(sender, "name", None),
         channel=activity.channel_id or "msteams",
         locale=activity.locale,
+        # The Outlook channel identifies the reader by email address.
+        email=sender_id.lower() if "@" in sender_id else None,
     )
 
 
@@ -80,9 +83,15 @@ class CporTeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder sh
     """Stores where each user can be reached, welcomes them, and answers help / about / claims."""
 
     def __init__(
-        self, store: Store, wake_delivery: Callable[[], None], actions: Actions | None = None
+        self,
+        store: Store,
+        wake_delivery: Callable[[], None],
+        actions: Actions | None = None,
+        *,
+        outlook_originator: str | None = None,
     ) -> None:
         super().__init__()
+        self._outlook_originator = outlook_originator
         self._store = store
         self._wake_delivery = wake_delivery
         self._actions = actions or Actions(store)
@@ -106,8 +115,16 @@ class CporTeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder sh
                 actor_of(turn_context.activity), turn_context.activity.conversation.id, data
             )
             return _card_response(card)
+        actor = actor_of(turn_context.activity)
+        outlook = actor.channel == "outlook"  # an actionable message, through the Outlook channel
         outcome = await self._actions.handle(
-            ActionRequest(verb=verb, data=data, actor=actor_of(turn_context.activity))
+            ActionRequest(
+                verb=verb,
+                data=data,
+                actor=actor,
+                host="outlook" if outlook else "teams",
+                originator=self._outlook_originator if outlook else None,
+            )
         )
         return _card_response(outcome.card)
 

@@ -555,6 +555,7 @@ NOTICE_KEYS: tuple[str, ...] = (
     "notice.unknown_claim",
     "notice.question_empty",
     "notice.unknown_action",
+    "notice.not_a_contact",
 )
 
 

@@ -197,6 +197,7 @@ NOTICES: dict[str, tuple[str, str | None]] = {
     "unknown_claim": ("notice.unknown_claim", None),
     "question_empty": ("notice.question_empty", CONTOSO.claim_id),
     "unknown_action": ("notice.unknown_action", None),
+    "not_a_contact": ("notice.not_a_contact", None),
     "text": (_fill(INJECTION + " ", 400), WORST.claim_id),
 }
 

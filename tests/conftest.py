@@ -47,7 +47,11 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     # A long poll: tests wake the worker or call run_once themselves.
-    return Settings(database_url=f"sqlite:///{tmp_path / 'bot.db'}", delivery_poll_seconds=3600)
+    return Settings(
+        database_url=f"sqlite:///{tmp_path / 'bot.db'}",
+        delivery_poll_seconds=3600,
+        mail_outbox_dir=str(tmp_path / "outbox"),
+    )
 
 
 @pytest.fixture

@@ -74,3 +74,15 @@ async def running_connector() -> AsyncIterator[FakeConnector]:
         yield connector
     finally:
         await server.close()
+
+
+class RecordingMailer:
+    """Stands in for the mail relay where a test is about delivery, not SMTP (see tests/smtp.py)."""
+
+    def __init__(self) -> None:
+        from email.message import EmailMessage
+
+        self.sent: list[EmailMessage] = []
+
+    async def send(self, message: Any) -> None:
+        self.sent.append(message)

@@ -73,7 +73,7 @@ async def test_a_restart_loses_no_reference_claim_or_pending_delivery(
     key = await make_key(first.app[STORE])
     auth = {"Authorization": f"Bearer {key}"}
     claim = await (await first.post("/api/claims", json=claim_body, headers=auth)).json()
-    await first.post(f"/api/claims/{claim['id']}/notifications", json={}, headers=auth)
+    await first.post(f"/api/claims/{claim['id']}/notifications", json={"channel": "teams"}, headers=auth)
     await first.close()
 
     second_sender = RecordingSender()

@@ -87,8 +87,18 @@ class LeasedDelivery:
     delivery: Delivery
     claim: Claim
     contact: Contact | None  # None for a notice to a partner user
-    reference: StoredReference
+    reference: StoredReference | None  # None for an email
     old_status: Status | None = None  # for a status-changed card
+
+
+class Channel:
+    """Where a delivery goes. A notification may ask for teams, email, both, or auto (Teams where
+    the contact has the app, email otherwise)."""
+
+    TEAMS = "teams"
+    EMAIL = "email"
+    BOTH = "both"
+    AUTO = "auto"
 
 
 class DeliveryKind:
@@ -207,7 +217,7 @@ class Store(Protocol):
 
     # notifications and the delivery outbox
     async def create_notification(
-        self, claim: Claim, notification_id: str, at: dt.datetime
+        self, claim: Claim, notification_id: str, at: dt.datetime, channel: str = Channel.AUTO
     ) -> list[Delivery]: ...
 
     async def deliveries_for_claim(self, claim_id: str) -> list[Delivery]: ...
@@ -226,6 +236,10 @@ class Store(Protocol):
         retry_at: dt.datetime | None = None,
     ) -> bool: ...
     async def mark_reference_dead(self, conversation_id: str, at: dt.datetime, reason: str) -> None: ...
+    async def fall_back_to_email(self, delivery_id: str, owner: str, at: dt.datetime, reason: str) -> bool:
+        """Teams refused for good: fail this leased Teams delivery, forget the conversation and queue
+        the same card by email (fenced: False if the lease is no longer ours)."""
+        ...
 
     # status changes and customer responses
     async def change_status(
@@ -315,6 +329,7 @@ async def open_store(database_url: str) -> Store:
 
 
 __all__ = [
+    "Channel",
     "Conflict",
     "Delivery",
     "DeliveryKind",

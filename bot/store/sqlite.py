@@ -17,6 +17,7 @@ import aiosqlite
 
 from bot.claims import Claim, Contact, Status
 from bot.store import (
+    Channel,
     Conflict,
     Delivery,
     DeliveryKind,
@@ -238,6 +239,43 @@ class SqliteStore:
             )
         return _reference(rows[0]) if rows else None
 
+    async def fall_back_to_email(self, delivery_id: str, owner: str, at: dt.datetime, reason: str) -> bool:
+        async with self._tx() as db:
+            rows = await _rows(
+                db,
+                "SELECT * FROM deliveries WHERE id = ? AND lease_owner = ? AND status = ?",
+                (delivery_id, owner, DeliveryStatus.SENDING),
+            )
+            if not rows:
+                return False
+            row = rows[0]
+            await db.execute(
+                "UPDATE deliveries SET status = ?, last_error = ?, lease_owner = NULL, lease_until = NULL, "
+                "updated_at = ? WHERE id = ?",
+                (DeliveryStatus.FAILED, f"{reason}; sent by email instead", ts(at), delivery_id),
+            )
+            if row["conversation_id"]:
+                await db.execute(
+                    "DELETE FROM conversation_refs WHERE conversation_id = ?", (row["conversation_id"],)
+                )
+            claims = await _hydrate(
+                db, await _rows(db, "SELECT * FROM claims WHERE id = ?", (row["claim_id"],))
+            )
+            await _insert_delivery(
+                db,
+                claims[0],
+                row["notification_id"],
+                row["contact_id"],
+                Channel.EMAIL,
+                row["kind"],
+                DeliveryStatus.QUEUED,
+                None,
+                at,
+                error=f"fallback: {reason}",
+            )
+            await _audit(db, "delivery", "delivery.fallback_email", delivery_id, {"reason": reason}, at)
+        return True
+
     async def mark_reference_dead(self, conversation_id: str, at: dt.datetime, reason: str) -> None:
         async with self._tx() as db:
             await db.execute("DELETE FROM conversation_refs WHERE conversation_id = ?", (conversation_id,))
@@ -336,7 +374,7 @@ class SqliteStore:
     # --- notifications and deliveries ----------------------------------------------------------
 
     async def create_notification(
-        self, claim: Claim, notification_id: str, at: dt.datetime
+        self, claim: Claim, notification_id: str, at: dt.datetime, channel: str = Channel.AUTO
     ) -> list[Delivery]:
         async with self._tx() as db:
             await db.execute(
@@ -344,13 +382,13 @@ class SqliteStore:
                 "VALUES (?, ?, ?, 'claim', ?)",
                 (notification_id, claim.id, claim.partner_id, ts(at)),
             )
-            await _enqueue_for_contacts(db, claim, notification_id, DeliveryKind.CLAIM, at)
+            await _enqueue_for_contacts(db, claim, notification_id, DeliveryKind.CLAIM, at, channel)
             await _audit(
                 db,
                 f"partner:{claim.partner_id}",
                 "claim.notified",
                 claim.id,
-                {"notification_id": notification_id, "contacts": len(claim.contacts)},
+                {"notification_id": notification_id, "contacts": len(claim.contacts), "channel": channel},
                 at,
             )
             return await _notification_deliveries(db, notification_id)
@@ -389,7 +427,7 @@ class SqliteStore:
                 reference_rows = await _rows(
                     db, "SELECT * FROM conversation_refs WHERE conversation_id = ?", (row["conversation_id"],)
                 )
-                if not reference_rows:
+                if not reference_rows and row["channel"] != Channel.EMAIL:
                     # Uninstalled since it was queued: wait for the contact to install again.
                     await db.execute(
                         "UPDATE deliveries SET status = ?, conversation_id = NULL, updated_at = ? "
@@ -418,7 +456,7 @@ class SqliteStore:
                         delivery=_delivery(fresh[0]),
                         claim=claim,
                         contact=contact,
-                        reference=_reference(reference_rows[0]),
+                        reference=_reference(reference_rows[0]) if reference_rows else None,
                         old_status=Status(old) if old else None,
                     )
                 )
@@ -863,15 +901,21 @@ async def _enqueue_status_change(
             ),
         )
     if message:
-        await _enqueue_for_contacts(db, claim, change_id, DeliveryKind.STATUS, at)
+        await _enqueue_for_contacts(db, claim, change_id, DeliveryKind.STATUS, at, Channel.AUTO)
     return await _notification_deliveries(db, change_id)
 
 
 async def _enqueue_for_contacts(
-    db: aiosqlite.Connection, claim: Claim, notification_id: str, kind: str, at: dt.datetime
+    db: aiosqlite.Connection,
+    claim: Claim,
+    notification_id: str,
+    kind: str,
+    at: dt.datetime,
+    channel: str = Channel.AUTO,
 ) -> None:
-    """One delivery of `kind` per contact: queued where the contact has the app, else waiting."""
-    now = ts(at)
+    """Deliveries of `kind` for every contact, by `channel`: Teams (queued where the contact has the
+    app, else waiting for them to install it), email, both, or auto (Teams where they have the app,
+    email otherwise)."""
     for contact in claim.contacts:
         refs = await _rows(
             db,
@@ -881,24 +925,52 @@ async def _enqueue_for_contacts(
             (claim.customer_tenant_id, contact.aad_object_id, contact.email.lower()),
         )
         conversation_id = refs[0]["conversation_id"] if refs else None
-        await db.execute(
-            "INSERT INTO deliveries (id, notification_id, claim_id, contact_id, channel, kind, dedupe_key, "
-            "status, conversation_id, attempts, next_attempt_at, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, 'teams', ?, ?, ?, ?, 0, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
-            (
-                str(uuid.uuid4()),
-                notification_id,
-                claim.id,
-                contact.id,
-                kind,
-                f"{notification_id}:{contact.id}:teams:{kind}",
-                DeliveryStatus.QUEUED if conversation_id else DeliveryStatus.WAITING,
-                conversation_id,
-                now,
-                now,
-                now,
-            ),
-        )
+        teams = channel in (Channel.TEAMS, Channel.BOTH) or (channel == Channel.AUTO and conversation_id)
+        email = channel in (Channel.EMAIL, Channel.BOTH) or (channel == Channel.AUTO and not conversation_id)
+        if teams:
+            status = DeliveryStatus.QUEUED if conversation_id else DeliveryStatus.WAITING
+            await _insert_delivery(
+                db, claim, notification_id, contact.id, Channel.TEAMS, kind, status, conversation_id, at
+            )
+        if email:
+            await _insert_delivery(
+                db, claim, notification_id, contact.id, Channel.EMAIL, kind, DeliveryStatus.QUEUED, None, at
+            )
+
+
+async def _insert_delivery(
+    db: aiosqlite.Connection,
+    claim: Claim,
+    notification_id: str,
+    contact_id: str,
+    channel: str,
+    kind: str,
+    status: str,
+    conversation_id: str | None,
+    at: dt.datetime,
+    error: str | None = None,
+) -> None:
+    now = ts(at)
+    await db.execute(
+        "INSERT INTO deliveries (id, notification_id, claim_id, contact_id, channel, kind, dedupe_key, "
+        "status, conversation_id, attempts, next_attempt_at, last_error, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+        (
+            str(uuid.uuid4()),
+            notification_id,
+            claim.id,
+            contact_id,
+            channel,
+            kind,
+            f"{notification_id}:{contact_id}:{channel}:{kind}",
+            status,
+            conversation_id,
+            now,
+            error,
+            now,
+            now,
+        ),
+    )
 
 
 async def _notification_deliveries(db: aiosqlite.Connection, notification_id: str) -> list[Delivery]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import ConfigError, Settings
+from bot.config import PLACEHOLDER_ORIGINATOR, ConfigError, Settings
 
 APP_ID = "9e0b9a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
@@ -51,6 +51,29 @@ def test_bot_framework_names_are_read() -> None:
         ({"DATABASE_URL": "mysql://db/bot"}, "DATABASE_URL"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
         ({"DELIVERY_POLL_SECONDS": "soon"}, "DELIVERY_POLL_SECONDS"),
+        ({"SMTP_HOST": "smtp://mail.example", "MAIL_FROM": "a@b.example"}, "SMTP_HOST"),
+        ({"SMTP_HOST": "mail.example:587", "MAIL_FROM": "a@b.example"}, "SMTP_HOST"),
+        ({"SMTP_PORT": "0"}, "SMTP_PORT"),
+        ({"SMTP_PORT": "smtp"}, "SMTP_PORT"),
+        ({"SMTP_STARTTLS": "maybe"}, "SMTP_STARTTLS"),
+        ({"SMTP_HOST": "mail.example", "MAIL_FROM": "a@b.example", "SMTP_USERNAME": "cpor"}, "SMTP_PASSWORD"),
+        ({"SMTP_HOST": "mail.example", "MAIL_FROM": "a@b.example", "SMTP_PASSWORD": "x"}, "SMTP_USERNAME"),
+        ({"SMTP_USERNAME": "cpor", "SMTP_PASSWORD": "x"}, "SMTP_HOST"),
+        (
+            {
+                "SMTP_HOST": "mail.example",
+                "MAIL_FROM": "a@b.example",
+                "SMTP_USERNAME": "cpor",
+                "SMTP_PASSWORD": "x",
+                "SMTP_STARTTLS": "false",
+            },
+            "SMTP_STARTTLS",
+        ),
+        ({"SMTP_HOST": "mail.example"}, "MAIL_FROM"),
+        ({"SMTP_HOST": "mail.example", "MAIL_FROM": "CPOR <cpor@partner.example>"}, "MAIL_FROM"),
+        ({"MAIL_FROM": "not-an-address"}, "MAIL_FROM"),
+        ({"MAIL_FROM_NAME": "CPOR\r\nBcc: everyone@example.com"}, "MAIL_FROM_NAME"),
+        ({"OUTLOOK_ORIGINATOR": "my-provider"}, "OUTLOOK_ORIGINATOR"),
     ],
 )
 def test_bad_settings_fail_fast_naming_the_variable(env: dict[str, str], variable: str) -> None:
@@ -62,3 +85,74 @@ def test_the_password_never_shows_in_repr() -> None:
     settings = Settings.from_env({"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "s3cret-value"})
     assert "s3cret-value" not in repr(settings)
     assert "s3cret-value" not in str(settings)
+
+
+def test_mail_defaults_write_to_the_outbox_with_the_placeholder_originator() -> None:
+    settings = Settings.from_env({})
+    assert not settings.smtp_enabled
+    assert (settings.smtp_host, settings.smtp_port, settings.smtp_starttls) == ("", 587, True)
+    assert (settings.smtp_username, settings.smtp_password) == ("", "")
+    assert settings.mail_from == "cpor-bot@localhost"
+    assert settings.mail_from_name == "CPOR explained"
+    assert settings.mail_outbox_dir == "var/outbox"
+    assert settings.outlook_originator == PLACEHOLDER_ORIGINATOR == "00000000-0000-0000-0000-000000000000"
+    assert settings.outlook_originator_is_placeholder
+
+
+def test_smtp_relay_settings_are_read() -> None:
+    settings = Settings.from_env(
+        {
+            "SMTP_HOST": "smtp.office365.com",
+            "SMTP_PORT": "25",
+            "SMTP_USERNAME": "cpor@contoso-partners.example",
+            "SMTP_PASSWORD": "relay-s3cret",
+            "SMTP_STARTTLS": "TRUE",
+            "MAIL_FROM": "cpor@contoso-partners.example",
+            "MAIL_FROM_NAME": "Contoso Partners",
+            "OUTLOOK_ORIGINATOR": "C9B4352B-A76B-43B9-88FF-80EDDDAA243B",
+            "MAIL_OUTBOX_DIR": "/srv/outbox",
+        }
+    )
+    assert settings.smtp_enabled
+    assert (settings.smtp_host, settings.smtp_port, settings.smtp_starttls) == (
+        "smtp.office365.com",
+        25,
+        True,
+    )
+    assert (settings.smtp_username, settings.smtp_password) == (
+        "cpor@contoso-partners.example",
+        "relay-s3cret",
+    )
+    assert (settings.mail_from, settings.mail_from_name) == (
+        "cpor@contoso-partners.example",
+        "Contoso Partners",
+    )
+    assert settings.outlook_originator == "c9b4352b-a76b-43b9-88ff-80edddaa243b"
+    assert not settings.outlook_originator_is_placeholder
+    assert settings.mail_outbox_dir == "/srv/outbox"
+
+
+def test_a_relay_without_credentials_may_skip_starttls() -> None:
+    settings = Settings.from_env(
+        {
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": "1025",
+            "SMTP_STARTTLS": "false",
+            "MAIL_FROM": "bot@localhost",
+        }
+    )
+    assert (settings.smtp_host, settings.smtp_port, settings.smtp_starttls) == ("127.0.0.1", 1025, False)
+
+
+def test_the_smtp_password_never_shows_in_repr() -> None:
+    settings = Settings.from_env(
+        {
+            "SMTP_HOST": "smtp.office365.com",
+            "SMTP_USERNAME": "cpor@contoso-partners.example",
+            "SMTP_PASSWORD": "relay-s3cret",
+            "MAIL_FROM": "cpor@contoso-partners.example",
+        }
+    )
+    assert "relay-s3cret" not in repr(settings)
+    assert "relay-s3cret" not in str(settings)
+    assert "smtp.office365.com" in repr(settings)

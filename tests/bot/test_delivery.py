@@ -11,9 +11,9 @@ import pytest
 from bot.adapter import AdapterCardSender, create_adapter
 from bot.claims import Claim, Contact, Status
 from bot.config import Settings
-from bot.delivery import MAX_ATTEMPTS, DeliveryWorker, backoff
+from bot.delivery import MAX_ATTEMPTS, DeliveryWorker, MailIdentity, backoff
 from bot.store import Store, StoredReference
-from tests.fakes import FakeConnector, running_connector
+from tests.fakes import FakeConnector, RecordingMailer, running_connector
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 CONVERSATION = "a:1Hx9sQ0vT5bKc3Zr8mP2yLw7Nf4Dj6Ge1Ua0Ok5Ri9Vt3Xs8Yq2Wp7Mn4Lb6Jh"
@@ -26,9 +26,22 @@ async def connector() -> AsyncIterator[FakeConnector]:
 
 
 @pytest.fixture
-def worker(sqlite_store: Store) -> DeliveryWorker:
+def mailer() -> RecordingMailer:
+    return RecordingMailer()
+
+
+@pytest.fixture
+def worker(sqlite_store: Store, mailer: RecordingMailer) -> DeliveryWorker:
     adapter = create_adapter(Settings())
-    return DeliveryWorker(sqlite_store, AdapterCardSender(adapter, ""), poll_seconds=3600)
+    return DeliveryWorker(
+        sqlite_store,
+        AdapterCardSender(adapter, ""),
+        poll_seconds=3600,
+        mailer=mailer,
+        mail=MailIdentity(
+            "cpor@contoso.example", "Contoso via CPOR explained", "6f1c2d3e-4b5a-4c7d-9e8f-0a1b2c3d4e5f"
+        ),
+    )
 
 
 async def setup_claim(store: Store, connector: FakeConnector, *, installed: bool = True) -> Claim:
@@ -132,24 +145,31 @@ async def test_429_is_retried_after_retry_after(
 
 
 @pytest.mark.parametrize("status", [403, 404])
-async def test_403_and_404_drop_the_reference_and_wait_for_a_new_install(
-    sqlite_store: Store, connector: FakeConnector, worker: DeliveryWorker, status: int
+async def test_403_and_404_drop_the_reference_and_fall_back_to_email(
+    sqlite_store: Store,
+    connector: FakeConnector,
+    worker: DeliveryWorker,
+    mailer: RecordingMailer,
+    status: int,
 ) -> None:
     claim = await setup_claim(sqlite_store, connector)
     await sqlite_store.create_notification(claim, "n1", dt.datetime.now(dt.UTC))
     connector.fail_next(CONVERSATION, status, code="ConversationBlockedByUser")
 
     await worker.run_once()
-    delivery = await only_delivery(sqlite_store)
-    assert delivery.status == "waiting"
-    assert str(status) in (delivery.last_error or "")
+    teams, email = await sqlite_store.deliveries_for_claim("claim-1")
+    assert (teams.channel, teams.status) == ("teams", "failed")
+    assert str(status) in (teams.last_error or "") and "email instead" in (teams.last_error or "")
+    assert (email.channel, email.status) == ("email", "queued")
+    assert "fallback" in (email.last_error or "")
     assert await sqlite_store.get_reference(CONVERSATION) is None
 
-    await install(sqlite_store, connector)
-    assert (await only_delivery(sqlite_store)).status == "queued"
     await worker.run_once()
-    assert (await only_delivery(sqlite_store)).status == "sent"
-    assert len(connector.posts) == 1
+    email = (await sqlite_store.deliveries_for_claim("claim-1"))[1]
+    assert email.status == "sent"
+    (message,) = mailer.sent
+    assert message["To"] == "Megan Bowen <megan.bowen@fabrikam.example>"
+    assert connector.posts == []
 
 
 @pytest.mark.parametrize("status", [400, 401, 413, 500])
@@ -205,7 +225,7 @@ async def test_pending_deliveries_survive_a_restart(tmp_path: Any, connector: Fa
     path = str(tmp_path / "restart.db")
     first = await SqliteStore.open(path)
     claim = await setup_claim(first, connector, installed=False)
-    await first.create_notification(claim, "n1", dt.datetime.now(dt.UTC))
+    await first.create_notification(claim, "n1", dt.datetime.now(dt.UTC), "teams")
     await first.close()
 
     second = await SqliteStore.open(path)

@@ -246,7 +246,9 @@ async def test_notify_queues_a_delivery_per_contact_and_waits_for_install(
     sender: Any,
 ) -> None:
     created = await (await client.post("/api/claims", json=claim_body, headers=auth)).json()
-    resp = await client.post(f"/api/claims/{created['id']}/notifications", headers=auth)
+    resp = await client.post(
+        f"/api/claims/{created['id']}/notifications", json={"channel": "teams"}, headers=auth
+    )
     assert resp.status == 202
     body = await resp.json()
     assert resp.headers["Location"] == f"/api/claims/{created['id']}"
@@ -285,7 +287,9 @@ async def test_notify_sends_to_a_contact_who_has_the_bot(
     )
     created = await (await client.post("/api/claims", json=claim_body, headers=auth)).json()
     body = await (
-        await client.post(f"/api/claims/{created['id']}/notifications", json={}, headers=auth)
+        await client.post(
+            f"/api/claims/{created['id']}/notifications", json={"channel": "teams"}, headers=auth
+        )
     ).json()
     assert [d["status"] for d in body["deliveries"]] == ["queued", "waiting"]
 
@@ -305,10 +309,10 @@ async def test_notification_body_rejects_unknown_fields(
 ) -> None:
     created = await (await client.post("/api/claims", json=claim_body, headers=auth)).json()
     resp = await client.post(
-        f"/api/claims/{created['id']}/notifications", json={"channel": "fax"}, headers=auth
+        f"/api/claims/{created['id']}/notifications", json={"urgent": True}, headers=auth
     )
     body = await problem(resp, 422)
-    assert body["field"] == "channel"
+    assert body["field"] == "urgent"
     claim = await (await client.get(f"/api/claims/{created['id']}", headers=auth)).json()
     assert claim["deliveries"] == []
 
@@ -324,3 +328,37 @@ async def test_workloads_endpoint_lists_the_catalog(
 async def test_unknown_api_path_is_problem_json(client: TestClient[Any, Any]) -> None:
     await problem(await client.get("/api/nothing-here"), 404)
     await problem(await client.delete("/api/claims"), 405)
+
+
+async def test_by_default_contacts_with_the_app_get_teams_and_the_others_email(
+    client: TestClient[Any, Any], store: Store, auth: dict[str, str], claim_body: dict[str, Any]
+) -> None:
+    import datetime as dt
+
+    await store.save_reference(
+        StoredReference(
+            conversation_id="a:megan",
+            tenant_id=claim_body["customer_tenant_id"],
+            aad_object_id=claim_body["contacts"][0]["aad_object_id"],
+            user_id="29:megan",
+            email=None,
+            conversation_type="personal",
+            channel_id="msteams",
+            service_url="https://smba.trafficmanager.net/emea/",
+            reference={"conversation": {"id": "a:megan"}},
+            updated_at=dt.datetime.now(dt.UTC),
+        )
+    )
+    created = await (await client.post("/api/claims", json=claim_body, headers=auth)).json()
+    url = f"/api/claims/{created['id']}/notifications"
+    auto = await (await client.post(url, json={}, headers=auth)).json()
+    assert [(d["channel"], d["status"]) for d in auto["deliveries"]] == [
+        ("teams", "queued"),
+        ("email", "queued"),
+    ]
+    both = await (await client.post(url, json={"channel": "both"}, headers=auth)).json()
+    assert sorted(d["channel"] for d in both["deliveries"]) == ["email", "email", "teams", "teams"]
+    email = await (await client.post(url, json={"channel": "email"}, headers=auth)).json()
+    assert [d["channel"] for d in email["deliveries"]] == ["email", "email"]
+    bad = await client.post(url, json={"channel": "fax"}, headers=auth)
+    assert bad.status == 422 and (await bad.json())["field"] == "channel"

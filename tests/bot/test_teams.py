@@ -203,7 +203,7 @@ async def test_install_releases_waiting_deliveries_and_wakes_the_worker(sqlite_s
         contacts=(Contact(id="c1", name="Megan Bowen", email="megan@fabrikam.example", aad_object_id=MEGAN),),
     )
     await sqlite_store.create_claim(claim)
-    (waiting,) = await sqlite_store.create_notification(claim, "n1", now)
+    (waiting,) = await sqlite_store.create_notification(claim, "n1", now, "teams")
     assert waiting.status == "waiting"
 
     harness = Harness(sqlite_store)

@@ -285,6 +285,8 @@ def _bot_env(db_url: str) -> dict[str, str]:
     env.update(
         {
             "DATABASE_URL": db_url,
+            # Emails (contacts without the app) go to files next to the database, not the repo.
+            "MAIL_OUTBOX_DIR": str(Path(db_url.removeprefix("sqlite:///")).parent / "outbox"),
             "MicrosoftAppId": "",
             "MicrosoftAppPassword": "",
             "LOG_LEVEL": "INFO",

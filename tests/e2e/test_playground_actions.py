@@ -51,7 +51,7 @@ async def notified_card(
     await pg_client.install()
     status, _, created = await partner_api.request("POST", "/api/claims", claim_request)
     assert status == 201, created
-    status, _, body = await partner_api.request("POST", f"/api/claims/{created['id']}/notifications", {})
+    status, _, body = await partner_api.request("POST", f"/api/claims/{created['id']}/notifications", {"channel": "teams"})
     assert status == 202, body
     message = await pg_client.wait_for_card_message(
         lambda c: created["id"] in str(c) and PARTNER in pg_client.card_text(c)

@@ -117,7 +117,7 @@ async def test_notification_matches_contacts_by_object_id_or_email(store: Store)
     claim = make_claim(partner.id)
     await store.create_claim(claim)
     await store.save_reference(reference("a:megan", email="MEGAN.BOWEN@fabrikam.example"))
-    deliveries = await store.create_notification(claim, "n1", dt.datetime.now(dt.UTC))
+    deliveries = await store.create_notification(claim, "n1", dt.datetime.now(dt.UTC), "teams")
     by_contact = {d.contact_id: d for d in deliveries}
     assert by_contact["claim-1-c1"].status == "queued"
     assert by_contact["claim-1-c1"].conversation_id == "a:megan"
@@ -137,7 +137,7 @@ async def test_a_reference_in_another_tenant_never_matches(store: Store) -> None
         tenant_id="0b6d3c41-5e2f-4a8b-9c7d-1e2f3a4b5c6d",
     )
     _, released = await store.save_reference(elsewhere)
-    deliveries = await store.create_notification(claim, "n1", dt.datetime.now(dt.UTC))
+    deliveries = await store.create_notification(claim, "n1", dt.datetime.now(dt.UTC), "teams")
     assert {d.status for d in deliveries} == {"waiting"}
     assert released == 0
 
@@ -147,7 +147,7 @@ async def test_leasing_is_exclusive_and_completion_is_fenced(store: Store) -> No
     claim = make_claim(partner.id)
     await store.create_claim(claim)
     await store.save_reference(reference("a:megan", email="megan.bowen@fabrikam.example"))
-    await store.create_notification(claim, "n1", dt.datetime.now(dt.UTC))
+    await store.create_notification(claim, "n1", dt.datetime.now(dt.UTC), "teams")
     now = dt.datetime.now(dt.UTC)
     (mine,) = await store.lease_deliveries("w1", now, dt.timedelta(minutes=5), 10)
     assert mine.contact.email == "Megan.Bowen@fabrikam.example"
@@ -165,7 +165,7 @@ async def test_uninstalled_before_sending_goes_back_to_waiting(store: Store) -> 
     claim = make_claim(partner.id)
     await store.create_claim(claim)
     await store.save_reference(reference("a:megan", email="megan.bowen@fabrikam.example"))
-    await store.create_notification(claim, "n1", dt.datetime.now(dt.UTC))
+    await store.create_notification(claim, "n1", dt.datetime.now(dt.UTC), "teams")
     await store.delete_reference("a:megan")
     assert await store.lease_deliveries("w1", dt.datetime.now(dt.UTC), dt.timedelta(minutes=5), 10) == []
     assert {d.status for d in await store.deliveries_for_claim("claim-1")} == {"waiting"}
@@ -193,7 +193,7 @@ async def test_the_audit_log_records_what_happened(store: Store) -> None:
     partner = await store.create_partner("Contoso Partners")
     claim = make_claim(partner.id)
     await store.create_claim(claim)
-    await store.create_notification(claim, "n1", dt.datetime.now(dt.UTC))
+    await store.create_notification(claim, "n1", dt.datetime.now(dt.UTC), "teams")
     actions = [e["action"] for e in await store.audit_entries("claim-1")]
     assert actions == ["claim.created", "claim.notified"]
 
