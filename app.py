@@ -6,7 +6,6 @@ import asyncio
 import logging
 import sys
 from collections.abc import AsyncIterator
-from contextlib import suppress
 
 from aiohttp import web
 from botframework.connector.auth import BotFrameworkAuthentication
@@ -28,6 +27,7 @@ log = logging.getLogger("cpor_bot")
 
 # Teams activities are at most about 100 KB; leave room for invoke payloads, refuse anything larger.
 MAX_ACTIVITY_BYTES = 512 * 1024
+SHUTDOWN_GRACE_SECONDS = 5.0
 
 
 def create_app(
@@ -65,11 +65,14 @@ def create_app(
         try:
             yield
         finally:
+            worker.stop()
+            webhooks.stop()
             for task in tasks:
                 task.cancel()
-            for task in tasks:
-                with suppress(asyncio.CancelledError):
-                    await task
+            # A send in flight gets a few seconds to unwind; its lease makes it `unknown` otherwise.
+            _, stuck = await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE_SECONDS)
+            for task in stuck:
+                log.warning("%s did not stop within %s s", task.get_name(), SHUTDOWN_GRACE_SECONDS)
             await store.close()
 
     app.cleanup_ctx.append(services)

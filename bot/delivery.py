@@ -86,12 +86,18 @@ class DeliveryWorker:
         self._poll = poll_seconds
         self._owner = f"worker-{uuid.uuid4().hex[:12]}"
         self._wakeup = asyncio.Event()
+        self._stopping = False
 
     def wake(self) -> None:
         self._wakeup.set()
 
+    def stop(self) -> None:
+        """Finish the current send, then leave `run` (even if a library swallowed a cancellation)."""
+        self._stopping = True
+        self._wakeup.set()
+
     async def run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 worked = await self.run_once()
             except asyncio.CancelledError:
@@ -138,6 +144,12 @@ class DeliveryWorker:
             activity_id=activity_id,
         )
         log.info("delivery %s (%s, %s) done", delivery.id, delivery.channel, delivery.kind)
+        if delivery.kind == DeliveryKind.CLAIM and delivery.channel == Channel.TEAMS:
+            # A status change while the card was in flight found no sent card to update: do it now.
+            current = await self._store.get_claim(item.claim.id)
+            if current is not None and current.status != item.claim.status:
+                if await self._store.enqueue_card_update(delivery.id, dt.datetime.now(dt.UTC)):
+                    self.wake()
 
     async def _teams(self, item: LeasedDelivery) -> str | None:
         delivery, reference = item.delivery, item.reference

@@ -87,6 +87,14 @@ class _Group:
     separator: bool = False
 
 
+def _readable_show_card(action: dict[str, Any]) -> bool:
+    """A ShowCard worth a section: not one that only holds a form (the email cannot send it)."""
+    if action.get("type") != "Action.ShowCard":
+        return False
+    body = _items(action.get("card") or {}, "body")
+    return not any(str(element.get("type", "")).startswith("Input.") for element in body)
+
+
 @dataclass(frozen=True, slots=True)
 class _Section:
     """What a ShowCard reveals, under the ShowCard's title."""
@@ -174,7 +182,7 @@ class _Reader:
         links = self.links(actions)
         if links is not None:
             blocks.append(_Links(links.links, separator=bool(blocks)))
-        blocks += [self.section(a) for a in actions if a.get("type") == "Action.ShowCard"]
+        blocks += [self.section(a) for a in actions if _readable_show_card(a)]
         return tuple(blocks)
 
     def elements(self, elements: Sequence[dict[str, Any]]) -> list[_Block]:
@@ -248,7 +256,8 @@ class _Reader:
                 links = self.links(run)
                 out += [links] if links is not None else []
                 run = []
-                out.append(self.section(action))
+                if _readable_show_card(action):
+                    out.append(self.section(action))
             else:
                 run.append(action)
         links = self.links(run)

@@ -132,13 +132,19 @@ class WebhookWorker:
         self._poll = poll_seconds
         self._owner = f"webhooks-{uuid.uuid4().hex[:12]}"
         self._wakeup = asyncio.Event()
+        self._stopping = False
         self._session = session
 
     def wake(self) -> None:
         self._wakeup.set()
 
+    def stop(self) -> None:
+        """Finish the current send, then leave `run` (even if a library swallowed a cancellation)."""
+        self._stopping = True
+        self._wakeup.set()
+
     async def run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 worked = await self.run_once()
             except asyncio.CancelledError:

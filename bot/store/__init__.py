@@ -236,6 +236,11 @@ class Store(Protocol):
         retry_at: dt.datetime | None = None,
     ) -> bool: ...
     async def mark_reference_dead(self, conversation_id: str, at: dt.datetime, reason: str) -> None: ...
+    async def enqueue_card_update(self, delivery_id: str, at: dt.datetime) -> bool:
+        """Queue an in-place update of a claim card just sent (the status changed while it was in
+        flight); False if it is not a sent card, or the update for this status is already queued."""
+        ...
+
     async def fall_back_to_email(self, delivery_id: str, owner: str, at: dt.datetime, reason: str) -> bool:
         """Teams refused for good: fail this leased Teams delivery, forget the conversation and queue
         the same card by email (fenced: False if the lease is no longer ours)."""

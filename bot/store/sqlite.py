@@ -239,6 +239,39 @@ class SqliteStore:
             )
         return _reference(rows[0]) if rows else None
 
+    async def enqueue_card_update(self, delivery_id: str, at: dt.datetime) -> bool:
+        async with self._tx() as db:
+            rows = await _rows(
+                db,
+                "SELECT d.*, c.updated_at AS claim_updated FROM deliveries d "
+                "JOIN claims c ON c.id = d.claim_id "
+                "WHERE d.id = ? AND d.status = ? AND d.activity_id IS NOT NULL",
+                (delivery_id, DeliveryStatus.SENT),
+            )
+            if not rows:
+                return False
+            row = rows[0]
+            cursor = await db.execute(
+                "INSERT INTO deliveries (id, claim_id, contact_id, channel, kind, target_activity_id, "
+                "dedupe_key, status, conversation_id, attempts, next_attempt_at, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+                (
+                    str(uuid.uuid4()),
+                    row["claim_id"],
+                    row["contact_id"],
+                    row["channel"],
+                    DeliveryKind.UPDATE,
+                    row["activity_id"],
+                    f"{delivery_id}:update:{row['claim_updated']}",
+                    DeliveryStatus.QUEUED,
+                    row["conversation_id"],
+                    ts(at),
+                    ts(at),
+                    ts(at),
+                ),
+            )
+            return cursor.rowcount == 1
+
     async def fall_back_to_email(self, delivery_id: str, owner: str, at: dt.datetime, reason: str) -> bool:
         async with self._tx() as db:
             rows = await _rows(

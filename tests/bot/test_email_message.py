@@ -133,6 +133,9 @@ def expected(card: dict[str, Any]) -> Expected:
             out.links.append((node["title"], node["url"]))
             return
         if kind == "Action.ShowCard":
+            body = node["card"].get("body", [])
+            if any(str(el.get("type", "")).startswith("Input.") for el in body):
+                return  # a form: the email cannot send it, so it is left out
             out.headings.append(node["title"])
             visit(node["card"])
             return
@@ -617,3 +620,12 @@ def test_text_rendering_shape() -> None:
 def test_not_a_card_is_refused() -> None:
     with pytest.raises(TypeError):
         render_text([])  # type: ignore[arg-type]
+
+
+def test_a_form_only_show_card_is_left_out_of_the_email() -> None:
+    card = claim()
+    document = render_html(card, lang="en", title="t")
+    assert "Ask a question" in json.dumps(card)
+    visible = document.split("</head>", 1)[1]
+    assert "Ask a question" not in visible
+    assert "passes your question on" not in visible

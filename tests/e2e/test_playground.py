@@ -42,7 +42,9 @@ async def test_partner_notifies_an_installed_customer_and_the_card_arrives(
     assert status == 201, created
     assert headers.get("Location"), headers
     claim_id = created["id"]
-    status, _, body = await partner_api.request("POST", f"/api/claims/{claim_id}/notifications", {"channel": "teams"})
+    status, _, body = await partner_api.request(
+        "POST", f"/api/claims/{claim_id}/notifications", {"channel": "teams"}
+    )
     assert status == 202, body
 
     card = await pg_client.wait_for_card(

@@ -27,7 +27,9 @@ async def test_notification_waits_for_the_install_then_the_card_arrives(
     assert status == 201, created
     assert headers.get("Location"), headers
     claim_id = created["id"]
-    status, _, body = await partner_api.request("POST", f"/api/claims/{claim_id}/notifications", {"channel": "teams"})
+    status, _, body = await partner_api.request(
+        "POST", f"/api/claims/{claim_id}/notifications", {"channel": "teams"}
+    )
     assert status == 202, body
 
     # Nobody has installed the bot, so it has no conversation with the customer yet: the delivery waits.

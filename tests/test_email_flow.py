@@ -1,0 +1,209 @@
+"""A claim notified by email, end to end: the service, its outbox and a real SMTP server (aiosmtpd
+with STARTTLS and AUTH on loopback); then an Outlook-channel click on that card."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from collections.abc import AsyncIterator, Awaitable, Callable
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from app import create_app
+from bot.config import Settings
+from bot.mail import SmtpMailer
+from bot.state import STORE, WORKER
+from cards.render import RendererUnavailable, render
+from tests.bot.test_email_message import check_html, check_text, script_json
+from tests.cards.conftest import INJECTION
+from tests.cards.schema_check import validate_card
+from tests.conftest import RecordingSender, load_fixture, make_key
+from tests.smtp import SmtpServer, smtp_server
+
+ORIGINATOR = "6f1c2d3e-4b5a-4c7d-9e8f-0a1b2c3d4e5f"
+
+
+@pytest.fixture
+async def relay() -> AsyncIterator[SmtpServer]:
+    async with smtp_server() as server:
+        yield server
+
+
+@pytest.fixture
+async def mail_client(
+    aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]], settings: Settings, relay: SmtpServer
+) -> AsyncIterator[TestClient[Any, Any]]:
+    import dataclasses
+
+    configured = dataclasses.replace(
+        settings,
+        mail_from="cpor@contoso.example",
+        mail_from_name="Contoso Partners",
+        outlook_originator=ORIGINATOR,
+    )
+    mailer = SmtpMailer(
+        relay.host,
+        relay.port,
+        username=relay.username,
+        password=relay.password,
+        tls_context=relay.client_tls_context,
+    )
+    client = await aiohttp_client(create_app(configured, sender=RecordingSender(), mailer=mailer))
+    yield client
+    await client.close()  # stop the service (and its sends in flight) before the relay stops
+
+
+async def notify_by_email(
+    client: TestClient[Any, Any], claim_body: dict[str, Any]
+) -> tuple[dict[str, str], str]:
+    auth = {"Authorization": f"Bearer {await make_key(client.app[STORE])}"}
+    claim_body["message"] = INJECTION[:490]
+    claim = await (await client.post("/api/claims", json=claim_body, headers=auth)).json()
+    resp = await client.post(
+        f"/api/claims/{claim['id']}/notifications", json={"channel": "email"}, headers=auth
+    )
+    assert resp.status == 202
+    return auth, claim["id"]
+
+
+def parsed(raw: bytes) -> EmailMessage:
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+async def test_each_contact_gets_a_well_formed_actionable_message(
+    mail_client: TestClient[Any, Any], relay: SmtpServer, claim_body: dict[str, Any]
+) -> None:
+    auth, claim_id = await notify_by_email(mail_client, claim_body)
+    await mail_client.app[WORKER].run_once()
+
+    recipients = sorted(m.rcpt_tos for m in relay.messages)
+    assert recipients == [["lee.gu@fabrikam.example"], ["megan.bowen@fabrikam.example"]]
+    assert all(m.tls and m.authenticated for m in relay.messages)
+    megan = next(m for m in relay.messages if m.rcpt_tos == ["megan.bowen@fabrikam.example"])
+    message = parsed(megan.data)
+    assert message["From"] == "Contoso Partners <cpor@contoso.example>"
+    assert message["To"] == "Megan Bowen <megan.bowen@fabrikam.example>"
+    assert "Contoso Partners" in message["Subject"]
+    assert message["Content-Language"] == "en-GB" or message["Content-Language"].startswith("en")
+    assert message["Date"] and message["Message-ID"]
+    assert message.get_content_type() == "multipart/alternative"
+    plain_part, html_part = (part.get_content() for part in message.iter_parts())
+
+    card = script_json(html_part)
+    assert card["originator"] == ORIGINATOR and card["hideOriginalBody"] is True
+    assert card["version"] == "1.4"
+    validate_card(card, "1.4")
+    check_html({k: v for k, v in card.items() if k != "hideOriginalBody"}, html_part)
+    check_text({k: v for k, v in card.items() if k != "hideOriginalBody"}, plain_part)
+    assert html_part.count("<script") == 1 and "evil.example" not in html_part.replace(
+        "evil\u2024example", ""
+    )
+    assert "<b>html</b>" not in html_part
+
+    claim = await (await mail_client.get(f"/api/claims/{claim_id}", headers=auth)).json()
+    assert [(d["channel"], d["status"]) for d in claim["deliveries"]] == [
+        ("email", "sent"),
+        ("email", "sent"),
+    ]
+    assert message["Message-ID"] in {d["activity_id"] for d in claim["deliveries"]}
+
+
+async def test_the_card_in_the_email_passes_the_official_renderer_with_the_outlook_host_config(
+    mail_client: TestClient[Any, Any], relay: SmtpServer, claim_body: dict[str, Any]
+) -> None:
+    await notify_by_email(mail_client, claim_body)
+    await mail_client.app[WORKER].run_once()
+    html_part = list(parsed(relay.messages[0].data).iter_parts())[1].get_content()
+    card = script_json(html_part)
+    try:
+        (report,) = render([("email-claim", "outlook", card)])
+    except RendererUnavailable as exc:
+        import os
+
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(str(exc))
+    assert report.events == [] and report.rendered
+
+
+async def test_temporary_and_permanent_smtp_errors(
+    mail_client: TestClient[Any, Any], relay: SmtpServer, claim_body: dict[str, Any]
+) -> None:
+    auth, claim_id = await notify_by_email(mail_client, claim_body)
+    relay.fail_next_rcpt("451 4.3.0 Mailbox busy, try again later")
+    await mail_client.app[WORKER].run_once()
+    claim = await (await mail_client.get(f"/api/claims/{claim_id}", headers=auth)).json()
+    statuses = {d["status"]: d for d in claim["deliveries"]}
+    assert set(statuses) == {"queued", "sent"}
+    assert "451" in statuses["queued"]["last_error"] and "will retry" in statuses["queued"]["last_error"]
+
+    relay.fail_next_rcpt("550 5.1.1 <lee.gu@fabrikam.example>: Recipient address rejected")
+    auth2, claim2 = await notify_by_email(mail_client, {**claim_body, "contacts": claim_body["contacts"][1:]})
+    await mail_client.app[WORKER].run_once()
+    claim = await (await mail_client.get(f"/api/claims/{claim2}", headers=auth2)).json()
+    (delivery,) = claim["deliveries"]
+    assert delivery["status"] == "failed" and "550 5.1.1" in delivery["last_error"]
+
+
+async def test_an_outlook_click_reaches_the_same_verbs(
+    mail_client: TestClient[Any, Any], relay: SmtpServer, claim_body: dict[str, Any]
+) -> None:
+    auth, claim_id = await notify_by_email(mail_client, claim_body)
+    invoke = load_fixture("outlook_invoke.json")
+    invoke["value"]["action"]["data"] = {"claim_id": claim_id}
+    resp = await mail_client.post("/api/messages", json=invoke)
+    assert resp.status == 200
+    body = await resp.json()
+    assert body["type"] == "application/vnd.microsoft.card.adaptive"
+    card = body["value"]
+    assert card["version"] == "1.4" and card["originator"] == ORIGINATOR
+    assert "Action.Submit" not in str(card) and "userIds" not in str(card.get("refresh", {}))
+    validate_card(card, "1.4")
+    claim = await (await mail_client.get(f"/api/claims/{claim_id}", headers=auth)).json()
+    (response,) = claim["responses"]
+    assert (response["kind"], response["channel"], response["user_name"]) == (
+        "acknowledged",
+        "outlook",
+        "Megan Bowen",
+    )
+
+
+@pytest.mark.parametrize(
+    ("who", "notice"),
+    [
+        (
+            {
+                "id": "someone.else@fabrikam.example",
+                "name": "Someone Else",
+                "aadObjectId": "0d9c8b7a-6f5e-4d3c-2b1a-0f9e8d7c6b5a",
+            },
+            "sent to someone else",
+        ),
+        (
+            {
+                "id": "megan.bowen@tailspin.example",
+                "name": "Megan Bowen",
+                "aadObjectId": "6f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f",
+            },
+            "another organisation",
+        ),
+    ],
+)
+async def test_a_forwarded_email_gives_nothing_to_others(
+    mail_client: TestClient[Any, Any], claim_body: dict[str, Any], who: dict[str, str], notice: str
+) -> None:
+    auth, claim_id = await notify_by_email(mail_client, claim_body)
+    invoke = load_fixture("outlook_invoke.json")
+    invoke["value"]["action"]["data"] = {"claim_id": claim_id}
+    invoke["from"] = who
+    if "tailspin" in who["id"]:
+        invoke["channelData"] = {"tenant": {"id": "0b6d3c41-5e2f-4a8b-9c7d-1e2f3a4b5c6d"}}
+    body = await (await mail_client.post("/api/messages", json=invoke)).json()
+    assert notice in str(body["value"])
+    claim = await (await mail_client.get(f"/api/claims/{claim_id}", headers=auth)).json()
+    assert claim["responses"] == []
