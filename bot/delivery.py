@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import random
@@ -12,6 +11,7 @@ from typing import Any, Protocol
 
 from bot.email_message import build_message
 from bot.mail import Mailer, MailFailure
+from bot.polling import Poller
 from bot.store import Channel, DeliveryKind, DeliveryStatus, LeasedDelivery, Store
 from bot.views import ClaimView
 from cards.i18n import choose_locale, text_for
@@ -83,35 +83,17 @@ class DeliveryWorker:
         self._sender = sender
         self._mailer = mailer
         self._mail = mail or MailIdentity("cpor-bot@localhost", "CPOR explained", "")
-        self._poll = poll_seconds
         self._owner = f"worker-{uuid.uuid4().hex[:12]}"
-        self._wakeup = asyncio.Event()
-        self._stopping = False
+        self._poller = Poller("delivery", poll_seconds)
 
     def wake(self) -> None:
-        self._wakeup.set()
+        self._poller.wake()
 
     def stop(self) -> None:
-        """Finish the current send, then leave `run` (even if a library swallowed a cancellation)."""
-        self._stopping = True
-        self._wakeup.set()
+        self._poller.stop()
 
     async def run(self) -> None:
-        while not self._stopping:
-            try:
-                worked = await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("delivery pass failed; trying again at the next poll")
-                worked = 0
-            if worked:
-                continue  # more may be due right away
-            try:
-                await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll)
-            except TimeoutError:
-                pass
-            self._wakeup.clear()
+        await self._poller.run(self.run_once)
 
     async def run_once(self) -> int:
         """Lease and send what is due now; return how many deliveries were attempted."""

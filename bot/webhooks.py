@@ -8,7 +8,6 @@ stable across retries, so a receiver can drop duplicates.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
 import hmac
@@ -24,6 +23,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from bot.polling import Poller
 from bot.store import Response, Store, WebhookEvent
 
 log = logging.getLogger(__name__)
@@ -129,36 +129,18 @@ class WebhookWorker:
         self, store: Store, *, poll_seconds: float, session: aiohttp.ClientSession | None = None
     ) -> None:
         self._store = store
-        self._poll = poll_seconds
         self._owner = f"webhooks-{uuid.uuid4().hex[:12]}"
-        self._wakeup = asyncio.Event()
-        self._stopping = False
+        self._poller = Poller("webhook", poll_seconds)
         self._session = session
 
     def wake(self) -> None:
-        self._wakeup.set()
+        self._poller.wake()
 
     def stop(self) -> None:
-        """Finish the current send, then leave `run` (even if a library swallowed a cancellation)."""
-        self._stopping = True
-        self._wakeup.set()
+        self._poller.stop()
 
     async def run(self) -> None:
-        while not self._stopping:
-            try:
-                worked = await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("webhook pass failed; trying again at the next poll")
-                worked = 0
-            if worked:
-                continue
-            try:
-                await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll)
-            except TimeoutError:
-                pass
-            self._wakeup.clear()
+        await self._poller.run(self.run_once)
 
     async def run_once(self) -> int:
         leased = await self._store.lease_webhook_events(
