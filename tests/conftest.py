@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient
 from app import create_app
 from bot.config import Settings
 from bot.partner_keys import new_key
-from bot.state import STORE, WORKER
+from bot.state import STORE, WEBHOOKS, WORKER
 from bot.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -85,7 +85,14 @@ async def client(
     settings: Settings,
     sender: RecordingSender,
 ) -> TestClient[Any, Any]:
-    return await aiohttp_client(create_app(settings, sender=sender))
+    return quiet(await aiohttp_client(create_app(settings, sender=sender)))
+
+
+def quiet(client: TestClient[Any, Any]) -> TestClient[Any, Any]:
+    """Stop the app's background workers, so a test decides when deliveries run (`run_once`)."""
+    client.app[WORKER].stop()
+    client.app[WEBHOOKS].stop()
+    return client
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from cards.render import RendererUnavailable, render
 from tests.bot.test_email_message import check_html, check_text, script_json
 from tests.cards.conftest import INJECTION
 from tests.cards.schema_check import validate_card
-from tests.conftest import RecordingSender, load_fixture, make_key
+from tests.conftest import RecordingSender, load_fixture, make_key, quiet
 from tests.smtp import SmtpServer, smtp_server
 
 ORIGINATOR = "6f1c2d3e-4b5a-4c7d-9e8f-0a1b2c3d4e5f"
@@ -51,7 +51,7 @@ async def mail_client(
         password=relay.password,
         tls_context=relay.client_tls_context,
     )
-    client = await aiohttp_client(create_app(configured, sender=RecordingSender(), mailer=mailer))
+    client = quiet(await aiohttp_client(create_app(configured, sender=RecordingSender(), mailer=mailer)))
     yield client
     await client.close()  # stop the service (and its sends in flight) before the relay stops
 

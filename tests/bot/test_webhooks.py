@@ -26,7 +26,7 @@ from bot.webhooks import (
     sign,
     verify,
 )
-from tests.conftest import RecordingSender, load_fixture, make_key
+from tests.conftest import RecordingSender, load_fixture, make_key, quiet
 
 
 class Receiver:
@@ -64,7 +64,7 @@ async def app_client(
     aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]], settings: Settings
 ) -> TestClient[Any, Any]:
     loopback = dataclasses.replace(settings, webhook_allow_loopback=True)
-    return await aiohttp_client(create_app(loopback, sender=RecordingSender()))
+    return quiet(await aiohttp_client(create_app(loopback, sender=RecordingSender())))
 
 
 async def click(
