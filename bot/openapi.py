@@ -314,6 +314,18 @@ def _schemas() -> dict[str, Any]:
 @cache
 def openapi_document() -> dict[str, Any]:
     claim_id = {"name": "claim_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    idempotency = {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
+        "description": "Send the same key to retry safely: the same key and body give the first "
+        "response again (with Idempotent-Replayed: true) and do nothing twice; the same key with "
+        "another body is a 422.",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    }
+    replay_errors = {
+        "409": _problem_ref("A request with this Idempotency-Key is still being processed."),
+    }
     secured: list[dict[str, list[str]]] = [{"partnerKey": []}]
     return {
         "openapi": "3.1.0",
@@ -371,6 +383,7 @@ def openapi_document() -> dict[str, Any]:
                 "post": {
                     "summary": "Register a claim",
                     "security": secured,
+                    "parameters": [idempotency],
                     "requestBody": {
                         "required": True,
                         "content": {
@@ -382,6 +395,7 @@ def openapi_document() -> dict[str, Any]:
                         "400": _problem_ref("The body is not a JSON object."),
                         "413": _problem_ref("The body is larger than 64 KiB."),
                         "422": _problem_ref("A field is missing, unknown or invalid; `field` names it."),
+                        **replay_errors,
                         **COMMON_ERRORS,
                     },
                 },
@@ -489,7 +503,7 @@ def openapi_document() -> dict[str, Any]:
                 "post": {
                     "summary": "Send the claim card to the claim's contacts",
                     "security": secured,
-                    "parameters": [claim_id],
+                    "parameters": [claim_id, idempotency],
                     "requestBody": {
                         "required": False,
                         "content": {
@@ -502,7 +516,10 @@ def openapi_document() -> dict[str, Any]:
                         "202": _json("Notification", "Queued; each contact gets a delivery."),
                         "400": _problem_ref("The body is not a JSON object."),
                         "404": _problem_ref("No such claim among yours."),
-                        "422": _problem_ref("An unknown field."),
+                        "422": _problem_ref(
+                            "An unknown field, or an Idempotency-Key reused with another body."
+                        ),
+                        **replay_errors,
                         **COMMON_ERRORS,
                     },
                 }

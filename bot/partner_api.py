@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import hashlib
 import json
 import logging
 import uuid
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+# A reservation with no response after this long was left by a crash: another try may take it.
+IDEMPOTENCY_ABANDONED = dt.timedelta(minutes=2)
 
 
 class PartnerApi:
@@ -55,6 +59,9 @@ class PartnerApi:
     ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         async def wrapper(request: web.Request) -> web.StreamResponse:
             partner = await self._partner(request)
+            key = request.headers.get(IDEMPOTENCY_HEADER)
+            if request.method == "POST" and key is not None:
+                return await idempotent(request, partner, key, handler)
             return await handler(request, partner)
 
         wrapper.__name__ = handler.__name__
@@ -213,11 +220,63 @@ class PartnerApi:
 # --- request parsing -----------------------------------------------------------------------------
 
 
+async def idempotent(
+    request: web.Request,
+    partner: Partner,
+    key: str,
+    handler: Callable[[web.Request, Partner], Awaitable[web.StreamResponse]],
+) -> web.StreamResponse:
+    """Run a POST once per Idempotency-Key: the same key and body replay the first response; the
+    same key with another body is a 422."""
+    if not 1 <= len(key) <= 255 or not key.isprintable():
+        raise Problem(
+            422,
+            "Invalid header.",
+            errors=[FieldError(IDEMPOTENCY_HEADER, "must be 1 to 255 printable characters")],
+        )
+    body = await request.read()
+    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode() + body).hexdigest()
+    store = request.app[STORE]
+    earlier = await store.reserve_idempotency_key(
+        partner.id, key, digest, dt.datetime.now(dt.UTC), abandon_after=IDEMPOTENCY_ABANDONED
+    )
+    if earlier is not None:
+        if earlier.request_hash != digest:
+            raise Problem(
+                422,
+                "This Idempotency-Key was used for a different request.",
+                errors=[FieldError(IDEMPOTENCY_HEADER, "was used with another body or path")],
+            )
+        if earlier.status is None or earlier.response_json is None:
+            raise Problem(409, "A request with this Idempotency-Key is still being processed; retry shortly.")
+        headers = {"Idempotent-Replayed": "true"}
+        if earlier.location:
+            headers["Location"] = earlier.location
+        return web.Response(
+            status=earlier.status,
+            text=earlier.response_json,
+            content_type="application/json",
+            headers=headers,
+        )
+    try:
+        response = await handler(request, partner)
+    except BaseException:
+        await store.release_idempotency_key(partner.id, key)  # a refused request may be sent again
+        raise
+    if isinstance(response, web.Response) and 200 <= response.status < 300 and response.text is not None:
+        await store.complete_idempotency_key(
+            partner.id, key, response.status, response.text, response.headers.get("Location")
+        )
+    else:
+        await store.release_idempotency_key(partner.id, key)
+    return response
+
+
 async def read_json_object(request: web.Request, *, allow_empty: bool = False) -> dict[str, Any]:
     """The body as a JSON object, or a Problem (400, 413, 415)."""
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise Problem(413, f"The request body must be at most {MAX_BODY_BYTES // 1024} KiB.")
-    raw = await request.content.read(MAX_BODY_BYTES + 1)
+    raw = await request.read()  # read once and kept: the Idempotency-Key check hashes it too
     if len(raw) > MAX_BODY_BYTES:
         raise Problem(413, f"The request body must be at most {MAX_BODY_BYTES // 1024} KiB.")
     if not raw.strip():

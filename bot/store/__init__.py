@@ -127,6 +127,17 @@ class Response:
 
 
 @dataclass(frozen=True, slots=True)
+class IdempotentRequest:
+    """A partner's earlier request with the same Idempotency-Key; `status` is None while it runs."""
+
+    request_hash: str
+    status: int | None
+    response_json: str | None
+    location: str | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
 class PartnerLink:
     """A partner user's Teams chat, linked to the partner with a one-time code."""
 
@@ -269,6 +280,19 @@ class Store(Protocol):
 
     async def responses_for_claim(self, claim_id: str) -> list[Response]: ...
 
+    # Idempotency-Key
+    async def reserve_idempotency_key(
+        self, partner_id: str, key: str, request_hash: str, at: dt.datetime, *, abandon_after: dt.timedelta
+    ) -> IdempotentRequest | None:
+        """None if this request may run (the key is now reserved), else the earlier request. A
+        reservation older than `abandon_after` without a response is taken over."""
+        ...
+
+    async def complete_idempotency_key(
+        self, partner_id: str, key: str, status: int, response_json: str, location: str | None
+    ) -> None: ...
+    async def release_idempotency_key(self, partner_id: str, key: str) -> None: ...
+
     # partner users in Teams
     async def add_link_code(
         self, code_hash: str, partner_id: str, expires_at: dt.datetime, at: dt.datetime
@@ -340,6 +364,7 @@ __all__ = [
     "DeliveryKind",
     "DeliveryStatus",
     "LeasedDelivery",
+    "IdempotentRequest",
     "NotFound",
     "Partner",
     "PartnerKey",

@@ -22,6 +22,7 @@ from bot.store import (
     Delivery,
     DeliveryKind,
     DeliveryStatus,
+    IdempotentRequest,
     LeasedDelivery,
     NotFound,
     Partner,
@@ -617,6 +618,59 @@ class SqliteStore:
                 db, "SELECT * FROM responses WHERE claim_id = ? ORDER BY created_at, id", (claim_id,)
             )
         return [_response(row) for row in rows]
+
+    # --- Idempotency-Key -----------------------------------------------------------------------
+
+    async def reserve_idempotency_key(
+        self, partner_id: str, key: str, request_hash: str, at: dt.datetime, *, abandon_after: dt.timedelta
+    ) -> IdempotentRequest | None:
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "INSERT INTO idempotency_keys (partner_id, idem_key, request_hash, created_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (partner_id, idem_key) DO NOTHING",
+                (partner_id, key, request_hash, ts(at)),
+            )
+            if cursor.rowcount == 1:
+                return None
+            rows = await _rows(
+                db, "SELECT * FROM idempotency_keys WHERE partner_id = ? AND idem_key = ?", (partner_id, key)
+            )
+            row = rows[0]
+            earlier = IdempotentRequest(
+                request_hash=row["request_hash"],
+                status=row["status"],
+                response_json=row["response_json"],
+                location=row["location"],
+                created_at=_req_ts(row["created_at"]),
+            )
+            if (
+                earlier.status is None
+                and earlier.request_hash == request_hash
+                and at - earlier.created_at > abandon_after
+            ):
+                await db.execute(
+                    "UPDATE idempotency_keys SET created_at = ? WHERE partner_id = ? AND idem_key = ?",
+                    (ts(at), partner_id, key),
+                )
+                return None
+            return earlier
+
+    async def complete_idempotency_key(
+        self, partner_id: str, key: str, status: int, response_json: str, location: str | None
+    ) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE idempotency_keys SET status = ?, response_json = ?, location = ? "
+                "WHERE partner_id = ? AND idem_key = ?",
+                (status, response_json, location, partner_id, key),
+            )
+
+    async def release_idempotency_key(self, partner_id: str, key: str) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "DELETE FROM idempotency_keys WHERE partner_id = ? AND idem_key = ? AND status IS NULL",
+                (partner_id, key),
+            )
 
     # --- partner users in Teams -----------------------------------------------------------------
 

@@ -67,3 +67,15 @@ CREATE TABLE partner_links (
     created_at      TEXT NOT NULL
 );
 CREATE INDEX partner_links_partner ON partner_links (partner_id);
+
+-- Idempotency-Key on the partner API's POSTs: the first response is kept and replayed.
+CREATE TABLE idempotency_keys (
+    partner_id    TEXT NOT NULL REFERENCES partners (id),
+    idem_key      TEXT NOT NULL,
+    request_hash  TEXT NOT NULL,
+    status        INTEGER,
+    response_json TEXT,
+    location      TEXT,
+    created_at    TEXT NOT NULL,
+    PRIMARY KEY (partner_id, idem_key)
+);

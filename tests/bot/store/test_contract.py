@@ -208,3 +208,26 @@ async def test_migrations_run_once_and_the_file_is_wal(tmp_path: Path) -> None:
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert raw.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == 2
+
+
+async def test_an_idempotency_reservation_left_by_a_crash_is_taken_over(store: Store) -> None:
+    partner = await store.create_partner("Contoso Partners")
+    start = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
+    two_minutes = dt.timedelta(minutes=2)
+    assert (
+        await store.reserve_idempotency_key(partner.id, "k", "h1", start, abandon_after=two_minutes) is None
+    )
+    running = await store.reserve_idempotency_key(partner.id, "k", "h1", start, abandon_after=two_minutes)
+    assert running is not None and running.status is None
+    later = start + dt.timedelta(minutes=5)
+    assert (
+        await store.reserve_idempotency_key(partner.id, "k", "h1", later, abandon_after=two_minutes) is None
+    )
+    await store.complete_idempotency_key(partner.id, "k", 201, '{"id": "c1"}', "/api/claims/c1")
+    done = await store.reserve_idempotency_key(partner.id, "k", "h1", later, abandon_after=two_minutes)
+    assert done is not None and (done.status, done.location) == (201, "/api/claims/c1")
+    await store.release_idempotency_key(partner.id, "k")  # a completed key is kept
+    assert (
+        await store.reserve_idempotency_key(partner.id, "k", "h2", later, abandon_after=two_minutes)
+        is not None
+    )
