@@ -16,9 +16,10 @@ from bot.adapter import AdapterCardSender, create_adapter
 from bot.config import ConfigError, Settings
 from bot.delivery import CardSender, DeliveryWorker, MailIdentity
 from bot.mail import Mailer, mailer_from_settings
+from bot.metrics import CONTENT_TYPE_LATEST, Metrics
 from bot.partner_api import PartnerApi
 from bot.problems import problem_middleware
-from bot.state import ADAPTER, BOT, SETTINGS, STORE, WEBHOOKS, WORKER
+from bot.state import ADAPTER, BOT, METRICS, SETTINGS, STORE, WEBHOOKS, WORKER
 from bot.store import open_store
 from bot.teams import CporTeamsBot
 from bot.webhooks import PartnerNotifier, WebhookWorker
@@ -43,6 +44,9 @@ def create_app(
     adapter = create_adapter(settings, bot_auth)
     app[ADAPTER] = adapter
 
+    metrics = Metrics()
+    app[METRICS] = metrics
+
     async def services(app: web.Application) -> AsyncIterator[None]:
         store = await open_store(settings.database_url)
         worker = DeliveryWorker(
@@ -51,8 +55,9 @@ def create_app(
             poll_seconds=settings.delivery_poll_seconds,
             mailer=mailer or mailer_from_settings(settings),
             mail=MailIdentity(settings.mail_from, settings.mail_from_name, settings.outlook_originator),
+            metrics=metrics,
         )
-        webhooks = WebhookWorker(store, poll_seconds=settings.delivery_poll_seconds)
+        webhooks = WebhookWorker(store, poll_seconds=settings.delivery_poll_seconds, metrics=metrics)
         app[STORE] = store
         app[WORKER] = worker
         app[WEBHOOKS] = webhooks
@@ -78,6 +83,7 @@ def create_app(
     app.cleanup_ctx.append(services)
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics_endpoint)
     app.router.add_routes(PartnerApi().routes())
     return app
 
@@ -85,6 +91,12 @@ def create_app(
 async def messages(request: web.Request) -> web.StreamResponse:
     response = await request.app[ADAPTER].process(request, request.app[BOT])
     return response if response is not None else web.Response(status=201)
+
+
+async def metrics_endpoint(request: web.Request) -> web.Response:
+    """Prometheus metrics: counts and timings only, no customer or partner data."""
+    body = await request.app[METRICS].render(request.app[STORE])
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
 async def healthz(request: web.Request) -> web.Response:

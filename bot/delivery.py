@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from bot.email_message import build_message
 from bot.mail import Mailer, MailFailure
+from bot.metrics import Metrics
 from bot.polling import Poller
 from bot.store import Channel, DeliveryKind, DeliveryStatus, LeasedDelivery, Store
 from bot.views import ClaimView
@@ -78,7 +79,9 @@ class DeliveryWorker:
         poll_seconds: float,
         mailer: Mailer | None = None,
         mail: MailIdentity | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
+        self._metrics = metrics or Metrics()
         self._store = store
         self._sender = sender
         self._mailer = mailer
@@ -102,13 +105,18 @@ class DeliveryWorker:
             await self._deliver(item)
         return len(leased)
 
+    def _count(self, item: LeasedDelivery, outcome: str) -> None:
+        delivery = item.delivery
+        self._metrics.deliveries.labels(channel=delivery.channel, kind=delivery.kind, outcome=outcome).inc()
+
     async def _deliver(self, item: LeasedDelivery) -> None:
         delivery = item.delivery
         try:
-            if delivery.channel == Channel.EMAIL:
-                activity_id: str | None = await self._email(item)
-            else:
-                activity_id = await self._teams(item)
+            with self._metrics.send_seconds.labels(channel=delivery.channel).time():
+                if delivery.channel == Channel.EMAIL:
+                    activity_id: str | None = await self._email(item)
+                else:
+                    activity_id = await self._teams(item)
         except SendFailure as failure:
             await self._failed(item, failure)
             return
@@ -125,6 +133,7 @@ class DeliveryWorker:
             at=dt.datetime.now(dt.UTC),
             activity_id=activity_id,
         )
+        self._count(item, "sent")
         log.info("delivery %s (%s, %s) done", delivery.id, delivery.channel, delivery.kind)
         if delivery.kind == DeliveryKind.CLAIM and delivery.channel == Channel.TEAMS:
             # A status change while the card was in flight found no sent card to update: do it now.
@@ -207,14 +216,18 @@ class DeliveryWorker:
             reason = f"Teams refused the message ({failure})"
             if delivery.kind in (DeliveryKind.CLAIM, DeliveryKind.STATUS) and item.contact is not None:
                 if await self._store.fall_back_to_email(delivery.id, self._owner, now, reason):
+                    self._count(item, "fallback_email")
                     self.wake()
                 return
+            self._count(item, "failed")
             if item.reference is not None:
                 await self._store.mark_reference_dead(item.reference.conversation_id, now, str(failure))
             await self._store.finish_delivery(
                 delivery.id, self._owner, status=DeliveryStatus.FAILED, at=now, error=reason
             )
             return
+        if failure.status == 429:
+            self._metrics.throttled.inc()
         retryable = failure.status is None or failure.status in RETRYABLE
         await self._retry_or_fail(item, retryable, str(failure), failure.retry_after)
 
@@ -224,6 +237,7 @@ class DeliveryWorker:
         delivery = item.delivery
         now = dt.datetime.now(dt.UTC)
         if retryable and delivery.attempts < MAX_ATTEMPTS:
+            self._count(item, "retry")
             await self._store.finish_delivery(
                 delivery.id,
                 self._owner,
@@ -240,4 +254,5 @@ class DeliveryWorker:
             at=now,
             error=f"gave up after {delivery.attempts} attempt(s): {reason}",
         )
+        self._count(item, "failed")
         log.warning("delivery %s failed: %s", delivery.id, reason)

@@ -354,6 +354,13 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            "/metrics": {
+                "get": {
+                    "summary": "Prometheus metrics (deliveries by outcome and channel, outbox by status, "
+                    "retries, throttling, send latency, webhook posts)",
+                    "responses": {"200": {"description": "Prometheus text format."}},
+                }
+            },
             "/api/openapi.json": {
                 "get": {
                     "summary": "This document",

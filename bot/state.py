@@ -7,6 +7,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 
 from bot.config import Settings
 from bot.delivery import DeliveryWorker
+from bot.metrics import Metrics
 from bot.store import Store
 from bot.teams import CporTeamsBot
 from bot.webhooks import WebhookWorker
@@ -17,3 +18,4 @@ ADAPTER = web.AppKey("adapter", CloudAdapter)
 BOT = web.AppKey("bot", CporTeamsBot)
 WORKER = web.AppKey("worker", DeliveryWorker)
 WEBHOOKS = web.AppKey("webhooks", WebhookWorker)
+METRICS = web.AppKey("metrics", Metrics)

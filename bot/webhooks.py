@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from bot.metrics import Metrics
 from bot.polling import Poller
 from bot.store import Response, Store, WebhookEvent
 
@@ -126,8 +127,14 @@ class WebhookWorker:
     """Delivers queued webhook events. One per process; `wake()` to look now."""
 
     def __init__(
-        self, store: Store, *, poll_seconds: float, session: aiohttp.ClientSession | None = None
+        self,
+        store: Store,
+        *,
+        poll_seconds: float,
+        session: aiohttp.ClientSession | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
+        self._metrics = metrics or Metrics()
         self._store = store
         self._owner = f"webhooks-{uuid.uuid4().hex[:12]}"
         self._poller = Poller("webhook", poll_seconds)
@@ -179,10 +186,13 @@ class WebhookWorker:
             await self._store.finish_webhook_event(
                 event.id, self._owner, status="sent", at=now, status_code=status
             )
+            self._metrics.webhooks.labels(outcome="sent").inc()
             return
         retryable = status is None or status in (408, 425, 429) or status >= 500
         reason = error or f"HTTP {status}"
-        if retryable and event.attempts < MAX_ATTEMPTS:
+        outcome = "retry" if retryable and event.attempts < MAX_ATTEMPTS else "failed"
+        self._metrics.webhooks.labels(outcome=outcome).inc()
+        if outcome == "retry":
             await self._store.finish_webhook_event(
                 event.id,
                 self._owner,

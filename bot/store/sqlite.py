@@ -437,6 +437,23 @@ class SqliteStore:
             )
         return [_delivery(row) for row in rows]
 
+    async def delivery_counts(self) -> dict[str, int]:
+        async with self._read() as db:
+            rows = await _rows(db, "SELECT status, count(*) AS n FROM deliveries GROUP BY status")
+        counts = dict.fromkeys(
+            (
+                DeliveryStatus.WAITING,
+                DeliveryStatus.QUEUED,
+                DeliveryStatus.SENDING,
+                DeliveryStatus.SENT,
+                DeliveryStatus.FAILED,
+                DeliveryStatus.UNKNOWN,
+            ),
+            0,
+        )
+        counts.update({row["status"]: row["n"] for row in rows})
+        return counts
+
     async def lease_deliveries(
         self, owner: str, now: dt.datetime, lease_for: dt.timedelta, limit: int
     ) -> list[LeasedDelivery]:

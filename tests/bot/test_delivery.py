@@ -306,3 +306,21 @@ async def test_the_worker_notices_a_status_change_that_raced_its_send(
     await worker.run_once()  # the update
     ((activity_id, update),) = connector.updates
     assert activity_id == "reply-1" and "Approved" in str(update)
+
+
+async def test_throttling_and_retries_are_counted(sqlite_store: Store, connector: FakeConnector) -> None:
+    from bot.metrics import Metrics
+
+    metrics = Metrics()
+    worker = DeliveryWorker(
+        sqlite_store, AdapterCardSender(create_adapter(Settings()), ""), poll_seconds=3600, metrics=metrics
+    )
+    claim = await setup_claim(sqlite_store, connector)
+    await sqlite_store.create_notification(claim, "n1", dt.datetime.now(dt.UTC), "teams")
+    connector.fail_next(CONVERSATION, 429, code="Throttled", headers={"Retry-After": "0"})
+    await worker.run_once()
+    await worker.run_once()
+    assert metrics.registry.get_sample_value("cpor_teams_throttled_total") == 1
+    labels = {"channel": "teams", "kind": "claim"}
+    assert metrics.registry.get_sample_value("cpor_deliveries_total", {**labels, "outcome": "retry"}) == 1
+    assert metrics.registry.get_sample_value("cpor_deliveries_total", {**labels, "outcome": "sent"}) == 1

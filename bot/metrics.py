@@ -1,0 +1,50 @@
+"""Prometheus metrics, one registry per application (no import-time globals)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from bot.store import Store
+
+__all__ = ["CONTENT_TYPE_LATEST", "Metrics"]
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.deliveries = Counter(
+            "cpor_deliveries",
+            "Delivery attempts by channel, kind and outcome (sent, retry, failed, fallback_email).",
+            ["channel", "kind", "outcome"],
+            registry=self.registry,
+        )
+        self.throttled = Counter(
+            "cpor_teams_throttled",
+            "Teams answers of 429 (throttled).",
+            registry=self.registry,
+        )
+        self.send_seconds = Histogram(
+            "cpor_delivery_send_seconds",
+            "Time to hand one card to Teams or to the mail relay.",
+            ["channel"],
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+            registry=self.registry,
+        )
+        self.outbox = Gauge(
+            "cpor_outbox_deliveries",
+            "Deliveries in the outbox by status, read from the store when scraped.",
+            ["status"],
+            registry=self.registry,
+        )
+        self.webhooks = Counter(
+            "cpor_webhook_posts",
+            "Webhook POSTs to partners by outcome (sent, retry, failed).",
+            ["outcome"],
+            registry=self.registry,
+        )
+
+    async def render(self, store: Store) -> bytes:
+        for status, count in (await store.delivery_counts()).items():
+            self.outbox.labels(status=status).set(count)
+        return generate_latest(self.registry)

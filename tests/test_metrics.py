@@ -1,0 +1,56 @@
+"""GET /metrics: Prometheus text with delivery outcomes, the outbox by status and send latency."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from bot.state import STORE, WORKER
+from bot.store import Store, StoredReference
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+async def test_metrics_count_deliveries_and_read_the_outbox(
+    client: TestClient[Any, Any], store: Store, auth: dict[str, str], claim_body: dict[str, Any]
+) -> None:
+    await store.save_reference(
+        StoredReference(
+            conversation_id="a:megan",
+            tenant_id=claim_body["customer_tenant_id"],
+            aad_object_id=claim_body["contacts"][0]["aad_object_id"],
+            user_id="29:megan",
+            email=None,
+            conversation_type="personal",
+            channel_id="msteams",
+            service_url="https://smba.trafficmanager.net/emea/",
+            reference={"conversation": {"id": "a:megan"}},
+            updated_at=dt.datetime.now(dt.UTC),
+        )
+    )
+    claim = await (await client.post("/api/claims", json=claim_body, headers=auth)).json()
+    await client.post(f"/api/claims/{claim['id']}/notifications", json={"channel": "teams"}, headers=auth)
+
+    before = samples(await (await client.get("/metrics")).text())
+    assert before[("cpor_outbox_deliveries", (("status", "queued"),))] == 1
+    assert before[("cpor_outbox_deliveries", (("status", "waiting"),))] == 1
+
+    await client.app[WORKER].run_once()
+    resp = await client.get("/metrics")
+    assert resp.status == 200 and resp.content_type == "text/plain"
+    after = samples(await resp.text())
+    sent = ("cpor_deliveries_total", (("channel", "teams"), ("kind", "claim"), ("outcome", "sent")))
+    assert after[sent] == 1
+    assert after[("cpor_outbox_deliveries", (("status", "sent"),))] == 1
+    assert after[("cpor_delivery_send_seconds_count", (("channel", "teams"),))] == 1
+    assert "megan" not in (await (await client.get("/metrics")).text()).lower()
+    assert client.app[STORE] is store
