@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.email_message import build_message
+from bot.limits import TeamsLimits
 from bot.mail import Mailer, MailFailure
 from bot.metrics import Metrics
 from bot.polling import Poller
@@ -80,8 +81,10 @@ class DeliveryWorker:
         mailer: Mailer | None = None,
         mail: MailIdentity | None = None,
         metrics: Metrics | None = None,
+        limits: TeamsLimits | None = None,
     ) -> None:
         self._metrics = metrics or Metrics()
+        self._limits = limits or TeamsLimits()
         self._store = store
         self._sender = sender
         self._mailer = mailer
@@ -147,6 +150,7 @@ class DeliveryWorker:
         if reference is None:
             raise SendFailure(404, "NoConversation")
         card = await self._card_for(item, host="teams")
+        await self._limits.wait(reference.conversation_id, reference.tenant_id)
         if delivery.kind == DeliveryKind.UPDATE and delivery.target_activity_id:
             await self._sender.update_card(reference.reference, delivery.target_activity_id, card)
             return None
