@@ -134,7 +134,7 @@ def main() -> None:
     url = f"http://{settings.host}:{settings.port}"
     print(
         f"CPOR explained {__version__} on {url}\n"
-        f"  store:        {settings.database_url}\n"
+        f"  store:        {settings.database_url_for_logs()}\n"
         f"  health:       curl {url}/healthz\n"
         f"  API document: {url}/api/openapi.json\n"
         f"  partner key:  .venv/bin/cpor-bot keys create --partner 'Contoso Partners'\n"

@@ -105,10 +105,8 @@ class Settings:
             raise ConfigError(f"PORT must be a TCP port number (1-65535), not {port_text!r}.")
 
         database_url = get("DATABASE_URL") or DEFAULT_DATABASE_URL
-        if not database_url.startswith("sqlite:///"):
-            raise ConfigError(
-                "DATABASE_URL must be sqlite:///PATH (PostgreSQL support comes with the scale-out store)."
-            )
+        if not database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ConfigError("DATABASE_URL must be sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB.")
 
         log_level = (get("LOG_LEVEL") or "INFO").upper()
         if log_level not in LOG_LEVELS:
@@ -142,6 +140,10 @@ class Settings:
             **mail,
         )
 
+    def database_url_for_logs(self) -> str:
+        """DATABASE_URL with any password replaced by ***."""
+        return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", self.database_url)
+
     def sqlite_path(self) -> Path:
         """The SQLite file named by DATABASE_URL (sqlite:///relative or sqlite:////absolute)."""
         return Path(self.database_url.removeprefix("sqlite:///"))
@@ -151,7 +153,7 @@ class Settings:
         shown = "***" if self.app_password else ""
         return (
             f"Settings(app_id={self.app_id!r}, app_password={shown!r}, app_type={self.app_type!r}, "
-            f"app_tenant_id={self.app_tenant_id!r}, database_url={self.database_url!r}, "
+            f"app_tenant_id={self.app_tenant_id!r}, database_url={self.database_url_for_logs()!r}, "
             f"host={self.host!r}, port={self.port}, smtp_host={self.smtp_host!r}, "
             f"smtp_port={self.smtp_port}, smtp_username={self.smtp_username!r}, "
             f"smtp_password={'***' if self.smtp_password else ''!r}, smtp_starttls={self.smtp_starttls}, "

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from bot.config import Settings
 from bot.partner_keys import new_key
 from bot.state import STORE, WEBHOOKS, WORKER
 from bot.store import Store
+from tests.postgres import PostgresServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ACTIVITIES = FIXTURES / "activities"
@@ -123,10 +125,23 @@ async def other_auth(store: Store) -> dict[str, str]:
     return {"Authorization": f"Bearer {await make_key(store, 'Northwind Advisors')}"}
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the whole run (each test gets its own database)."""
+    from tests.postgres import pg_bin, postgres_server
+
+    if pg_bin() is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed; CI must run the PostgreSQL tests")
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    with postgres_server() as server:
+        yield server
+
+
 @pytest.fixture
 async def sqlite_store(tmp_path: Path) -> AsyncIterator[Store]:
     from bot.store.sqlite import SqliteStore
 
-    opened = await SqliteStore.open(str(tmp_path / "store.db"))
+    opened = await SqliteStore.open_file(str(tmp_path / "store.db"))
     yield opened
     await opened.close()

@@ -89,9 +89,10 @@ async def test_a_restart_loses_no_reference_claim_or_pending_delivery(
         assert (await second.post("/api/messages", json=install)).status in (200, 201)
         ((_, welcome, _),) = connector.posts
         assert welcome["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
-    # The install woke the background worker; give it a moment to send.
-    for _ in range(200):
-        if second_sender.sent:
+    # The install woke the background worker; give it a moment to send and record it.
+    for _ in range(300):
+        statuses = {d.status for d in await second.app[STORE].deliveries_for_claim(claim["id"])}
+        if "sent" in statuses:
             break
         await asyncio.sleep(0.01)
     assert len(second_sender.sent) == 1
@@ -104,3 +105,35 @@ async def test_a_restart_loses_no_reference_claim_or_pending_delivery(
     assert [d["status"] for d in final["deliveries"]] == ["sent", "waiting"]
     stored = await third.app[STORE].get_reference(install["conversation"]["id"])
     assert stored is not None
+
+
+async def test_the_service_runs_on_postgresql(
+    aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]],
+    postgres: Any,
+    claim_body: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    from bot.state import STORE, WORKER
+    from tests.conftest import RecordingSender, quiet
+
+    settings = Settings(
+        database_url=postgres.create_database(), delivery_poll_seconds=3600, mail_outbox_dir=str(tmp_path)
+    )
+    sender = RecordingSender()
+    client = quiet(await aiohttp_client(create_app(settings, sender=sender)))
+    health = await (await client.get("/healthz")).json()
+    assert health["store"]["engine"] == "postgresql" and health["store"]["schema_version"] == "0002"
+    auth = {"Authorization": f"Bearer {await make_key(client.app[STORE])}"}
+    claim = await (await client.post("/api/claims", json=claim_body, headers=auth)).json()
+    install = load_fixture("installation_add.json")
+    async with running_connector() as connector:
+        install["serviceUrl"] = connector.url
+        assert (await client.post("/api/messages", json=install)).status in (200, 201)
+    await client.post(f"/api/claims/{claim['id']}/notifications", json={}, headers=auth)
+    await client.app[WORKER].run_once()
+    final = await (await client.get(f"/api/claims/{claim['id']}", headers=auth)).json()
+    assert sorted((d["channel"], d["status"]) for d in final["deliveries"]) == [
+        ("email", "sent"),
+        ("teams", "sent"),
+    ]
+    assert len(sender.sent) == 1

@@ -357,7 +357,11 @@ async def open_store(database_url: str) -> Store:
     if database_url.startswith("sqlite:///"):
         from bot.store.sqlite import SqliteStore
 
-        return await SqliteStore.open(database_url.removeprefix("sqlite:///"))
+        return await SqliteStore.open_file(database_url.removeprefix("sqlite:///"))
+    if database_url.startswith(("postgresql://", "postgres://")):
+        from bot.store.postgres import open_postgres
+
+        return await open_postgres(database_url)
     raise StoreError(f"Unsupported DATABASE_URL scheme: {database_url.split(':', 1)[0]!r}")
 
 

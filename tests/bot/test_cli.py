@@ -24,7 +24,7 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 async def partner_of(path: Path, key: str) -> str | None:
-    store = await SqliteStore.open(str(path))
+    store = await SqliteStore.open_file(str(path))
     try:
         partner = await authenticate(store, key)
         return partner.name if partner else None

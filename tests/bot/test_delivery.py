@@ -223,12 +223,12 @@ async def test_pending_deliveries_survive_a_restart(tmp_path: Any, connector: Fa
     from bot.store.sqlite import SqliteStore
 
     path = str(tmp_path / "restart.db")
-    first = await SqliteStore.open(path)
+    first = await SqliteStore.open_file(path)
     claim = await setup_claim(first, connector, installed=False)
     await first.create_notification(claim, "n1", dt.datetime.now(dt.UTC), "teams")
     await first.close()
 
-    second = await SqliteStore.open(path)
+    second = await SqliteStore.open_file(path)
     try:
         await install(second, connector)
         worker = DeliveryWorker(second, AdapterCardSender(create_adapter(Settings()), ""), poll_seconds=3600)

@@ -235,8 +235,9 @@ def test_signatures_and_the_replay_window() -> None:
 
 async def _make_due(store: Any, event_id: str) -> None:
     # Move the event's next attempt into the past instead of waiting for the backoff.
-    await store._conn.execute(  # noqa: SLF001 - test-only shortcut through the real connection
-        "UPDATE webhook_events SET next_attempt_at = ? WHERE id = ?",
-        ("2000-01-01T00:00:00.000000+00:00", event_id),
-    )
+    async with store._tx() as db:  # test-only shortcut through the store's own transaction
+        await db.execute(
+            "UPDATE webhook_events SET next_attempt_at = ? WHERE id = ?",
+            ("2000-01-01T00:00:00.000000+00:00", event_id),
+        )
     await asyncio.sleep(0)

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.claims import Claim, Contact, Status
-from bot.store import Conflict, Store, StoredReference
+from bot.store import Conflict, Store, StoredReference, open_store
 from bot.store.sqlite import SqliteStore
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(params=["sqlite", "postgresql"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await SqliteStore.open(str(tmp_path / "contract.db"))
+    if request.param == "sqlite":
+        opened = await SqliteStore.open_file(str(tmp_path / "contract.db"))
+    else:
+        server = request.getfixturevalue("postgres")
+        opened = await open_store(server.create_database())
     yield opened
     await opened.close()
 
@@ -94,7 +100,7 @@ async def test_a_failed_claim_insert_leaves_nothing_behind(store: Store) -> None
 
 async def test_partner_names_are_unique(store: Store) -> None:
     await store.create_partner("Contoso Partners")
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(Conflict):
         await store.create_partner("Contoso Partners")
 
 
@@ -200,7 +206,7 @@ async def test_the_audit_log_records_what_happened(store: Store) -> None:
 
 async def test_migrations_run_once_and_the_file_is_wal(tmp_path: Path) -> None:
     path = tmp_path / "migrate.db"
-    first = await SqliteStore.open(str(path))
+    first = await SqliteStore.open_file(str(path))
     assert await first.migrate() == []
     health = await first.health()
     assert health["ok"] and health["schema_version"] == "0002"
@@ -231,3 +237,35 @@ async def test_an_idempotency_reservation_left_by_a_crash_is_taken_over(store: S
         await store.reserve_idempotency_key(partner.id, "k", "h2", later, abandon_after=two_minutes)
         is not None
     )
+
+
+async def test_concurrent_workers_never_lease_the_same_delivery_on_postgresql(postgres: Any) -> None:
+    """Four store instances (four pools, as four processes would have) lease one outbox at once."""
+    url = postgres.create_database()
+    stores = [await open_store(url) for _ in range(4)]
+    try:
+        partner = await stores[0].create_partner("Contoso Partners")
+        for n in range(30):
+            contacts = tuple(
+                Contact(id=f"c{n}-{i}", name=f"Contact {i}", email=f"c{n}.{i}@fabrikam.example")
+                for i in range(5)
+            )
+            claim = make_claim(partner.id, f"claim-{n}", contacts=contacts)
+            await stores[0].create_claim(claim)
+            await stores[0].create_notification(claim, f"n{n}", dt.datetime.now(dt.UTC), "email")
+
+        async def drain(store: Store, owner: str) -> list[str]:
+            got: list[str] = []
+            while batch := await store.lease_deliveries(
+                owner, dt.datetime.now(dt.UTC), dt.timedelta(minutes=5), 7
+            ):
+                got += [item.delivery.id for item in batch]
+            return got
+
+        leased = await asyncio.gather(*(drain(store, f"w{i}") for i, store in enumerate(stores)))
+        everything = [d for batch in leased for d in batch]
+        assert len(everything) == 150 and len(set(everything)) == 150
+        assert sum(1 for batch in leased if batch) >= 2  # the work really was shared
+    finally:
+        for store in stores:
+            await store.close()

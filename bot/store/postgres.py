@@ -1,0 +1,82 @@
+"""The shared engine: PostgreSQL through psycopg 3, for many bot instances on one database.
+
+Workers lease rows with `FOR UPDATE SKIP LOCKED`, so two instances never take the same delivery;
+every method of the store is one transaction."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from bot.store.sql import Db, Row, SqlStore
+
+_PLACEHOLDER = re.compile(r"\?")
+MIGRATION_LOCK = 7_470_001  # pg_advisory_xact_lock key: one instance migrates at a time
+
+
+def _pg(sql: str) -> str:
+    """The store's `?` placeholders as psycopg's `%s` (the SQL has no literal % or ?)."""
+    return _PLACEHOLDER.sub("%s", sql)
+
+
+class PostgresDb:
+    def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        cursor = await self._conn.execute(_pg(sql), tuple(params))
+        return cursor.rowcount
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        async with self._conn.cursor() as cursor:
+            await cursor.executemany(_pg(sql), [tuple(r) for r in rows])
+
+    async def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        cursor = await self._conn.execute(_pg(sql), tuple(params))
+        return list(await cursor.fetchall())
+
+
+class PostgresEngine:
+    name = "postgresql"
+    integrity_errors: tuple[type[Exception], ...] = (psycopg.errors.IntegrityError,)
+    skip_locked = " FOR UPDATE SKIP LOCKED"
+
+    def __init__(self, pool: AsyncConnectionPool[Any]) -> None:
+        self._pool = pool
+
+    @classmethod
+    async def connect(cls, url: str, *, max_size: int = 10) -> PostgresEngine:
+        pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
+            url, min_size=1, max_size=max_size, kwargs={"row_factory": dict_row}, open=False
+        )
+        await pool.open(wait=True, timeout=15)
+        return cls(pool)
+
+    def skip_locked_of(self, table: str) -> str:
+        return f" FOR UPDATE OF {table} SKIP LOCKED"
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Db]:
+        async with self._pool.connection() as conn, conn.transaction():
+            yield PostgresDb(conn)
+
+    @asynccontextmanager
+    async def reader(self) -> AsyncIterator[Db]:
+        async with self._pool.connection() as conn, conn.transaction():
+            yield PostgresDb(conn)
+
+    async def lock_migrations(self, db: Db) -> None:
+        await db.rows("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+
+async def open_postgres(url: str) -> SqlStore:
+    return await SqlStore.open(await PostgresEngine.connect(url))
