@@ -8,11 +8,13 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot import manifest
+from bot.bulk import run_bulk
 from bot.config import ConfigError, Settings
 from bot.partner_keys import new_key
-from bot.store import Store, open_store
+from bot.store import Channel, Store, open_store
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,6 +29,13 @@ def _parser() -> argparse.ArgumentParser:
     keys.add_parser("list", help="list keys (never the secrets)")
     revoke = keys.add_parser("revoke", help="revoke a key at once")
     revoke.add_argument("key_id")
+
+    bulk = sub.add_parser("notify-bulk", help="register and notify claims from a CSV or JSON Lines file")
+    bulk.add_argument("file", type=Path, help="a .csv (one claim and contact per row) or .jsonl (API bodies)")
+    bulk.add_argument("--partner", required=True, help="the partner the claims belong to (it must exist)")
+    bulk.add_argument(
+        "--channel", choices=("teams", "email", "both"), help="default: Teams if the contact has it"
+    )
 
     sub.add_parser("manifest", help="build the Teams app package (see: cpor-bot manifest --help)")
     return parser
@@ -64,9 +73,19 @@ async def _keys(args: argparse.Namespace, store: Store) -> int:
     return 1
 
 
+async def _bulk(args: argparse.Namespace, store: Store) -> int:
+    partner = await store.partner_by_name(args.partner.strip())
+    if partner is None:
+        print(f"cpor-bot: no partner {args.partner!r}; create a key for it first", file=sys.stderr)
+        return 2
+    return await run_bulk(store, partner, args.file, channel=args.channel or Channel.AUTO)
+
+
 async def _with_store(args: argparse.Namespace, settings: Settings) -> int:
     store = await open_store(settings.database_url)
     try:
+        if args.command == "notify-bulk":
+            return await _bulk(args, store)
         return await _keys(args, store)
     finally:
         await store.close()

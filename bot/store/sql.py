@@ -410,6 +410,14 @@ class SqlStore:
     async def create_notification(
         self, claim: Claim, notification_id: str, at: dt.datetime, channel: str = Channel.AUTO
     ) -> list[Delivery]:
+        try:
+            return await self._create_notification(claim, notification_id, at, channel)
+        except self._engine.integrity_errors as exc:
+            raise Conflict(f"notification {notification_id!r} exists") from exc
+
+    async def _create_notification(
+        self, claim: Claim, notification_id: str, at: dt.datetime, channel: str
+    ) -> list[Delivery]:
         async with self._tx() as db:
             await db.execute(
                 "INSERT INTO notifications (id, claim_id, partner_id, kind, created_at) "
