@@ -14,8 +14,8 @@ from bot import __version__
 from bot.actions import Actions
 from bot.adapter import AdapterCardSender, create_adapter
 from bot.config import ConfigError, Settings
-from bot.delivery import CardSender, DeliveryWorker, MailIdentity
-from bot.mail import Mailer, mailer_from_settings
+from bot.delivery import CardSender, delivery_worker
+from bot.mail import Mailer
 from bot.metrics import CONTENT_TYPE_LATEST, Metrics
 from bot.partner_api import PartnerApi
 from bot.problems import problem_middleware
@@ -49,12 +49,11 @@ def create_app(
 
     async def services(app: web.Application) -> AsyncIterator[None]:
         store = await open_store(settings.database_url)
-        worker = DeliveryWorker(
+        worker = delivery_worker(
+            settings,
             store,
             sender or AdapterCardSender(adapter, settings.app_id),
-            poll_seconds=settings.delivery_poll_seconds,
-            mailer=mailer or mailer_from_settings(settings),
-            mail=MailIdentity(settings.mail_from, settings.mail_from_name, settings.outlook_originator),
+            mailer=mailer,
             metrics=metrics,
         )
         webhooks = WebhookWorker(store, poll_seconds=settings.delivery_poll_seconds, metrics=metrics)

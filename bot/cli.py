@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 from bot import manifest
 from bot.bulk import run_bulk
 from bot.config import ConfigError, Settings
+from bot.delivery import delivery_worker
 from bot.partner_keys import new_key
 from bot.store import Channel, Store, open_store
 
@@ -37,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
         "--channel", choices=("teams", "email", "both"), help="default: Teams if the contact has it"
     )
 
+    sub.add_parser("work", help="run only the delivery worker (more workers: more processes, one database)")
     sub.add_parser("manifest", help="build the Teams app package (see: cpor-bot manifest --help)")
     return parser
 
@@ -81,9 +84,24 @@ async def _bulk(args: argparse.Namespace, store: Store) -> int:
     return await run_bulk(store, partner, args.file, channel=args.channel or Channel.AUTO)
 
 
+async def _work(settings: Settings, store: Store) -> int:
+    """Send what the outbox holds until SIGTERM or SIGINT; then finish the current send and stop."""
+    from bot.adapter import AdapterCardSender, create_adapter
+
+    worker = delivery_worker(settings, store, AdapterCardSender(create_adapter(settings), settings.app_id))
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, worker.stop)
+    print("cpor-bot worker running; stop it with SIGTERM", flush=True)
+    await worker.run()
+    return 0
+
+
 async def _with_store(args: argparse.Namespace, settings: Settings) -> int:
     store = await open_store(settings.database_url)
     try:
+        if args.command == "work":
+            return await _work(settings, store)
         if args.command == "notify-bulk":
             return await _bulk(args, store)
         return await _keys(args, store)

@@ -50,6 +50,7 @@ class Settings:
     port: int = 3978
     log_level: str = "INFO"
     delivery_poll_seconds: float = 5.0
+    delivery_lease_seconds: float = 300.0
     webhook_allow_loopback: bool = False
     smtp_host: str = ""
     smtp_port: int = 587
@@ -120,6 +121,14 @@ class Settings:
         if not 0.05 <= poll <= 3600:
             raise ConfigError("DELIVERY_POLL_SECONDS must be a number of seconds between 0.05 and 3600.")
 
+        lease_text = get("DELIVERY_LEASE_SECONDS", "300")
+        try:
+            lease = float(lease_text)
+        except ValueError:
+            lease = -1.0
+        if not 1 <= lease <= 86400:
+            raise ConfigError("DELIVERY_LEASE_SECONDS must be a number of seconds between 1 and 86400.")
+
         loopback_text = (get("WEBHOOK_ALLOW_LOOPBACK") or "false").lower()
         if loopback_text not in ("true", "false", "1", "0", "yes", "no"):
             raise ConfigError("WEBHOOK_ALLOW_LOOPBACK must be true or false.")
@@ -136,6 +145,7 @@ class Settings:
             port=int(port_text),
             log_level=log_level,
             delivery_poll_seconds=poll,
+            delivery_lease_seconds=lease,
             webhook_allow_loopback=loopback_text in ("true", "1", "yes"),
             **mail,
         )

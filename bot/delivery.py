@@ -9,9 +9,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot.config import Settings
 from bot.email_message import build_message
 from bot.limits import TeamsLimits
-from bot.mail import Mailer, MailFailure
+from bot.mail import Mailer, MailFailure, mailer_from_settings
 from bot.metrics import Metrics
 from bot.polling import Poller
 from bot.store import Channel, DeliveryKind, DeliveryStatus, LeasedDelivery, Store
@@ -82,7 +83,9 @@ class DeliveryWorker:
         mail: MailIdentity | None = None,
         metrics: Metrics | None = None,
         limits: TeamsLimits | None = None,
+        lease_for: dt.timedelta = LEASE_FOR,
     ) -> None:
+        self._lease_for = lease_for
         self._metrics = metrics or Metrics()
         self._limits = limits or TeamsLimits()
         self._store = store
@@ -103,7 +106,9 @@ class DeliveryWorker:
 
     async def run_once(self) -> int:
         """Lease and send what is due now; return how many deliveries were attempted."""
-        leased = await self._store.lease_deliveries(self._owner, dt.datetime.now(dt.UTC), LEASE_FOR, BATCH)
+        leased = await self._store.lease_deliveries(
+            self._owner, dt.datetime.now(dt.UTC), self._lease_for, BATCH
+        )
         for item in leased:
             await self._deliver(item)
         return len(leased)
@@ -260,3 +265,23 @@ class DeliveryWorker:
         )
         self._count(item, "failed")
         log.warning("delivery %s failed: %s", delivery.id, reason)
+
+
+def delivery_worker(
+    settings: Settings,
+    store: Store,
+    sender: CardSender,
+    *,
+    mailer: Mailer | None = None,
+    metrics: Metrics | None = None,
+) -> DeliveryWorker:
+    """The worker as the settings describe it (used by the service and by `cpor-bot work`)."""
+    return DeliveryWorker(
+        store,
+        sender,
+        poll_seconds=settings.delivery_poll_seconds,
+        mailer=mailer or mailer_from_settings(settings),
+        mail=MailIdentity(settings.mail_from, settings.mail_from_name, settings.outlook_originator),
+        metrics=metrics,
+        lease_for=dt.timedelta(seconds=settings.delivery_lease_seconds),
+    )
