@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import os
 import socket
@@ -17,7 +18,7 @@ from app import create_app
 from bot.config import Settings
 from bot.partner_keys import new_key
 from bot.state import STORE, WEBHOOKS, WORKER
-from bot.store import Store
+from bot.store import Store, StoredReference
 from tests.postgres import PostgresServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -105,6 +106,22 @@ def store(client: TestClient[Any, Any]) -> Store:
 @pytest.fixture
 def run_delivery(client: TestClient[Any, Any]) -> Callable[[], Awaitable[int]]:
     return client.app[WORKER].run_once
+
+
+def first_contact_in_teams(claim_body: dict[str, Any]) -> StoredReference:
+    """The Teams chat of the claim body's first contact, as an install would have stored it."""
+    return StoredReference(
+        conversation_id="a:megan",
+        tenant_id=claim_body["customer_tenant_id"],
+        aad_object_id=claim_body["contacts"][0]["aad_object_id"],
+        user_id="29:megan",
+        email=None,
+        conversation_type="personal",
+        channel_id="msteams",
+        service_url="https://smba.trafficmanager.net/emea/",
+        reference={"conversation": {"id": "a:megan"}},
+        updated_at=dt.datetime.now(dt.UTC),
+    )
 
 
 async def make_key(store: Store, partner: str = "Contoso Partners") -> str:

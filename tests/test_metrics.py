@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.state import STORE, WORKER
-from bot.store import Store, StoredReference
+from bot.store import Store
+from tests.conftest import first_contact_in_teams
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -23,20 +23,7 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 async def test_metrics_count_deliveries_and_read_the_outbox(
     client: TestClient[Any, Any], store: Store, auth: dict[str, str], claim_body: dict[str, Any]
 ) -> None:
-    await store.save_reference(
-        StoredReference(
-            conversation_id="a:megan",
-            tenant_id=claim_body["customer_tenant_id"],
-            aad_object_id=claim_body["contacts"][0]["aad_object_id"],
-            user_id="29:megan",
-            email=None,
-            conversation_type="personal",
-            channel_id="msteams",
-            service_url="https://smba.trafficmanager.net/emea/",
-            reference={"conversation": {"id": "a:megan"}},
-            updated_at=dt.datetime.now(dt.UTC),
-        )
-    )
+    await store.save_reference(first_contact_in_teams(claim_body))
     claim = await (await client.post("/api/claims", json=claim_body, headers=auth)).json()
     await client.post(f"/api/claims/{claim['id']}/notifications", json={"channel": "teams"}, headers=auth)
 

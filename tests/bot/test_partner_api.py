@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.store import Store, StoredReference
+from bot.store import Store
+from tests.conftest import first_contact_in_teams
 
 PROBLEM = "application/problem+json"
 
@@ -269,22 +270,8 @@ async def test_notify_sends_to_a_contact_who_has_the_bot(
     run_delivery: Any,
     sender: Any,
 ) -> None:
-    import datetime as dt
 
-    await store.save_reference(
-        StoredReference(
-            conversation_id="a:megan",
-            tenant_id=claim_body["customer_tenant_id"],
-            aad_object_id=claim_body["contacts"][0]["aad_object_id"],
-            user_id="29:megan",
-            email=None,
-            conversation_type="personal",
-            channel_id="msteams",
-            service_url="https://smba.trafficmanager.net/emea/",
-            reference={"conversation": {"id": "a:megan"}},
-            updated_at=dt.datetime.now(dt.UTC),
-        )
-    )
+    await store.save_reference(first_contact_in_teams(claim_body))
     created = await (await client.post("/api/claims", json=claim_body, headers=auth)).json()
     body = await (
         await client.post(
@@ -333,22 +320,8 @@ async def test_unknown_api_path_is_problem_json(client: TestClient[Any, Any]) ->
 async def test_by_default_contacts_with_the_app_get_teams_and_the_others_email(
     client: TestClient[Any, Any], store: Store, auth: dict[str, str], claim_body: dict[str, Any]
 ) -> None:
-    import datetime as dt
 
-    await store.save_reference(
-        StoredReference(
-            conversation_id="a:megan",
-            tenant_id=claim_body["customer_tenant_id"],
-            aad_object_id=claim_body["contacts"][0]["aad_object_id"],
-            user_id="29:megan",
-            email=None,
-            conversation_type="personal",
-            channel_id="msteams",
-            service_url="https://smba.trafficmanager.net/emea/",
-            reference={"conversation": {"id": "a:megan"}},
-            updated_at=dt.datetime.now(dt.UTC),
-        )
-    )
+    await store.save_reference(first_contact_in_teams(claim_body))
     created = await (await client.post("/api/claims", json=claim_body, headers=auth)).json()
     url = f"/api/claims/{created['id']}/notifications"
     auto = await (await client.post(url, json={}, headers=auth)).json()
