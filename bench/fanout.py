@@ -1,0 +1,215 @@
+"""Fan-out benchmark: how fast the delivery worker empties an outbox against Teams' limits.
+
+A local fake Bot Connector enforces Teams' per-conversation limits (7/1 s, 8/2 s, 60/30 s) and
+50 requests/s per tenant (429 with Retry-After when exceeded) and answers after 50 ms. N
+notifications go to N conversations in 10 tenants, so the limits allow at most 500 sends/s (the
+ceiling). The baseline, measured in the same run, is the naive way: one `continue_conversation`
+after another, as the SDK's proactive sample does.
+
+    python bench/fanout.py [--count 10000] [--naive 200] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import resource
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict, deque
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.adapter import AdapterCardSender, create_adapter  # noqa: E402 - after the path set-up
+from bot.claims import Claim, Contact, Status  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.delivery import DeliveryWorker  # noqa: E402
+from bot.store import StoredReference, open_store  # noqa: E402
+
+TENANTS = 10
+CEILING = 50 * TENANTS  # sends/s the tenant limits allow
+LATENCY = 0.05
+CONVERSATION_LIMITS = ((7, 1.0), (8, 2.0), (60, 30.0))
+TENANT_LIMIT = (50, 1.0)
+
+
+class LimitedConnector:
+    """Counts posts per conversation and answers 429 when Teams would."""
+
+    def __init__(self) -> None:
+        self.posts: Counter[str] = Counter()
+        self.throttled = 0
+        self._conversations: dict[str, deque[float]] = defaultdict(deque)
+        self._tenants: dict[str, deque[float]] = defaultdict(deque)
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self.post)
+        app.router.add_post("/v3/conversations/{cid}/activities", self.post)
+        return app
+
+    @staticmethod
+    def _over(used: deque[float], limits: tuple[tuple[int, float], ...], now: float) -> float | None:
+        while used and used[0] <= now - 30.0:
+            used.popleft()
+        for limit, seconds in limits:
+            inside = [t for t in used if t > now - seconds]
+            if len(inside) >= limit:
+                return inside[-limit] + seconds - now
+        return None
+
+    async def post(self, request: web.Request) -> web.Response:
+        conversation = request.match_info["cid"]
+        tenant = conversation.split("-", 1)[0]
+        now = time.monotonic()
+        wait = self._over(self._conversations[conversation], CONVERSATION_LIMITS, now) or self._over(
+            self._tenants[tenant], (TENANT_LIMIT,), now
+        )
+        if wait is not None:
+            self.throttled += 1
+            return web.json_response(
+                {"error": {"code": "Throttled", "message": "slow down"}},
+                status=429,
+                headers={"Retry-After": f"{max(wait, 0.05):.2f}"},
+            )
+        self._conversations[conversation].append(now)
+        self._tenants[tenant].append(now)
+        await request.read()
+        await asyncio.sleep(LATENCY)
+        self.posts[conversation] += 1
+        return web.json_response({"id": f"act-{sum(self.posts.values())}"})
+
+
+def reference(service_url: str, n: int) -> tuple[str, str, dict[str, Any]]:
+    tenant = f"t{n % TENANTS}"
+    conversation = f"{tenant}-conv{n}"
+    tenant_id = f"{n % TENANTS:08x}-0000-4000-8000-000000000000"
+    return (
+        conversation,
+        tenant_id,
+        {
+            "bot": {"id": "28:cpor"},
+            "user": {"id": f"29:user{n}"},
+            "conversation": {"id": conversation, "conversationType": "personal", "tenantId": tenant_id},
+            "channelId": "msteams",
+            "serviceUrl": service_url,
+        },
+    )
+
+
+async def naive(service_url: str, count: int) -> float:
+    sender = AdapterCardSender(create_adapter(Settings()), "")
+    card = {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock", "text": "hi"}]}
+    start = time.perf_counter()
+    for n in range(count):
+        await sender.send_card(reference(service_url, 100_000 + n)[2], card)
+    return count / (time.perf_counter() - start)
+
+
+async def fanout(count: int, naive_count: int) -> dict[str, Any]:
+    connector = LimitedConnector()
+    server = TestServer(connector.app(), host="127.0.0.1")
+    await server.start_server()
+    service_url = str(server.make_url("/"))
+    folder = tempfile.mkdtemp(prefix="cpor-bench-")
+    store = await open_store(f"sqlite:///{folder}/bench.db")
+    try:
+        now = dt.datetime.now(dt.UTC)
+        partner = await store.create_partner("Contoso Partners")
+        for n in range(count):
+            conversation, tenant_id, ref = reference(service_url, n)
+            contact = Contact(id=f"c{n}", name=f"Contact {n}", email=f"c{n}@fabrikam.example")
+            await store.save_reference(
+                StoredReference(
+                    conversation,
+                    tenant_id,
+                    None,
+                    f"29:user{n}",
+                    contact.email,
+                    "personal",
+                    "msteams",
+                    service_url,
+                    ref,
+                    now,
+                )
+            )
+            claim = Claim(
+                id=f"claim-{n}",
+                partner_id=partner.id,
+                customer_tenant_id=tenant_id,
+                customer_name=f"Customer {n}",
+                solution_area="modern_work_security",
+                workloads=("teams",),
+                status=Status.UNDER_REVIEW,
+                submitted_on=now.date(),
+                created_at=now,
+                updated_at=now,
+                contacts=(contact,),
+            )
+            await store.create_claim(claim)
+            await store.create_notification(claim, f"n{n}", now, "teams")
+
+        naive_rate = await naive(service_url, naive_count)
+        connector.posts.clear()
+        connector.throttled = 0
+
+        worker = DeliveryWorker(store, AdapterCardSender(create_adapter(Settings()), ""), poll_seconds=0.05)
+        start = time.perf_counter()
+        while True:
+            counts = await store.delivery_counts()
+            if counts["queued"] == 0 and counts["sending"] == 0:
+                break
+            if not await worker.run_once():
+                await asyncio.sleep(0.02)  # only retries are left, waiting for their time
+        elapsed = time.perf_counter() - start
+        counts = await store.delivery_counts()
+    finally:
+        await store.close()
+        await server.close()
+    delivered = counts["sent"]
+    rate = delivered / elapsed
+    sends = sum(connector.posts.values()) + connector.throttled
+    return {
+        "notifications": count,
+        "seconds": round(elapsed, 2),
+        "delivered_per_s": round(rate, 1),
+        "ceiling_per_s": CEILING,
+        "ratio_to_ceiling": round(rate / CEILING, 3),
+        "naive_per_s": round(naive_rate, 1),
+        "speedup_vs_naive": round(rate / naive_rate, 2),
+        "throttled": connector.throttled,
+        "throttled_pct": round(100 * connector.throttled / max(sends, 1), 3),
+        "lost": count - delivered - counts["unknown"],
+        "duplicates": sum(n - 1 for n in connector.posts.values() if n > 1),
+        "unknown": counts["unknown"],
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--count", type=int, default=10_000, help="notifications (default 10000)")
+    parser.add_argument("--naive", type=int, default=200, help="sends for the naive baseline (default 200)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+    result = asyncio.run(fanout(args.count, args.naive))
+    if args.json:
+        print(json.dumps(result))
+        return
+    width = max(len(k) for k in result)
+    for key, value in result.items():
+        print(f"{key:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()
