@@ -164,10 +164,10 @@ class DeliveryWorker:
     async def _email(self, item: LeasedDelivery) -> str:
         if self._mailer is None or item.contact is None:
             raise MailFailure(permanent=True, reply="no mail relay is configured for this service")
-        card = await self._card_for(item, host="outlook")
+        partner = await self._store.get_partner(item.claim.partner_id)
+        card = await self._card_for(item, host="outlook", partner_name=partner.name if partner else "")
         contact = item.contact
         locale = choose_locale(None, contact.locale, item.claim.locale)
-        partner = await self._store.get_partner(item.claim.partner_id)
         domain = self._mail.sender.rpartition("@")[2] or "localhost"
         message_id = f"{item.delivery.id}@{domain}"
         status = item.delivery.kind == DeliveryKind.STATUS
@@ -189,9 +189,13 @@ class DeliveryWorker:
         await self._mailer.send(message)
         return f"<{message_id}>"
 
-    async def _card_for(self, item: LeasedDelivery, *, host: str) -> dict[str, Any]:
+    async def _card_for(
+        self, item: LeasedDelivery, *, host: str, partner_name: str | None = None
+    ) -> dict[str, Any]:
         """The card as this contact should see it now (current status, their own state)."""
-        partner = await self._store.get_partner(item.claim.partner_id)
+        if partner_name is None:
+            partner = await self._store.get_partner(item.claim.partner_id)
+            partner_name = partner.name if partner else ""
         responses = await self._store.responses_for_claim(item.claim.id)
         contact, reference = item.contact, item.reference
         viewer = (contact.aad_object_id if contact else None) or (
@@ -199,7 +203,7 @@ class DeliveryWorker:
         )
         view = ClaimView(
             claim=item.claim,
-            partner_name=partner.name if partner else "",
+            partner_name=partner_name,
             responses=tuple(responses),
             viewer_aad_object_id=viewer,
             locale=choose_locale(None, contact.locale if contact else None, item.claim.locale),

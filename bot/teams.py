@@ -23,10 +23,9 @@ from bot.partner_desk import PartnerDesk
 from bot.store import Store, StoredReference
 from bot.views import claim_summary
 from cards.partner import COMPOSE_SEND
+from cards.verbs import VERB_KEY
 
 log = logging.getLogger(__name__)
-
-CLAIMS_SHOWN = 10
 
 Command = Callable[["CporTeamsBot", TurnContext], Awaitable[None]]
 
@@ -130,9 +129,9 @@ class CporTeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder sh
 
     async def _submitted_action(self, turn_context: TurnContext, value: dict[str, Any]) -> None:
         """The Action.Submit fallback of older clients: same verbs, answered by updating the card."""
-        data = {k: v for k, v in value.items() if k != "verb"}
+        data = {k: v for k, v in value.items() if k != VERB_KEY}
         outcome = await self._actions.handle(
-            ActionRequest(verb=str(value["verb"]), data=data, actor=actor_of(turn_context.activity))
+            ActionRequest(verb=str(value[VERB_KEY]), data=data, actor=actor_of(turn_context.activity))
         )
         reply = card_activity(outcome.card)
         reply_to = turn_context.activity.reply_to_id
@@ -178,7 +177,7 @@ class CporTeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder sh
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         await self._remember(turn_context)
         value = turn_context.activity.value
-        if isinstance(value, dict) and isinstance(value.get("verb"), str):
+        if isinstance(value, dict) and isinstance(value.get(VERB_KEY), str):
             await self._submitted_action(turn_context, value)
             return
         TurnContext.remove_recipient_mention(turn_context.activity)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
+from cards.verbs import VERB_KEY
+
 Card = dict[str, Any]
 Element = dict[str, Any]
 Host = Literal["teams", "outlook"]
@@ -109,7 +111,7 @@ def execute(title: str, verb: str, data: Mapping[str, str], *, host: str) -> Ele
     """
     action: Element = {"type": "Action.Execute", "title": title, "verb": verb, "data": dict(data)}
     if check_host(host) == "teams":
-        action["fallback"] = {"type": "Action.Submit", "title": title, "data": {**data, "verb": verb}}
+        action["fallback"] = {"type": "Action.Submit", "title": title, "data": {**data, VERB_KEY: verb}}
     return action
 
 

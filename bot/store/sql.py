@@ -787,13 +787,6 @@ class SqlStore:
                 )
         return len(links)
 
-    async def get_response(self, response_id: str) -> Response | None:
-        async with self._read() as db:
-            rows = await db.rows("SELECT * FROM responses WHERE id = ?", (response_id,))
-        return _response(rows[0]) if rows else None
-
-    # --- partner webhooks --------------------------------------------------------------------
-
     async def set_webhook(self, partner_id: str, url: str, secret: str, at: dt.datetime) -> Webhook:
         async with self._tx() as db:
             await db.execute(
