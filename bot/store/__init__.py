@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -89,6 +90,21 @@ class LeasedDelivery:
     contact: Contact | None  # None for a notice to a partner user
     reference: StoredReference | None  # None for an email
     old_status: Status | None = None  # for a status-changed card
+    partner_name: str = ""
+    responses: tuple[Response, ...] = ()  # what the claim's contacts did so far, oldest first
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryOutcome:
+    """How a leased delivery ended this time (a retry is `queued` again with a `retry_at`)."""
+
+    delivery_id: str
+    status: str
+    at: dt.datetime
+    activity_id: str | None = None
+    error: str | None = None
+    retry_at: dt.datetime | None = None
+    counts_as_attempt: bool = True  # False when the worker gave it back unsent (rate limits)
 
 
 class Channel:
@@ -250,6 +266,12 @@ class Store(Protocol):
         error: str | None = None,
         retry_at: dt.datetime | None = None,
     ) -> bool: ...
+    async def finish_deliveries(self, owner: str, outcomes: Sequence[DeliveryOutcome]) -> set[str]:
+        """Record several outcomes in one transaction; return the ids this owner still held (the
+        others are left alone, as `finish_delivery` leaves them)."""
+        ...
+
+    async def claim_statuses(self, claim_ids: Sequence[str]) -> dict[str, Status]: ...
     async def mark_reference_dead(self, conversation_id: str, at: dt.datetime, reason: str) -> None: ...
     async def enqueue_card_update(self, delivery_id: str, at: dt.datetime) -> bool:
         """Queue an in-place update of a claim card just sent (the status changed while it was in

@@ -46,6 +46,7 @@ class PostgresEngine:
     name = "postgresql"
     integrity_errors: tuple[type[Exception], ...] = (psycopg.errors.IntegrityError,)
     skip_locked = " FOR UPDATE SKIP LOCKED"
+    for_update = " FOR UPDATE"
 
     def __init__(self, pool: AsyncConnectionPool[Any]) -> None:
         self._pool = pool

@@ -17,6 +17,7 @@ from bot.store import (
     Conflict,
     Delivery,
     DeliveryKind,
+    DeliveryOutcome,
     DeliveryStatus,
     IdempotentRequest,
     LeasedDelivery,
@@ -41,6 +42,8 @@ def _req_ts(value: str) -> dt.datetime:
 
 
 Row = Mapping[str, Any]
+# Values per IN (...) list: well under SQLite's and PostgreSQL's limits on parameters.
+IN_CHUNK = 500
 
 
 class Db(Protocol):
@@ -59,6 +62,8 @@ class Engine(Protocol):
     integrity_errors: tuple[type[Exception], ...]
     # Appended to a leasing SELECT: rows another worker holds are skipped, not waited for.
     skip_locked: str
+    # Appended to a SELECT whose rows the transaction is about to change: they are locked, waited for.
+    for_update: str
 
     def skip_locked_of(self, table: str) -> str: ...
     def transaction(self) -> AbstractAsyncContextManager[Db]: ...
@@ -464,8 +469,9 @@ class SqlStore:
     async def lease_deliveries(
         self, owner: str, now: dt.datetime, lease_for: dt.timedelta, limit: int
     ) -> list[LeasedDelivery]:
+        """Lease up to `limit` due deliveries with everything needed to send them, in a fixed number
+        of queries whatever the count (the worker leases hundreds at a time)."""
         now_s = ts(now)
-        leased: list[LeasedDelivery] = []
         async with self._tx() as db:
             # A lease that ran out while sending: the message may have arrived. Never resend blindly.
             await db.execute(
@@ -474,49 +480,82 @@ class SqlStore:
                 "updated_at = ? WHERE status = ? AND lease_until < ?",
                 (DeliveryStatus.UNKNOWN, now_s, DeliveryStatus.SENDING, now_s),
             )
-            rows = await db.rows(
-                "SELECT * FROM deliveries WHERE status = ? AND next_attempt_at <= ? "  # noqa: S608 - constant
+            due = await db.rows(
+                "SELECT id, conversation_id, channel FROM deliveries "  # noqa: S608 - constant
+                "WHERE status = ? AND next_attempt_at <= ? "
                 "ORDER BY next_attempt_at, id LIMIT ?" + self._engine.skip_locked,
                 (DeliveryStatus.QUEUED, now_s, limit),
             )
-            claims: dict[str, Claim] = {}
-            for row in rows:
-                reference_rows = await db.rows(
-                    "SELECT * FROM conversation_refs WHERE conversation_id = ?", (row["conversation_id"],)
+            if not due:
+                return []
+            conversation_ids = sorted({row["conversation_id"] for row in due if row["conversation_id"]})
+            references = {
+                row["conversation_id"]: _reference(row)
+                for row in await _rows_in(
+                    db, "SELECT * FROM conversation_refs WHERE conversation_id", conversation_ids
                 )
-                if not reference_rows and row["channel"] != Channel.EMAIL:
-                    # Uninstalled since it was queued: wait for the contact to install again.
-                    await db.execute(
-                        "UPDATE deliveries SET status = ?, conversation_id = NULL, updated_at = ? "
-                        "WHERE id = ?",
-                        (DeliveryStatus.WAITING, now_s, row["id"]),
-                    )
-                    continue
-                await db.execute(
-                    "UPDATE deliveries SET status = ?, lease_owner = ?, lease_until = ?, "
-                    "attempts = attempts + 1, updated_at = ? WHERE id = ?",
-                    (DeliveryStatus.SENDING, owner, ts(now + lease_for), now_s, row["id"]),
+            }
+            # Uninstalled since it was queued: wait for the contact to install again.
+            orphans = [
+                row["id"]
+                for row in due
+                if row["channel"] != Channel.EMAIL and row["conversation_id"] not in references
+            ]
+            if orphans:
+                await db.executemany(
+                    "UPDATE deliveries SET status = ?, conversation_id = NULL, updated_at = ? WHERE id = ?",
+                    [(DeliveryStatus.WAITING, now_s, delivery_id) for delivery_id in orphans],
                 )
-                claim_id = row["claim_id"]
-                if claim_id not in claims:
-                    claim_rows = await db.rows("SELECT * FROM claims WHERE id = ?", (claim_id,))
-                    claims[claim_id] = (await _hydrate(db, claim_rows))[0]
-                claim = claims[claim_id]
-                contact = next((c for c in claim.contacts if c.id == row["contact_id"]), None)
-                fresh = await db.rows("SELECT * FROM deliveries WHERE id = ?", (row["id"],))
-                change = await db.rows(
-                    "SELECT old_status FROM notifications WHERE id = ?", (row["notification_id"] or "",)
+            ids = [row["id"] for row in due if row["id"] not in set(orphans)]
+            if not ids:
+                return []
+            marks = ",".join("?" * len(ids))
+            await db.execute(
+                "UPDATE deliveries SET status = ?, lease_owner = ?, lease_until = ?, "  # noqa: S608 - only placeholders are interpolated
+                f"attempts = attempts + 1, updated_at = ? WHERE id IN ({marks})",
+                (DeliveryStatus.SENDING, owner, ts(now + lease_for), now_s, *ids),
+            )
+            leased_rows = await _rows_in(db, "SELECT * FROM deliveries WHERE id", ids)
+            deliveries = [_delivery(row) for row in leased_rows]
+            claim_ids = sorted({d.claim_id for d in deliveries})
+            claims = {
+                claim.id: claim
+                for claim in await _hydrate(
+                    db, await _rows_in(db, "SELECT * FROM claims WHERE id", claim_ids)
                 )
-                old = change[0]["old_status"] if change else None
-                leased.append(
-                    LeasedDelivery(
-                        delivery=_delivery(fresh[0]),
-                        claim=claim,
-                        contact=contact,
-                        reference=_reference(reference_rows[0]) if reference_rows else None,
-                        old_status=Status(old) if old else None,
-                    )
+            }
+            partner_ids = sorted({claim.partner_id for claim in claims.values()})
+            partner_names = {
+                row["id"]: row["name"]
+                for row in await _rows_in(db, "SELECT id, name FROM partners WHERE id", partner_ids)
+            }
+            responses: dict[str, list[Response]] = {claim_id: [] for claim_id in claim_ids}
+            for row in await _rows_in(
+                db, "SELECT * FROM responses WHERE claim_id", claim_ids, order="created_at, id"
+            ):
+                responses[row["claim_id"]].append(_response(row))
+            notification_ids = sorted({d.notification_id for d in deliveries if d.notification_id})
+            old_statuses = {
+                row["id"]: row["old_status"]
+                for row in await _rows_in(
+                    db, "SELECT id, old_status FROM notifications WHERE id", notification_ids
                 )
+            }
+        leased: list[LeasedDelivery] = []
+        for delivery in sorted(deliveries, key=lambda d: (d.next_attempt_at, d.id)):
+            claim = claims[delivery.claim_id]
+            old = old_statuses.get(delivery.notification_id or "")
+            leased.append(
+                LeasedDelivery(
+                    delivery=delivery,
+                    claim=claim,
+                    contact=next((c for c in claim.contacts if c.id == delivery.contact_id), None),
+                    reference=references.get(delivery.conversation_id or ""),
+                    old_status=Status(old) if old else None,
+                    partner_name=partner_names.get(claim.partner_id, ""),
+                    responses=tuple(responses[claim.id]),
+                )
+            )
         return leased
 
     async def finish_delivery(
@@ -530,37 +569,71 @@ class SqlStore:
         error: str | None = None,
         retry_at: dt.datetime | None = None,
     ) -> bool:
-        now = ts(at)
+        outcome = DeliveryOutcome(delivery_id, status, at, activity_id, error, retry_at)
+        return delivery_id in await self.finish_deliveries(owner, [outcome])
+
+    async def finish_deliveries(self, owner: str, outcomes: Sequence[DeliveryOutcome]) -> set[str]:
+        if not outcomes:
+            return set()
         async with self._tx() as db:
-            changed = await db.execute(
-                "UPDATE deliveries SET status = ?, activity_id = COALESCE(?, activity_id), "
-                "last_error = ?, next_attempt_at = COALESCE(?, next_attempt_at), lease_owner = NULL, "
-                "lease_until = NULL, updated_at = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END "
-                "WHERE id = ? AND lease_owner = ? AND status = ?",
-                (
-                    status,
-                    activity_id,
-                    error,
-                    ts(retry_at) if retry_at else None,
-                    now,
-                    status,
-                    now,
-                    delivery_id,
-                    owner,
-                    DeliveryStatus.SENDING,
-                ),
-            )
-            fenced = changed == 1
-            if fenced:
-                await _audit(
+            ids = [outcome.delivery_id for outcome in outcomes]
+            # Fenced: only rows this owner still holds in `sending`; the rest went `unknown` or to
+            # another worker, and their outcome is not ours to write.
+            held = {
+                row["id"]
+                for row in await _rows_in(
                     db,
-                    "delivery",
-                    f"delivery.{status}",
-                    delivery_id,
-                    {"activity_id": activity_id, "error": error},
-                    at,
+                    "SELECT id FROM deliveries WHERE lease_owner = ? AND status = ? AND id",
+                    ids,
+                    params=(owner, DeliveryStatus.SENDING),
+                    suffix=self._engine.for_update,
                 )
-        return fenced
+            }
+            mine = [outcome for outcome in outcomes if outcome.delivery_id in held]
+            await db.executemany(
+                "UPDATE deliveries SET status = ?, activity_id = COALESCE(?, activity_id), "
+                "last_error = ?, next_attempt_at = COALESCE(?, next_attempt_at), "
+                "attempts = attempts - ?, lease_owner = NULL, lease_until = NULL, updated_at = ?, "
+                "sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END "
+                "WHERE id = ? AND lease_owner = ? AND status = ?",
+                [
+                    (
+                        o.status,
+                        o.activity_id,
+                        o.error,
+                        ts(o.retry_at) if o.retry_at else None,
+                        0 if o.counts_as_attempt else 1,
+                        ts(o.at),
+                        o.status,
+                        ts(o.at),
+                        o.delivery_id,
+                        owner,
+                        DeliveryStatus.SENDING,
+                    )
+                    for o in mine
+                ],
+            )
+            await db.executemany(
+                "INSERT INTO audit_log (id, at, actor, action, subject, detail_json) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        str(uuid.uuid4()),
+                        ts(o.at),
+                        "delivery",
+                        f"delivery.{o.status}",
+                        o.delivery_id,
+                        json.dumps({"activity_id": o.activity_id, "error": o.error}, sort_keys=True),
+                    )
+                    for o in mine
+                ],
+            )
+        return {o.delivery_id for o in mine}
+
+    async def claim_statuses(self, claim_ids: Sequence[str]) -> dict[str, Status]:
+        async with self._read() as db:
+            rows = await _rows_in(db, "SELECT id, status FROM claims WHERE id", sorted(set(claim_ids)))
+        return {row["id"]: Status(row["status"]) for row in rows}
 
     # --- status changes and responses -----------------------------------------------------------
 
@@ -1086,6 +1159,25 @@ async def _audit(
         "INSERT INTO audit_log (id, at, actor, action, subject, detail_json) VALUES (?, ?, ?, ?, ?, ?)",
         (str(uuid.uuid4()), ts(at), actor, action, subject, json.dumps(detail, sort_keys=True)),
     )
+
+
+async def _rows_in(
+    db: Db,
+    select: str,
+    values: Sequence[str],
+    *,
+    params: Sequence[Any] = (),
+    order: str = "",
+    suffix: str = "",
+) -> list[Row]:
+    """`select` (ending in a column name) IN `values`, in chunks small enough for any engine."""
+    rows: list[Row] = []
+    for begin in range(0, len(values), IN_CHUNK):
+        chunk = list(values[begin : begin + IN_CHUNK])
+        marks = ",".join("?" * len(chunk))
+        ordered = f" ORDER BY {order}" if order else ""
+        rows.extend(await db.rows(f"{select} IN ({marks}){ordered}{suffix}", (*params, *chunk)))
+    return rows
 
 
 async def _hydrate(db: Db, rows: Sequence[Row]) -> list[Claim]:

@@ -34,6 +34,7 @@ class SqliteEngine:
     integrity_errors: tuple[type[Exception], ...] = (sqlite3.IntegrityError,)
     # BEGIN IMMEDIATE already makes each transaction the only writer: nothing to skip.
     skip_locked = ""
+    for_update = ""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn

@@ -13,7 +13,15 @@ from typing import Any
 import pytest
 
 from bot.claims import Claim, Contact, Status
-from bot.store import Conflict, Store, StoredReference, open_store
+from bot.store import (
+    Conflict,
+    DeliveryOutcome,
+    Response,
+    ResponseKind,
+    Store,
+    StoredReference,
+    open_store,
+)
 from bot.store.sqlite import SqliteStore
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
@@ -164,6 +172,108 @@ async def test_leasing_is_exclusive_and_completion_is_fenced(store: Store) -> No
     assert not await store.finish_delivery(mine.delivery.id, "w1", status="failed", at=now)
     sent = [d for d in await store.deliveries_for_claim("claim-1") if d.status == "sent"]
     assert sent[0].activity_id == "act-1" and sent[0].sent_at == now
+
+
+async def test_a_lease_carries_the_partner_and_the_responses_so_far(store: Store) -> None:
+    partner = await store.create_partner("Contoso Partners")
+    claim = make_claim(partner.id)
+    await store.create_claim(claim)
+    await store.save_reference(reference("a:megan", email="megan.bowen@fabrikam.example"))
+    now = dt.datetime.now(dt.UTC)
+    response = Response(
+        id="r1",
+        claim_id=claim.id,
+        kind=ResponseKind.ACKNOWLEDGED,
+        tenant_id=TENANT,
+        aad_object_id=None,
+        user_id="29:lee",
+        user_name="Lee Gu",
+        contact_id=f"{claim.id}-c2",
+        channel="msteams",
+        text=None,
+        dedupe_key="r1",
+        created_at=now,
+    )
+    await store.record_response(response)
+    await store.create_notification(claim, "n1", now, "teams")
+    (leased,) = await store.lease_deliveries("w1", now, dt.timedelta(minutes=5), 10)
+    assert leased.partner_name == "Contoso Partners"
+    assert leased.responses == (response,)
+    assert leased.reference is not None and leased.reference.conversation_id == "a:megan"
+
+
+async def test_outcomes_for_leases_that_ran_out_are_not_written(store: Store) -> None:
+    partner = await store.create_partner("Contoso Partners")
+    now = dt.datetime.now(dt.UTC)
+    for n in range(3):
+        claim = make_claim(
+            partner.id, f"claim-{n}", contacts=(Contact(id=f"c{n}", name="M", email=f"m{n}@x.example"),)
+        )
+        await store.create_claim(claim)
+        await store.save_reference(reference(f"a:{n}", email=f"m{n}@x.example"))
+        await store.create_notification(claim, f"n{n}", now, "teams")
+    first, second, third = await store.lease_deliveries("w1", now, dt.timedelta(seconds=1), 10)
+    # The leases run out and another worker's pass marks them unknown: no longer ours.
+    later = now + dt.timedelta(seconds=5)
+    assert await store.lease_deliveries("w2", later, dt.timedelta(minutes=5), 10) == []
+    mine = await store.finish_deliveries(
+        "w1",
+        [
+            DeliveryOutcome(first.delivery.id, "sent", later, activity_id="act-1"),
+            DeliveryOutcome(
+                second.delivery.id,
+                "queued",
+                later,
+                error="held back by the rate limits",
+                retry_at=later + dt.timedelta(seconds=30),
+                counts_as_attempt=False,
+            ),
+            DeliveryOutcome(third.delivery.id, "sent", later, activity_id="act-3"),
+        ],
+    )
+    assert mine == set()
+    for n in range(3):
+        (delivery,) = await store.deliveries_for_claim(f"claim-{n}")
+        assert delivery.status == "unknown" and delivery.activity_id is None
+    assert await store.finish_deliveries("w1", []) == set()
+
+
+async def test_a_batch_of_outcomes_is_fenced_per_delivery(store: Store) -> None:
+    partner = await store.create_partner("Contoso Partners")
+    now = dt.datetime.now(dt.UTC)
+    for n in range(2):
+        claim = make_claim(
+            partner.id, f"claim-{n}", contacts=(Contact(id=f"c{n}", name="M", email=f"m{n}@x.example"),)
+        )
+        await store.create_claim(claim)
+        await store.save_reference(reference(f"a:{n}", email=f"m{n}@x.example"))
+        await store.create_notification(claim, f"n{n}", now, "teams")
+    first, second = await store.lease_deliveries("w1", now, dt.timedelta(minutes=5), 10)
+    assert await store.finish_delivery(second.delivery.id, "w1", status="failed", at=now, error="gone")
+    retry_at = now + dt.timedelta(seconds=30)
+    mine = await store.finish_deliveries(
+        "w1",
+        [
+            DeliveryOutcome(
+                first.delivery.id,
+                "queued",
+                now,
+                error="rate limits",
+                retry_at=retry_at,
+                counts_as_attempt=False,
+            ),
+            DeliveryOutcome(second.delivery.id, "sent", now, activity_id="late"),
+        ],
+    )
+    assert mine == {first.delivery.id}
+    (requeued,) = await store.deliveries_for_claim(first.claim.id)
+    assert requeued.status == "queued" and requeued.attempts == 0 and requeued.next_attempt_at == retry_at
+    (failed,) = await store.deliveries_for_claim(second.claim.id)
+    assert failed.status == "failed" and failed.activity_id is None
+    assert await store.claim_statuses(["claim-0", "claim-1", "nope"]) == {
+        "claim-0": Status.SUBMITTED,
+        "claim-1": Status.SUBMITTED,
+    }
 
 
 async def test_uninstalled_before_sending_goes_back_to_waiting(store: Store) -> None:
