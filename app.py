@@ -12,9 +12,11 @@ from botframework.connector.auth import BotFrameworkAuthentication
 
 from bot import __version__
 from bot.actions import Actions
-from bot.adapter import AdapterCardSender, create_adapter
+from bot.adapter import create_adapter
 from bot.config import ConfigError, Settings
+from bot.connector import ConnectorCardSender
 from bot.delivery import CardSender, delivery_worker
+from bot.heap import freeze_startup_objects
 from bot.mail import Mailer
 from bot.metrics import CONTENT_TYPE_LATEST, Metrics
 from bot.partner_api import PartnerApi
@@ -49,19 +51,15 @@ def create_app(
 
     async def services(app: web.Application) -> AsyncIterator[None]:
         store = await open_store(settings.database_url)
-        worker = delivery_worker(
-            settings,
-            store,
-            sender or AdapterCardSender(adapter, settings.app_id),
-            mailer=mailer,
-            metrics=metrics,
-        )
+        own_sender = ConnectorCardSender(adapter, settings.app_id)  # opens nothing until used
+        worker = delivery_worker(settings, store, sender or own_sender, mailer=mailer, metrics=metrics)
         webhooks = WebhookWorker(store, poll_seconds=settings.delivery_poll_seconds, metrics=metrics)
         app[STORE] = store
         app[WORKER] = worker
         app[WEBHOOKS] = webhooks
         actions = Actions(store, on_response=PartnerNotifier(store, webhooks.wake, worker.wake))
         app[BOT] = CporTeamsBot(store, worker.wake, actions, outlook_originator=settings.outlook_originator)
+        freeze_startup_objects()
         tasks = [
             asyncio.create_task(worker.run(), name="delivery-worker"),
             asyncio.create_task(webhooks.run(), name="webhook-worker"),
@@ -77,6 +75,7 @@ def create_app(
             _, stuck = await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE_SECONDS)
             for task in stuck:
                 log.warning("%s did not stop within %s s", task.get_name(), SHUTDOWN_GRACE_SECONDS)
+            await own_sender.close()
             await store.close()
 
     app.cleanup_ctx.append(services)

@@ -15,6 +15,7 @@ from bot import manifest
 from bot.bulk import run_bulk
 from bot.config import ConfigError, Settings
 from bot.delivery import delivery_worker
+from bot.heap import freeze_startup_objects
 from bot.partner_keys import new_key
 from bot.store import Channel, Store, open_store
 
@@ -86,14 +87,20 @@ async def _bulk(args: argparse.Namespace, store: Store) -> int:
 
 async def _work(settings: Settings, store: Store) -> int:
     """Send what the outbox holds until SIGTERM or SIGINT; then finish the current send and stop."""
-    from bot.adapter import AdapterCardSender, create_adapter
+    from bot.adapter import create_adapter
+    from bot.connector import ConnectorCardSender
 
-    worker = delivery_worker(settings, store, AdapterCardSender(create_adapter(settings), settings.app_id))
+    sender = ConnectorCardSender(create_adapter(settings), settings.app_id)
+    worker = delivery_worker(settings, store, sender)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, worker.stop)
+    freeze_startup_objects()
     print("cpor-bot worker running; stop it with SIGTERM", flush=True)
-    await worker.run()
+    try:
+        await worker.run()
+    finally:
+        await sender.close()
     return 0
 
 

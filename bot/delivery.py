@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import random
@@ -15,7 +16,7 @@ from bot.limits import TeamsLimits
 from bot.mail import Mailer, MailFailure, mailer_from_settings
 from bot.metrics import Metrics
 from bot.polling import Poller
-from bot.store import Channel, DeliveryKind, DeliveryStatus, LeasedDelivery, Store
+from bot.store import Channel, DeliveryKind, DeliveryOutcome, DeliveryStatus, LeasedDelivery, Store
 from bot.views import ClaimView
 from cards.i18n import choose_locale, text_for
 
@@ -24,11 +25,34 @@ log = logging.getLogger(__name__)
 # The Bot Connector answers within its HTTP timeout (well under a minute); the lease must outlast
 # a send by far, or a slow send would be taken for a crashed one.
 LEASE_FOR = dt.timedelta(minutes=5)
-BATCH = 20
+# Deliveries per lease, and leases in flight per worker: enough sends in flight to fill Teams'
+# limits (50 a second per tenant) at the connector's latency.
+BATCH = 100
+LANES = 4
+# Outcomes are written this many at a time (and at the end of each batch).
+FLUSH_EVERY = 50
+# A send the limits would hold back longer than this goes back to the queue until then.
+DEFER_AFTER_SECONDS = 10.0
 MAX_ATTEMPTS = 5
 # As Teams documents it: 429 (honour Retry-After), 412 and 502-504 are worth retrying; 500 is not.
 RETRYABLE = frozenset({412, 429, 502, 503, 504})
 GONE = frozenset({403, 404})
+
+
+# The metric label for each status an outcome leaves a delivery in.
+DELIVERY_LABELS = {
+    DeliveryStatus.SENT: "sent",
+    DeliveryStatus.QUEUED: "retry",
+    DeliveryStatus.FAILED: "failed",
+}
+
+
+class Deferred(Exception):
+    """The limits would hold this send back too long: requeue it, without counting an attempt."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"held back by Teams' rate limits; due again in {seconds:.0f} s")
+        self.seconds = seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +95,9 @@ class MailIdentity:
 
 
 class DeliveryWorker:
-    """One per process. `wake()` makes it look at the outbox now instead of at the next poll."""
+    """One per process. Several lanes each lease a batch and send it concurrently, within the
+    client-side limits; outcomes are written in batches. `wake()` makes it look at the outbox now
+    instead of at the next poll."""
 
     def __init__(
         self,
@@ -84,10 +110,14 @@ class DeliveryWorker:
         metrics: Metrics | None = None,
         limits: TeamsLimits | None = None,
         lease_for: dt.timedelta = LEASE_FOR,
+        batch: int = BATCH,
+        lanes: int = LANES,
     ) -> None:
         self._lease_for = lease_for
+        self._batch = batch
+        self._lanes = lanes
         self._metrics = metrics or Metrics()
-        self._limits = limits or TeamsLimits()
+        self._limits = limits or TeamsLimits(on_rebook=self._metrics.rebooked.inc)
         self._store = store
         self._sender = sender
         self._mailer = mailer
@@ -102,70 +132,133 @@ class DeliveryWorker:
         self._poller.stop()
 
     async def run(self) -> None:
-        await self._poller.run(self.run_once)
+        # A lane waits for the slowest send of its batch; the others keep the connector busy.
+        async with asyncio.TaskGroup() as lanes:
+            for _ in range(self._lanes):
+                lanes.create_task(self._poller.run(self.run_once))
 
     async def run_once(self) -> int:
         """Lease and send what is due now; return how many deliveries were attempted."""
         leased = await self._store.lease_deliveries(
-            self._owner, dt.datetime.now(dt.UTC), self._lease_for, BATCH
+            self._owner, dt.datetime.now(dt.UTC), self._lease_for, self._batch
         )
-        for item in leased:
-            await self._deliver(item)
+        if not leased:
+            return 0
+        outcomes: list[tuple[LeasedDelivery, DeliveryOutcome]] = []
+
+        async def deliver(item: LeasedDelivery) -> None:
+            outcome = await self._deliver(item)
+            if outcome is None:
+                return
+            outcomes.append((item, outcome))
+            if len(outcomes) >= FLUSH_EVERY:
+                ready = outcomes[:]
+                outcomes.clear()
+                await self._record(ready)
+
+        async with asyncio.TaskGroup() as sends:
+            for item in leased:
+                sends.create_task(deliver(item))
+                # A task builds its card as it starts. One start per turn of the event loop keeps
+                # the sends already booked leaving on time between builds; a hundred builds in
+                # one turn would hold them back ~50 ms (late sends bunch up and break the windows).
+                await asyncio.sleep(0)
+        await self._record(outcomes)
         return len(leased)
 
     def _count(self, item: LeasedDelivery, outcome: str) -> None:
         delivery = item.delivery
         self._metrics.deliveries.labels(channel=delivery.channel, kind=delivery.kind, outcome=outcome).inc()
 
-    async def _deliver(self, item: LeasedDelivery) -> None:
+    async def _record(self, done: list[tuple[LeasedDelivery, DeliveryOutcome]]) -> None:
+        """Write a batch of outcomes; then bring cards sent while their claim changed up to date."""
+        if not done:
+            return
+        try:
+            mine = await self._store.finish_deliveries(self._owner, [outcome for _, outcome in done])
+        except Exception:
+            # The leases run out and those deliveries become `unknown`: nothing is sent twice.
+            log.exception("could not record %d delivery outcomes", len(done))
+            return
+        sent_cards: list[LeasedDelivery] = []
+        for item, outcome in done:
+            if outcome.delivery_id not in mine:
+                continue
+            label = DELIVERY_LABELS.get(outcome.status, outcome.status)
+            if not outcome.counts_as_attempt:
+                label = "deferred"
+            self._count(item, label)
+            if outcome.status == DeliveryStatus.SENT:
+                log.info(
+                    "delivery %s (%s, %s) done",
+                    outcome.delivery_id,
+                    item.delivery.channel,
+                    item.delivery.kind,
+                )
+                if item.delivery.kind == DeliveryKind.CLAIM and item.delivery.channel == Channel.TEAMS:
+                    sent_cards.append(item)
+            elif outcome.status == DeliveryStatus.FAILED:
+                log.warning("delivery %s failed: %s", outcome.delivery_id, outcome.error)
+        if not sent_cards:
+            return
+        # A status change while the card was in flight found no sent card to update: do it now.
+        current = await self._store.claim_statuses([item.claim.id for item in sent_cards])
+        queued = False
+        for item in sent_cards:
+            status = current.get(item.claim.id)
+            if status is not None and status != item.claim.status:
+                queued |= await self._store.enqueue_card_update(item.delivery.id, dt.datetime.now(dt.UTC))
+        if queued:
+            self.wake()
+
+    async def _deliver(self, item: LeasedDelivery) -> DeliveryOutcome | None:
+        """Send one delivery; its outcome, or None when it was already written (a fallback)."""
         delivery = item.delivery
         try:
-            with self._metrics.send_seconds.labels(channel=delivery.channel).time():
-                if delivery.channel == Channel.EMAIL:
-                    activity_id: str | None = await self._email(item)
-                else:
-                    activity_id = await self._teams(item)
+            if delivery.channel == Channel.EMAIL:
+                activity_id: str | None = await self._email(item)
+            else:
+                activity_id = await self._teams(item)
+        except Deferred as deferred:
+            return DeliveryOutcome(
+                delivery.id,
+                DeliveryStatus.QUEUED,
+                dt.datetime.now(dt.UTC),
+                error=str(deferred),
+                retry_at=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=deferred.seconds),
+                counts_as_attempt=False,
+            )
         except SendFailure as failure:
-            await self._failed(item, failure)
-            return
+            return await self._failed(item, failure)
         except MailFailure as failure:
-            await self._retry_or_fail(item, not failure.permanent, f"mail server: {failure.reply}", None)
-            return
+            return self._retry_or_fail(item, not failure.permanent, f"mail server: {failure.reply}", None)
         except Exception as exc:  # noqa: BLE001 - network errors: treat like a 503
-            await self._failed(item, SendFailure(None, type(exc).__name__))
-            return
-        await self._store.finish_delivery(
-            delivery.id,
-            self._owner,
-            status=DeliveryStatus.SENT,
-            at=dt.datetime.now(dt.UTC),
-            activity_id=activity_id,
+            return await self._failed(item, SendFailure(None, type(exc).__name__))
+        return DeliveryOutcome(
+            delivery.id, DeliveryStatus.SENT, dt.datetime.now(dt.UTC), activity_id=activity_id
         )
-        self._count(item, "sent")
-        log.info("delivery %s (%s, %s) done", delivery.id, delivery.channel, delivery.kind)
-        if delivery.kind == DeliveryKind.CLAIM and delivery.channel == Channel.TEAMS:
-            # A status change while the card was in flight found no sent card to update: do it now.
-            current = await self._store.get_claim(item.claim.id)
-            if current is not None and current.status != item.claim.status:
-                if await self._store.enqueue_card_update(delivery.id, dt.datetime.now(dt.UTC)):
-                    self.wake()
 
     async def _teams(self, item: LeasedDelivery) -> str | None:
         delivery, reference = item.delivery, item.reference
         if reference is None:
             raise SendFailure(404, "NoConversation")
-        card = await self._card_for(item, host="teams")
-        await self._limits.wait(reference.conversation_id, reference.tenant_id)
-        if delivery.kind == DeliveryKind.UPDATE and delivery.target_activity_id:
-            await self._sender.update_card(reference.reference, delivery.target_activity_id, card)
-            return None
-        return await self._sender.send_card(reference.reference, card)
+        card = self._card_for(item, host="teams")  # before booking: the slot is not spent waiting
+        waited = await self._limits.wait(
+            reference.conversation_id, reference.tenant_id, at_most=DEFER_AFTER_SECONDS
+        )
+        if waited is None:
+            # Far off (a busy conversation): give the lease back rather than hold a lane idle.
+            raise Deferred(self._limits.delay(reference.conversation_id, reference.tenant_id))
+        with self._metrics.send_seconds.labels(channel=Channel.TEAMS).time():
+            if delivery.kind == DeliveryKind.UPDATE and delivery.target_activity_id:
+                await self._sender.update_card(reference.reference, delivery.target_activity_id, card)
+                return None
+            return await self._sender.send_card(reference.reference, card)
 
     async def _email(self, item: LeasedDelivery) -> str:
         if self._mailer is None or item.contact is None:
             raise MailFailure(permanent=True, reply="no mail relay is configured for this service")
-        partner = await self._store.get_partner(item.claim.partner_id)
-        card = await self._card_for(item, host="outlook", partner_name=partner.name if partner else "")
+        card = self._card_for(item, host="outlook")
         contact = item.contact
         locale = choose_locale(None, contact.locale, item.claim.locale)
         domain = self._mail.sender.rpartition("@")[2] or "localhost"
@@ -173,7 +266,7 @@ class DeliveryWorker:
         status = item.delivery.kind == DeliveryKind.STATUS
         subject = text_for(locale)(
             "email.subject_status" if status else "email.subject_claim",
-            partner=partner.name if partner else "",
+            partner=item.partner_name,
         )
         message = build_message(
             card,
@@ -186,25 +279,21 @@ class DeliveryWorker:
             message_id=message_id,
             date=dt.datetime.now(dt.UTC),
         )
-        await self._mailer.send(message)
+        with self._metrics.send_seconds.labels(channel=Channel.EMAIL).time():
+            await self._mailer.send(message)
         return f"<{message_id}>"
 
-    async def _card_for(
-        self, item: LeasedDelivery, *, host: str, partner_name: str | None = None
-    ) -> dict[str, Any]:
+    def _card_for(self, item: LeasedDelivery, *, host: str) -> dict[str, Any]:
         """The card as this contact should see it now (current status, their own state)."""
-        if partner_name is None:
-            partner = await self._store.get_partner(item.claim.partner_id)
-            partner_name = partner.name if partner else ""
-        responses = await self._store.responses_for_claim(item.claim.id)
+        responses = item.responses
         contact, reference = item.contact, item.reference
         viewer = (contact.aad_object_id if contact else None) or (
             reference.aad_object_id if reference else None
         )
         view = ClaimView(
             claim=item.claim,
-            partner_name=partner_name,
-            responses=tuple(responses),
+            partner_name=item.partner_name,
+            responses=responses,
             viewer_aad_object_id=viewer,
             locale=choose_locale(None, contact.locale if contact else None, item.claim.locale),
             host=host,
@@ -220,7 +309,7 @@ class DeliveryWorker:
             return view.status_changed_card(item.old_status)
         return view.claim_card()
 
-    async def _failed(self, item: LeasedDelivery, failure: SendFailure) -> None:
+    async def _failed(self, item: LeasedDelivery, failure: SendFailure) -> DeliveryOutcome | None:
         delivery = item.delivery
         now = dt.datetime.now(dt.UTC)
         if failure.status in GONE:
@@ -231,44 +320,34 @@ class DeliveryWorker:
                 if await self._store.fall_back_to_email(delivery.id, self._owner, now, reason):
                     self._count(item, "fallback_email")
                     self.wake()
-                return
-            self._count(item, "failed")
+                return None
             if item.reference is not None:
                 await self._store.mark_reference_dead(item.reference.conversation_id, now, str(failure))
-            await self._store.finish_delivery(
-                delivery.id, self._owner, status=DeliveryStatus.FAILED, at=now, error=reason
-            )
-            return
+            return DeliveryOutcome(delivery.id, DeliveryStatus.FAILED, now, error=reason)
         if failure.status == 429:
             self._metrics.throttled.inc()
         retryable = failure.status is None or failure.status in RETRYABLE
-        await self._retry_or_fail(item, retryable, str(failure), failure.retry_after)
+        return self._retry_or_fail(item, retryable, str(failure), failure.retry_after)
 
-    async def _retry_or_fail(
+    def _retry_or_fail(
         self, item: LeasedDelivery, retryable: bool, reason: str, retry_after: float | None
-    ) -> None:
+    ) -> DeliveryOutcome:
         delivery = item.delivery
         now = dt.datetime.now(dt.UTC)
         if retryable and delivery.attempts < MAX_ATTEMPTS:
-            self._count(item, "retry")
-            await self._store.finish_delivery(
+            return DeliveryOutcome(
                 delivery.id,
-                self._owner,
-                status=DeliveryStatus.QUEUED,
-                at=now,
+                DeliveryStatus.QUEUED,
+                now,
                 error=f"attempt {delivery.attempts} failed ({reason}); will retry",
                 retry_at=now + backoff(delivery.attempts, retry_after),
             )
-            return
-        await self._store.finish_delivery(
+        return DeliveryOutcome(
             delivery.id,
-            self._owner,
-            status=DeliveryStatus.FAILED,
-            at=now,
+            DeliveryStatus.FAILED,
+            now,
             error=f"gave up after {delivery.attempts} attempt(s): {reason}",
         )
-        self._count(item, "failed")
-        log.warning("delivery %s failed: %s", delivery.id, reason)
 
 
 def delivery_worker(

@@ -15,7 +15,8 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.deliveries = Counter(
             "cpor_deliveries",
-            "Delivery attempts by channel, kind and outcome (sent, retry, failed, fallback_email).",
+            "Delivery attempts by channel, kind and outcome (sent, retry, failed, fallback_email, "
+            "deferred: given back to the queue by the rate limits, not counted as an attempt).",
             ["channel", "kind", "outcome"],
             registry=self.registry,
         )
@@ -24,9 +25,15 @@ class Metrics:
             "Teams answers of 429 (throttled).",
             registry=self.registry,
         )
+        self.rebooked = Counter(
+            "cpor_teams_rebooked",
+            "Sends woken late for their rate-limit slot, which booked another rather than go late.",
+            registry=self.registry,
+        )
         self.send_seconds = Histogram(
             "cpor_delivery_send_seconds",
-            "Time to hand one card to Teams or to the mail relay.",
+            "Time to hand one card to Teams or to the mail relay (the request only, not the wait "
+            "for a rate-limit slot).",
             ["channel"],
             buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
             registry=self.registry,

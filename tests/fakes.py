@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,6 +17,9 @@ class FakeConnector:
         self.posts: list[tuple[str, dict[str, Any], str]] = []
         self.updates: list[tuple[str, dict[str, Any]]] = []
         self.url = ""
+        self.latency = 0.0  # seconds before each accepted post is answered
+        self.in_flight = 0
+        self.most_in_flight = 0
         self._faults: defaultdict[str, deque[tuple[int, dict[str, str], str]]] = defaultdict(deque)
 
     def fail_next(
@@ -41,7 +45,14 @@ class FakeConnector:
             error = {"error": {"code": code or "Error", "message": f"scripted {status}"}}
             return web.json_response(error, status=status, headers=headers)
         self.posts.append((request.path, body, request.headers.get("Authorization", "")))
-        return web.json_response({"id": f"reply-{len(self.posts)}"})
+        answer = {"id": f"reply-{len(self.posts)}"}
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(self.latency)
+        finally:
+            self.in_flight -= 1
+        return web.json_response(answer)
 
     async def _put(self, request: web.Request) -> web.Response:
         conversation_id = request.match_info["cid"]

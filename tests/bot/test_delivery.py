@@ -1,4 +1,4 @@
-"""Proactive delivery through the real CloudAdapter to a fake Bot Connector on loopback."""
+"""Proactive delivery, with the SDK's credentials, to a fake Bot Connector on loopback."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from bot.adapter import AdapterCardSender, create_adapter
+from bot.adapter import create_adapter
 from bot.claims import Claim, Contact, Status
 from bot.config import Settings
+from bot.connector import ConnectorCardSender
 from bot.delivery import MAX_ATTEMPTS, DeliveryWorker, MailIdentity, backoff
 from bot.store import Store, StoredReference
 from tests.fakes import FakeConnector, RecordingMailer, running_connector
@@ -31,11 +32,17 @@ def mailer() -> RecordingMailer:
 
 
 @pytest.fixture
-def worker(sqlite_store: Store, mailer: RecordingMailer) -> DeliveryWorker:
-    adapter = create_adapter(Settings())
+async def sender() -> AsyncIterator[ConnectorCardSender]:
+    card_sender = ConnectorCardSender(create_adapter(Settings()), "")
+    yield card_sender
+    await card_sender.close()
+
+
+@pytest.fixture
+def worker(sqlite_store: Store, mailer: RecordingMailer, sender: ConnectorCardSender) -> DeliveryWorker:
     return DeliveryWorker(
         sqlite_store,
-        AdapterCardSender(adapter, ""),
+        sender,
         poll_seconds=3600,
         mailer=mailer,
         mail=MailIdentity(
@@ -104,8 +111,8 @@ async def test_the_card_reaches_the_conversation_and_the_outcome_is_recorded(
 
     assert await worker.run_once() == 1
     ((path, activity, _),) = connector.posts
-    # Posted into the user's personal chat (the SDK posts it as a reply to the continuation).
-    assert path.startswith(f"/v3/conversations/{CONVERSATION}/activities")
+    # Posted as a new message into the user's personal chat.
+    assert path == f"/v3/conversations/{CONVERSATION}/activities"
     assert activity["type"] == "message"
     card = activity["attachments"][0]["content"]
     assert "Fabrikam Ltd" in str(card) and "Contoso Partners" in str(card)
@@ -219,7 +226,9 @@ async def test_a_lease_that_expired_mid_send_becomes_unknown_not_resent(
     assert (await only_delivery(sqlite_store)).status == "unknown"
 
 
-async def test_pending_deliveries_survive_a_restart(tmp_path: Any, connector: FakeConnector) -> None:
+async def test_pending_deliveries_survive_a_restart(
+    tmp_path: Any, connector: FakeConnector, sender: ConnectorCardSender
+) -> None:
     from bot.store.sqlite import SqliteStore
 
     path = str(tmp_path / "restart.db")
@@ -231,7 +240,7 @@ async def test_pending_deliveries_survive_a_restart(tmp_path: Any, connector: Fa
     second = await SqliteStore.open_file(path)
     try:
         await install(second, connector)
-        worker = DeliveryWorker(second, AdapterCardSender(create_adapter(Settings()), ""), poll_seconds=3600)
+        worker = DeliveryWorker(second, sender, poll_seconds=3600)
         assert await worker.run_once() == 1
         (delivery,) = await second.deliveries_for_claim("claim-1")
         assert delivery.status == "sent"
@@ -276,11 +285,11 @@ async def test_a_status_change_during_the_send_still_updates_the_card(
 
 
 async def test_the_worker_notices_a_status_change_that_raced_its_send(
-    sqlite_store: Store, connector: FakeConnector
+    sqlite_store: Store, connector: FakeConnector, sender: ConnectorCardSender
 ) -> None:
     claim = await setup_claim(sqlite_store, connector)
     await sqlite_store.create_notification(claim, "n1", dt.datetime.now(dt.UTC), "teams")
-    inner = AdapterCardSender(create_adapter(Settings()), "")
+    inner = sender
 
     class RacingSender:
         async def send_card(self, reference: dict[str, Any], card: dict[str, Any]) -> str | None:
@@ -308,13 +317,13 @@ async def test_the_worker_notices_a_status_change_that_raced_its_send(
     assert activity_id == "reply-1" and "Approved" in str(update)
 
 
-async def test_throttling_and_retries_are_counted(sqlite_store: Store, connector: FakeConnector) -> None:
+async def test_throttling_and_retries_are_counted(
+    sqlite_store: Store, connector: FakeConnector, sender: ConnectorCardSender
+) -> None:
     from bot.metrics import Metrics
 
     metrics = Metrics()
-    worker = DeliveryWorker(
-        sqlite_store, AdapterCardSender(create_adapter(Settings()), ""), poll_seconds=3600, metrics=metrics
-    )
+    worker = DeliveryWorker(sqlite_store, sender, poll_seconds=3600, metrics=metrics)
     claim = await setup_claim(sqlite_store, connector)
     await sqlite_store.create_notification(claim, "n1", dt.datetime.now(dt.UTC), "teams")
     connector.fail_next(CONVERSATION, 429, code="Throttled", headers={"Retry-After": "0"})
@@ -324,3 +333,82 @@ async def test_throttling_and_retries_are_counted(sqlite_store: Store, connector
     labels = {"channel": "teams", "kind": "claim"}
     assert metrics.registry.get_sample_value("cpor_deliveries_total", {**labels, "outcome": "retry"}) == 1
     assert metrics.registry.get_sample_value("cpor_deliveries_total", {**labels, "outcome": "sent"}) == 1
+
+
+async def add_installed_contacts(store: Store, connector: FakeConnector, count: int) -> None:
+    now = dt.datetime.now(dt.UTC)
+    partner = await store.create_partner("Contoso Partners")
+    for n in range(count):
+        conversation = f"a:conversation-{n}"
+        await store.save_reference(
+            StoredReference(
+                conversation_id=conversation,
+                tenant_id=TENANT,
+                aad_object_id=None,
+                user_id=f"29:user-{n}",
+                email=f"user{n}@fabrikam.example",
+                conversation_type="personal",
+                channel_id="msteams",
+                service_url=connector.url,
+                reference={
+                    "user": {"id": f"29:user-{n}"},
+                    "bot": {"id": "28:9e0b9a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b", "name": "CPOR explained"},
+                    "conversation": {"id": conversation, "conversationType": "personal", "tenantId": TENANT},
+                    "channelId": "msteams",
+                    "serviceUrl": connector.url,
+                },
+                updated_at=now,
+            )
+        )
+        claim = Claim(
+            id=f"claim-{n}",
+            partner_id=partner.id,
+            customer_tenant_id=TENANT,
+            customer_name=f"Customer {n}",
+            solution_area="modern_work_security",
+            workloads=("teams",),
+            status=Status.UNDER_REVIEW,
+            submitted_on=now.date(),
+            created_at=now,
+            updated_at=now,
+            contacts=(Contact(id=f"c{n}", name=f"User {n}", email=f"user{n}@fabrikam.example"),),
+        )
+        await store.create_claim(claim)
+        await store.create_notification(claim, f"n{n}", now, "teams")
+
+
+async def test_a_batch_is_sent_concurrently_and_recorded_together(
+    sqlite_store: Store, connector: FakeConnector, sender: ConnectorCardSender
+) -> None:
+    await add_installed_contacts(sqlite_store, connector, 12)
+    connector.latency = 0.05
+    worker = DeliveryWorker(sqlite_store, sender, poll_seconds=3600)
+    assert await worker.run_once() == 12
+    assert connector.most_in_flight > 1  # not one after another
+    assert len({path for path, _, _ in connector.posts}) == 12
+    counts = await sqlite_store.delivery_counts()
+    assert counts["sent"] == 12 and counts["sending"] == 0
+
+
+async def test_a_send_the_limits_hold_back_for_long_goes_back_to_the_queue_uncounted(
+    sqlite_store: Store, connector: FakeConnector, sender: ConnectorCardSender
+) -> None:
+    from bot.limits import TeamsLimits
+    from bot.metrics import Metrics
+
+    claim = await setup_claim(sqlite_store, connector)
+    await sqlite_store.create_notification(claim, "n1", dt.datetime.now(dt.UTC), "teams")
+    limits = TeamsLimits()
+    for _ in range(60):  # 60 messages into this chat in the last moments: the 30 s window is full
+        limits.reserve(CONVERSATION, TENANT)
+    metrics = Metrics()
+    worker = DeliveryWorker(sqlite_store, sender, poll_seconds=3600, limits=limits, metrics=metrics)
+    before = dt.datetime.now(dt.UTC)
+    assert await worker.run_once() == 1
+    assert connector.posts == []
+    delivery = await only_delivery(sqlite_store)
+    assert delivery.status == "queued" and delivery.attempts == 0
+    assert delivery.next_attempt_at > before + dt.timedelta(seconds=20)
+    assert "rate limits" in (delivery.last_error or "")
+    labels = {"channel": "teams", "kind": "claim", "outcome": "deferred"}
+    assert metrics.registry.get_sample_value("cpor_deliveries_total", labels) == 1
