@@ -31,6 +31,8 @@ BATCH = 100
 LANES = 4
 # Outcomes are written this many at a time (and at the end of each batch).
 FLUSH_EVERY = 50
+# Workers say they are alive this often; one silent for five beats no longer counts.
+HEARTBEAT_EVERY = dt.timedelta(seconds=2)
 # A send the limits would hold back longer than this goes back to the queue until then.
 DEFER_AFTER_SECONDS = 10.0
 MAX_ATTEMPTS = 5
@@ -112,7 +114,9 @@ class DeliveryWorker:
         lease_for: dt.timedelta = LEASE_FOR,
         batch: int = BATCH,
         lanes: int = LANES,
+        heartbeat_every: dt.timedelta = HEARTBEAT_EVERY,
     ) -> None:
+        self._heartbeat_every = heartbeat_every
         self._lease_for = lease_for
         self._batch = batch
         self._lanes = lanes
@@ -124,18 +128,48 @@ class DeliveryWorker:
         self._mail = mail or MailIdentity("cpor-bot@localhost", "CPOR explained", "")
         self._owner = f"worker-{uuid.uuid4().hex[:12]}"
         self._poller = Poller("delivery", poll_seconds)
+        self._stopping = asyncio.Event()
 
     def wake(self) -> None:
         self._poller.wake()
 
     def stop(self) -> None:
         self._poller.stop()
+        self._stopping.set()
 
     async def run(self) -> None:
-        # A lane waits for the slowest send of its batch; the others keep the connector busy.
-        async with asyncio.TaskGroup() as lanes:
-            for _ in range(self._lanes):
-                lanes.create_task(self._poller.run(self.run_once))
+        await self._heartbeat()
+        try:
+            # A lane waits for the slowest send of its batch; the others keep the connector busy.
+            async with asyncio.TaskGroup() as lanes:
+                lanes.create_task(self._keep_heartbeat())
+                for _ in range(self._lanes):
+                    lanes.create_task(self._poller.run(self.run_once))
+        finally:
+            try:
+                await self._store.worker_left(self._owner)
+            except Exception:  # noqa: BLE001 - the others stop counting it after a few seconds anyway
+                log.warning("could not sign this worker off; the others will notice it is gone")
+
+    async def _heartbeat(self) -> None:
+        """Say this worker is alive and take this worker's share of the tenants' limits."""
+        try:
+            workers = await self._store.worker_heartbeat(
+                self._owner, dt.datetime.now(dt.UTC), alive_within=self._heartbeat_every * 5
+            )
+        except Exception:  # noqa: BLE001 - keep the last share; the next beat tries again
+            log.warning("delivery worker heartbeat failed", exc_info=True)
+            return
+        if workers != self._limits.workers:
+            log.info("%d delivery worker(s) alive: each takes 1/%d of a tenant's limit", workers, workers)
+        self._limits.share_with(workers)
+
+    async def _keep_heartbeat(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                await asyncio.wait_for(self._stopping.wait(), timeout=self._heartbeat_every.total_seconds())
+            except TimeoutError:
+                await self._heartbeat()
 
     async def run_once(self) -> int:
         """Lease and send what is due now; return how many deliveries were attempted."""

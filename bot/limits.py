@@ -35,11 +35,17 @@ class SlidingWindows:
     """The moments each key was (or will be) used, and when one more use would fit."""
 
     def __init__(self, windows: Sequence[Window], *, margin: float = 0.0, pace: Window | None = None) -> None:
+        self._used: dict[str, list[float]] = {}
+        self.set_windows(windows, margin=margin, pace=pace)
+
+    def set_windows(
+        self, windows: Sequence[Window], *, margin: float = 0.0, pace: Window | None = None
+    ) -> None:
+        """Change the limits; what was booked so far counts against the new ones."""
         self._windows = tuple((limit, seconds + margin) for limit, seconds in windows)
         if pace is not None:
             self._windows += (pace,)
         self._horizon = max(seconds for _, seconds in self._windows)
-        self._used: dict[str, list[float]] = {}
 
     def later_than(self, key: str, at: float) -> float | None:
         """None if one more use of `key` at `at` keeps every window within its limit; otherwise a
@@ -100,11 +106,30 @@ class TeamsLimits:
         on_rebook: Callable[[], None] = lambda: None,
     ) -> None:
         self._on_rebook = on_rebook
+        self._margin = margin
+        self._pace = pace
         self._conversations = SlidingWindows(CONVERSATION_WINDOWS, margin=margin)
         self._tenants = SlidingWindows(TENANT_WINDOWS, margin=margin, pace=TENANT_PACE if pace else None)
+        self.workers = 1
         self._clock = clock
         self._sleep = sleep
         self._sends = 0
+
+    def share_with(self, workers: int) -> None:
+        """Take a 1/`workers` share of each tenant's limit: Teams counts the app's requests per
+        tenant, whichever process sends them."""
+        workers = max(1, workers)
+        if workers == self.workers:
+            return
+        self.workers = workers
+        windows = tuple((max(1, limit // workers), seconds) for limit, seconds in TENANT_WINDOWS)
+        pace: Window | None = None
+        if self._pace:
+            # The same even spread at the smaller rate: `count` sends per `count / rate` seconds.
+            count, seconds = TENANT_PACE
+            count = max(1, count // workers)
+            pace = (count, count * seconds * workers / TENANT_PACE[0])
+        self._tenants.set_windows(windows, margin=self._margin, pace=pace)
 
     def _earliest(self, conversation_id: str, tenant_id: str, now: float) -> float:
         at = now

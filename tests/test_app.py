@@ -24,7 +24,7 @@ async def test_healthz_reports_version_and_store(client: TestClient[Any, Any]) -
     body = await resp.json()
     assert body["status"] == "ok"
     assert body["version"] == "0.1.0"
-    assert body["store"] == {"engine": "sqlite", "ok": True, "schema_version": "0002"}
+    assert body["store"] == {"engine": "sqlite", "ok": True, "schema_version": "0003"}
 
 
 def routes_of(app: web.Application) -> set[tuple[str, str]]:
@@ -122,7 +122,7 @@ async def test_the_service_runs_on_postgresql(
     sender = RecordingSender()
     client = quiet(await aiohttp_client(create_app(settings, sender=sender)))
     health = await (await client.get("/healthz")).json()
-    assert health["store"]["engine"] == "postgresql" and health["store"]["schema_version"] == "0002"
+    assert health["store"]["engine"] == "postgresql" and health["store"]["schema_version"] == "0003"
     auth = {"Authorization": f"Bearer {await make_key(client.app[STORE])}"}
     claim = await (await client.post("/api/claims", json=claim_body, headers=auth)).json()
     install = load_fixture("installation_add.json")

@@ -480,11 +480,15 @@ class SqlStore:
                 "updated_at = ? WHERE status = ? AND lease_until < ?",
                 (DeliveryStatus.UNKNOWN, now_s, DeliveryStatus.SENDING, now_s),
             )
+            # A conversation another worker is sending to stays with that worker for now: the
+            # per-conversation limits are kept in each worker's memory.
             due = await db.rows(
-                "SELECT id, conversation_id, channel FROM deliveries "  # noqa: S608 - constant
-                "WHERE status = ? AND next_attempt_at <= ? "
+                "SELECT id, conversation_id, channel FROM deliveries d "  # noqa: S608 - constant
+                "WHERE status = ? AND next_attempt_at <= ? AND NOT EXISTS ("
+                "SELECT 1 FROM deliveries busy WHERE busy.conversation_id = d.conversation_id "
+                "AND busy.status = ? AND busy.lease_owner <> ?) "
                 "ORDER BY next_attempt_at, id LIMIT ?" + self._engine.skip_locked,
-                (DeliveryStatus.QUEUED, now_s, limit),
+                (DeliveryStatus.QUEUED, now_s, DeliveryStatus.SENDING, owner, limit),
             )
             if not due:
                 return []
@@ -629,6 +633,21 @@ class SqlStore:
                 ],
             )
         return {o.delivery_id for o in mine}
+
+    async def worker_heartbeat(self, owner: str, at: dt.datetime, *, alive_within: dt.timedelta) -> int:
+        async with self._tx() as db:
+            await db.execute("DELETE FROM delivery_workers WHERE seen_at < ?", (ts(at - alive_within),))
+            await db.execute(
+                "INSERT INTO delivery_workers (owner, seen_at) VALUES (?, ?) "
+                "ON CONFLICT (owner) DO UPDATE SET seen_at = excluded.seen_at",
+                (owner, ts(at)),
+            )
+            rows = await db.rows("SELECT count(*) AS n FROM delivery_workers")
+        return int(rows[0]["n"])
+
+    async def worker_left(self, owner: str) -> None:
+        async with self._tx() as db:
+            await db.execute("DELETE FROM delivery_workers WHERE owner = ?", (owner,))
 
     async def claim_statuses(self, claim_ids: Sequence[str]) -> dict[str, Status]:
         async with self._read() as db:

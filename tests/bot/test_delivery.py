@@ -412,3 +412,28 @@ async def test_a_send_the_limits_hold_back_for_long_goes_back_to_the_queue_uncou
     assert "rate limits" in (delivery.last_error or "")
     labels = {"channel": "teams", "kind": "claim", "outcome": "deferred"}
     assert metrics.registry.get_sample_value("cpor_deliveries_total", labels) == 1
+
+
+async def test_running_workers_share_the_tenant_limits_and_sign_off(
+    sqlite_store: Store, sender: ConnectorCardSender
+) -> None:
+    import asyncio
+
+    beat = dt.timedelta(milliseconds=20)
+    first = DeliveryWorker(sqlite_store, sender, poll_seconds=3600, heartbeat_every=beat)
+    second = DeliveryWorker(sqlite_store, sender, poll_seconds=3600, heartbeat_every=beat)
+    runs = [asyncio.create_task(first.run()), asyncio.create_task(second.run())]
+    for _ in range(100):
+        await asyncio.sleep(0.02)
+        if first._limits.workers == second._limits.workers == 2:
+            break
+    assert first._limits.workers == second._limits.workers == 2
+    second.stop()
+    await runs[1]
+    for _ in range(100):
+        await asyncio.sleep(0.02)
+        if first._limits.workers == 1:
+            break
+    assert first._limits.workers == 1  # signed off on stop: no wait for it to go silent
+    first.stop()
+    await runs[0]

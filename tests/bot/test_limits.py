@@ -183,3 +183,13 @@ async def test_a_send_too_far_off_books_nothing(clock: FakeClock) -> None:
     assert before > 10
     assert await limits.wait("a:1", "t1", at_most=10) is None
     assert limits.delay("a:1", "t1") == pytest.approx(before)  # nothing was booked
+
+
+async def test_with_four_workers_each_takes_a_quarter_of_a_tenant(clock: FakeClock) -> None:
+    limits = TeamsLimits(clock=clock, sleep=clock.sleep, margin=0)
+    limits.share_with(4)
+    booked = [clock.now + (limits.reserve(f"a:{n}", "tenant") or 0.0) for n in range(100)]
+    assert _most_in_any_window(booked, 1.0) <= 12  # 4 x 12 stays under Teams' 50
+    assert 10 < len(booked) / (max(booked) - min(booked)) <= 12.5
+    limits.share_with(1)  # the others stopped: the whole limit again
+    assert limits.delay("a:new", "other-tenant") == 0

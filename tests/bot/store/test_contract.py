@@ -22,6 +22,7 @@ from bot.store import (
     StoredReference,
     open_store,
 )
+from bot.store.sql import migrations
 from bot.store.sqlite import SqliteStore
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
@@ -276,6 +277,34 @@ async def test_a_batch_of_outcomes_is_fenced_per_delivery(store: Store) -> None:
     }
 
 
+async def test_workers_count_themselves_and_forget_the_silent(store: Store) -> None:
+    now = dt.datetime.now(dt.UTC)
+    alive = dt.timedelta(seconds=10)
+    assert await store.worker_heartbeat("w1", now, alive_within=alive) == 1
+    assert await store.worker_heartbeat("w2", now, alive_within=alive) == 2
+    assert await store.worker_heartbeat("w1", now + dt.timedelta(seconds=5), alive_within=alive) == 2
+    # w2 fell silent (killed): after ten seconds it no longer counts.
+    assert await store.worker_heartbeat("w1", now + dt.timedelta(seconds=12), alive_within=alive) == 1
+    assert await store.worker_heartbeat("w3", now + dt.timedelta(seconds=13), alive_within=alive) == 2
+    await store.worker_left("w3")
+    assert await store.worker_heartbeat("w1", now + dt.timedelta(seconds=14), alive_within=alive) == 1
+
+
+async def test_a_conversation_another_worker_is_sending_to_is_left_to_it(store: Store) -> None:
+    partner = await store.create_partner("Contoso Partners")
+    await store.save_reference(reference("a:megan", email="megan.bowen@fabrikam.example"))
+    now = dt.datetime.now(dt.UTC)
+    for n in range(2):
+        claim = make_claim(partner.id, f"claim-{n}")
+        await store.create_claim(claim)
+        await store.create_notification(claim, f"n{n}", now, "teams")
+    # Both claims' cards go to Megan's chat. w1 leases one and is sending it.
+    (first,) = await store.lease_deliveries("w1", now, dt.timedelta(minutes=5), 1)
+    assert await store.lease_deliveries("w2", now, dt.timedelta(minutes=5), 10) == []
+    (second,) = await store.lease_deliveries("w1", now, dt.timedelta(minutes=5), 10)
+    assert second.delivery.conversation_id == first.delivery.conversation_id == "a:megan"
+
+
 async def test_uninstalled_before_sending_goes_back_to_waiting(store: Store) -> None:
     partner = await store.create_partner("Contoso Partners")
     claim = make_claim(partner.id)
@@ -319,11 +348,11 @@ async def test_migrations_run_once_and_the_file_is_wal(tmp_path: Path) -> None:
     first = await SqliteStore.open_file(str(path))
     assert await first.migrate() == []
     health = await first.health()
-    assert health["ok"] and health["schema_version"] == "0002"
+    assert health["ok"] and health["schema_version"] == "0003"
     await first.close()
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert raw.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == 2
+        assert raw.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == len(migrations())
 
 
 async def test_an_idempotency_reservation_left_by_a_crash_is_taken_over(store: Store) -> None:
