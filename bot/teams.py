@@ -10,7 +10,6 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.schema import (
-    AdaptiveCardInvokeResponse,
     ChannelAccount,
     ConversationReference,
     InvokeResponse,
@@ -18,7 +17,7 @@ from botbuilder.schema import (
 
 import cards
 from bot.actions import ActionRequest, Actions, Actor
-from bot.adapter import card_activity
+from bot.adapter import card_activity, card_invoke_response, invoke_error_response
 from bot.partner_desk import PartnerDesk
 from bot.store import Store, StoredReference
 from bot.views import claim_summary
@@ -42,28 +41,6 @@ def actor_of(activity: Any) -> Actor:
         locale=activity.locale,
         # The Outlook channel identifies the reader by email address.
         email=sender_id.lower() if "@" in sender_id else None,
-    )
-
-
-def _invoke_error(status: int, code: str, message: str) -> InvokeResponse:
-    return InvokeResponse(
-        status=200,
-        body=AdaptiveCardInvokeResponse(
-            status_code=status,
-            type="application/vnd.microsoft.error",
-            value={"code": code, "message": message},
-        ),
-    )
-
-
-def _card_response(card: dict[str, Any]) -> InvokeResponse:
-    # botbuilder 4.17.1 serialises an invoke body with msrest: it must be the model, not a dict
-    # (returning it from on_adaptive_card_invoke instead gives a 500: it is serialised twice).
-    return InvokeResponse(
-        status=200,
-        body=AdaptiveCardInvokeResponse(
-            status_code=200, type="application/vnd.microsoft.card.adaptive", value=card
-        ),
     )
 
 
@@ -104,16 +81,16 @@ class CporTeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder sh
         value = turn_context.activity.value
         action = value.get("action") if isinstance(value, dict) else None
         if not isinstance(action, dict) or action.get("type") != "Action.Execute":
-            return _invoke_error(400, "BadRequest", "Expected an Action.Execute with a verb.")
+            return invoke_error_response(400, "BadRequest", "Expected an Action.Execute with a verb.")
         verb, data = action.get("verb"), action.get("data")
         if not isinstance(verb, str):
-            return _invoke_error(400, "BadRequest", "Expected an Action.Execute with a verb.")
+            return invoke_error_response(400, "BadRequest", "Expected an Action.Execute with a verb.")
         data = data if isinstance(data, dict) else {}
         if verb == COMPOSE_SEND:
             card = await self._desk.send(
                 actor_of(turn_context.activity), turn_context.activity.conversation.id, data
             )
-            return _card_response(card)
+            return card_invoke_response(card)
         actor = actor_of(turn_context.activity)
         outlook = actor.channel == "outlook"  # an actionable message, through the Outlook channel
         outcome = await self._actions.handle(
@@ -125,7 +102,7 @@ class CporTeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder sh
                 originator=self._outlook_originator if outlook else None,
             )
         )
-        return _card_response(outcome.card)
+        return card_invoke_response(outcome.card)
 
     async def _submitted_action(self, turn_context: TurnContext, value: dict[str, Any]) -> None:
         """The Action.Submit fallback of older clients: same verbs, answered by updating the card."""

@@ -307,3 +307,19 @@ def test_plain_json_is_passed_through_and_anything_else_is_left_to_msrest() -> N
     for odd in ({"when": object()}, {1: "int key"}, {"t": ("tuple",)}):
         assert adaptive_card_response_json(AdaptiveCardInvokeResponse(status_code=200, value=odd)) is None
     assert adaptive_card_response_json(AdaptiveCardInvokeResponse(status_code=200, value=[card])) is None
+
+
+def test_a_card_answer_goes_out_without_a_deep_copy_of_the_card() -> None:
+    import copy
+
+    from bot.adapter import card_invoke_response
+
+    card = {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock", "text": "Approved"}]}
+    response = card_invoke_response(card)
+    copied = copy.deepcopy(response)
+    assert copied.body is response.body and copied.body.value is card
+    assert adaptive_card_response_json(copied.body) == {
+        "statusCode": 200,
+        "type": "application/vnd.microsoft.card.adaptive",
+        "value": card,
+    }
