@@ -1,10 +1,10 @@
-"""Bot Framework wiring: the CloudAdapter, its authentication, and the Teams card sender."""
+"""Bot Framework wiring: the CloudAdapter, its authentication with reused clients, and invoke answers."""
 
 from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Hashable
 from typing import Any, Generic, TypeVar
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
@@ -13,14 +13,12 @@ from botbuilder.schema import (
     Activity,
     ActivityTypes,
     AdaptiveCardInvokeResponse,
-    ConversationReference,
     InvokeResponse,
 )
 from botframework.connector.auth import AuthenticationConstants, BotFrameworkAuthentication, ConnectorFactory
 from msrest.serialization import Model
 
 from bot.config import Settings
-from bot.delivery import SendFailure
 
 log = logging.getLogger(__name__)
 
@@ -299,77 +297,8 @@ def create_adapter(settings: Settings, auth: BotFrameworkAuthentication | None =
     return adapter
 
 
-class AdapterCardSender:
-    """Sends cards proactively through the adapter (`continue_conversation`)."""
-
-    def __init__(self, adapter: CloudAdapter, app_id: str) -> None:
-        self._adapter = adapter
-        self._app_id = app_id
-
-    async def send_card(self, reference: dict[str, Any], card: dict[str, Any]) -> str | None:
-        async def send(turn_context: TurnContext) -> str | None:
-            response = await turn_context.send_activity(card_activity(card))
-            return response.id if response else None
-
-        return await self._in_conversation(reference, send)
-
-    async def update_card(self, reference: dict[str, Any], activity_id: str, card: dict[str, Any]) -> None:
-        async def update(turn_context: TurnContext) -> None:
-            activity = card_activity(card)
-            activity.id = activity_id
-            await turn_context.update_activity(activity)
-            return None
-
-        await self._in_conversation(reference, update)
-
-    async def _in_conversation(
-        self, reference: dict[str, Any], action: Callable[[TurnContext], Awaitable[str | None]]
-    ) -> str | None:
-        conversation = ConversationReference().deserialize(reference)
-        results: list[str | None] = []
-        errors: list[Exception] = []
-
-        async def run(turn_context: TurnContext) -> None:
-            # Caught here: the adapter would hand it to on_turn_error and the caller would never
-            # learn that the send failed.
-            try:
-                results.append(await action(turn_context))
-            except Exception as exc:  # noqa: BLE001 - re-raised below as a SendFailure
-                errors.append(exc)
-
-        try:
-            await self._adapter.continue_conversation(conversation, run, self._app_id)
-        except Exception as exc:
-            raise _as_failure(exc) from exc
-        if errors:
-            raise _as_failure(errors[0]) from errors[0]
-        return results[0] if results else None
-
-
 def card_activity(card: dict[str, Any]) -> Activity:
     """A message carrying one Adaptive Card, with its fallback text as the notification summary."""
     message = MessageFactory.attachment(CardFactory.adaptive_card(card))
     message.summary = card.get("fallbackText")
     return message
-
-
-def _as_failure(exc: Exception) -> Exception:
-    """Turn the connector's HTTP errors into SendFailure; leave other errors as they are."""
-    response = getattr(exc, "response", None)
-    status = getattr(response, "status_code", None) or getattr(response, "status", None)
-    if not isinstance(status, int):
-        return exc
-    code = ""
-    error = getattr(exc, "error", None)
-    inner = getattr(error, "error", None)
-    if inner is not None and getattr(inner, "code", None):
-        code = str(inner.code)
-    headers = getattr(response, "headers", None) or {}
-    retry_after: float | None = None
-    raw = headers.get("Retry-After") if hasattr(headers, "get") else None
-    if raw is not None:
-        try:
-            retry_after = float(raw)
-        except ValueError:
-            retry_after = None
-    return SendFailure(status, code, retry_after)
