@@ -11,7 +11,7 @@ client or server that falls behind shows up in it. A rate is held when p99 is at
 95 % of the offered rate is answered, and nothing fails. Rates are offered in order; once a bot misses
 two in a row it gets no higher ones. `server_cpu_ms` is the server process's CPU time per answer.
 
-    python bench/invoke.py [--rates 25,50,100,200,300,400,600,800] [--seconds 3] [--json]
+    python bench/invoke.py [--rates 25,50,100,200,300,400,500,600,800] [--seconds 3] [--json]
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ from tests.conftest import load_fixture  # noqa: E402
 
 SERVICE_URL = "https://smba.trafficmanager.net/emea/"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
-DEFAULT_RATES = "25,50,100,200,300,400,600,800"
+DEFAULT_RATES = "25,50,100,200,300,400,500,600,800"
 P99_LIMIT_MS = 50.0
 ANSWERED_SHARE = 0.95
 MISSES_TO_STOP = 2

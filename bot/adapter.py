@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import time
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
@@ -61,6 +63,12 @@ class ClientCache(Generic[_K, _V]):
             self._entries.move_to_end(key)
         return value
 
+    def replace(self, key: _K, value: _V) -> None:
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
     def put(self, key: _K, value: _V) -> _V:
         """Store `value` unless a concurrent turn stored one first; returns the one kept."""
         kept = self._entries.setdefault(key, value)
@@ -102,6 +110,13 @@ class CachingConnectorFactory(ConnectorFactory):  # type: ignore[misc]  # untype
         return client
 
 
+# The Bot Framework service signs a token once and sends it with many requests. One the SDK has
+# validated is trusted again, for the same channel and serviceUrl, until it expires or for this
+# long, whichever comes first (the SDK itself trusts its signing keys for a day).
+VALIDATED_TOKEN_SECONDS = 300.0
+VALIDATED_TOKENS = 1024
+
+
 class StrictAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]  # untyped SDK base
     """Every token the SDK cannot validate becomes a 401; the clients a turn needs are reused.
 
@@ -111,13 +126,24 @@ class StrictAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]  #
 
     CloudAdapter asks for a ConnectorClient and a UserTokenClient on every turn, and the stock
     implementation builds both from scratch; here they are cached per adapter (see ClientCache).
+    A token validated once is not decoded and verified again on every request (see
+    VALIDATED_TOKEN_SECONDS): PyJWT's checks, made four times per request by the SDK, were the
+    largest cost of a turn.
     """
 
     def __init__(
-        self, inner: BotFrameworkAuthentication, *, required: bool, cache_size: int = CLIENT_CACHE_SIZE
+        self,
+        inner: BotFrameworkAuthentication,
+        *,
+        required: bool,
+        cache_size: int = CLIENT_CACHE_SIZE,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._inner = inner
         self._required = required
+        self._clock = clock
+        # sha256 of the header, channel id, serviceUrl -> (trusted until, the SDK's result)
+        self.validated: ClientCache[tuple[str, str, str], tuple[float, Any]] = ClientCache(VALIDATED_TOKENS)
         self.connector_clients: ClientCache[tuple[str | None, str, str | None], Any] = ClientCache(cache_size)
         self.user_token_clients: ClientCache[str | None, Any] = ClientCache(cache_size)
 
@@ -126,6 +152,15 @@ class StrictAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]  #
             return self._with_cached_connectors(await self._inner.authenticate_request(activity, auth_header))
         if not auth_header:
             raise PermissionError("no Authorization header")
+        now = self._clock()
+        key = (
+            hashlib.sha256(auth_header.encode()).hexdigest(),
+            str(getattr(activity, "channel_id", "") or ""),
+            str(getattr(activity, "service_url", "") or ""),
+        )
+        known = self.validated.get(key)
+        if known is not None and known[0] > now:
+            return known[1]
         try:
             result = await self._inner.authenticate_request(activity, auth_header)
         except PermissionError:
@@ -136,7 +171,11 @@ class StrictAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]  #
         identity = getattr(result, "claims_identity", None)
         if identity is None or not identity.is_authenticated:
             raise PermissionError("token rejected")
-        return self._with_cached_connectors(result)
+        result = self._with_cached_connectors(result)
+        expires = (getattr(identity, "claims", None) or {}).get("exp")
+        if isinstance(expires, int | float):
+            self.validated.replace(key, (min(float(expires), now + VALIDATED_TOKEN_SECONDS), result))
+        return result
 
     def _with_cached_connectors(self, result: Any) -> Any:
         factory = getattr(result, "connector_factory", None)

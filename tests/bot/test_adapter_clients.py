@@ -8,11 +8,13 @@ factories build, so the tests count constructions without touching library inter
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 from aiohttp.test_utils import TestClient
 from botbuilder.core import TurnContext
@@ -65,8 +67,10 @@ class CountingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc] 
         self._inner = inner
         self.connectors: list[tuple[str, str | None]] = []
         self.user_token_clients = 0
+        self.validations = 0
 
     async def authenticate_request(self, activity: Any, auth_header: str) -> Any:
+        self.validations += 1
         result = await self._inner.authenticate_request(activity, auth_header)
         result.connector_factory = CountingFactory(result.connector_factory, self.connectors)
         return result
@@ -323,3 +327,48 @@ def test_a_card_answer_goes_out_without_a_deep_copy_of_the_card() -> None:
         "type": "application/vnd.microsoft.card.adaptive",
         "value": card,
     }
+
+
+async def test_a_validated_token_is_trusted_again_only_for_its_channel_and_service_url(
+    secured: TestClient[Any, Any], signing_key: rsa.RSAPrivateKey, counting: CountingAuthentication
+) -> None:
+    token = mint(signing_key, EMEA)
+    for _ in range(3):
+        assert await post(secured, card_invoke(EMEA), token) == 200
+    assert counting.validations == 1
+    # The same token presented with another serviceUrl is checked again, and its claim refuses it.
+    elsewhere = card_invoke("https://smba.trafficmanager.net/amer/")
+    assert await post(secured, elsewhere, token) == 401
+    assert counting.validations == 2
+    other_channel = card_invoke(EMEA)
+    other_channel["channelId"] = "webchat"
+    await post(secured, other_channel, token)
+    assert counting.validations == 3
+
+
+async def test_a_remembered_token_is_validated_again_after_its_expiry_or_five_minutes(
+    counting: CountingAuthentication, signing_key: rsa.RSAPrivateKey
+) -> None:
+    from botbuilder.schema import Activity
+
+    from bot.adapter import StrictAuthentication
+
+    now = [1_000_000.0]
+    strict = StrictAuthentication(counting, required=True, clock=lambda: now[0])
+    activity = Activity().deserialize(card_invoke(EMEA))
+    long_lived = f"Bearer {mint(signing_key, EMEA)}"
+    await strict.authenticate_request(activity, long_lived)
+    now[0] += 299
+    await strict.authenticate_request(activity, long_lived)
+    assert counting.validations == 1
+    now[0] += 2  # five minutes on: validated again
+    await strict.authenticate_request(activity, long_lived)
+    assert counting.validations == 2
+
+    short_lived = mint(signing_key, EMEA, exp=int(time.time()) + 120)
+    expires = jwt.decode(short_lived, options={"verify_signature": False})["exp"]
+    now[0] = expires - 10
+    await strict.authenticate_request(activity, f"Bearer {short_lived}")
+    now[0] = expires + 1  # past the token's own expiry: never trusted from memory
+    await strict.authenticate_request(activity, f"Bearer {short_lived}")
+    assert counting.validations == 4
