@@ -33,8 +33,9 @@ LANES = 4
 FLUSH_EVERY = 50
 # Workers say they are alive this often; one silent for five beats no longer counts.
 HEARTBEAT_EVERY = dt.timedelta(seconds=2)
-# A send the limits would hold back longer than this goes back to the queue until then.
-DEFER_AFTER_SECONDS = 10.0
+# A send the limits would hold back longer than this goes back to the queue until then. It also
+# bounds how far ahead a worker has booked, which a worker joining others waits out (see `run`).
+DEFER_AFTER_SECONDS = 2.0
 MAX_ATTEMPTS = 5
 # As Teams documents it: 429 (honour Retry-After), 412 and 502-504 are worth retrying; 500 is not.
 RETRYABLE = frozenset({412, 429, 502, 503, 504})
@@ -138,7 +139,15 @@ class DeliveryWorker:
         self._stopping.set()
 
     async def run(self) -> None:
-        await self._heartbeat()
+        if await self._heartbeat() > 1:
+            # The others count this worker at their next beat, and until the sends they booked
+            # before it have gone they still send at the old share. Wait for both, then count
+            # again (others may have joined meanwhile).
+            settle = self._heartbeat_every.total_seconds() + DEFER_AFTER_SECONDS
+            try:
+                await asyncio.wait_for(self._stopping.wait(), timeout=settle)
+            except TimeoutError:
+                await self._heartbeat()
         try:
             # A lane waits for the slowest send of its batch; the others keep the connector busy.
             async with asyncio.TaskGroup() as lanes:
@@ -151,18 +160,19 @@ class DeliveryWorker:
             except Exception:  # noqa: BLE001 - the others stop counting it after a few seconds anyway
                 log.warning("could not sign this worker off; the others will notice it is gone")
 
-    async def _heartbeat(self) -> None:
-        """Say this worker is alive and take this worker's share of the tenants' limits."""
+    async def _heartbeat(self) -> int:
+        """Say this worker is alive and take its share of the tenants' limits; how many are alive."""
         try:
             workers = await self._store.worker_heartbeat(
                 self._owner, dt.datetime.now(dt.UTC), alive_within=self._heartbeat_every * 5
             )
         except Exception:  # noqa: BLE001 - keep the last share; the next beat tries again
             log.warning("delivery worker heartbeat failed", exc_info=True)
-            return
+            return self._limits.workers
         if workers != self._limits.workers:
             log.info("%d delivery worker(s) alive: each takes 1/%d of a tenant's limit", workers, workers)
         self._limits.share_with(workers)
+        return workers
 
     async def _keep_heartbeat(self) -> None:
         while not self._stopping.is_set():

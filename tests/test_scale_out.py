@@ -85,14 +85,10 @@ async def seed(url: str, service_url: str) -> None:
         await store.close()
 
 
-async def outbox(url: str) -> dict[str, str]:
-    store = await open_store(url)
-    try:
-        async with store._tx() as db:  # test-only: one query over the whole outbox  # noqa: SLF001
-            rows = await db.rows("SELECT contact_id, status FROM deliveries")
-        return {str(r["contact_id"]): str(r["status"]) for r in rows}
-    finally:
-        await store.close()
+async def outbox(store: Any) -> dict[str, str]:
+    async with store._tx() as db:  # test-only: one query over the whole outbox  # noqa: SLF001
+        rows = await db.rows("SELECT contact_id, status FROM deliveries")
+    return {str(r["contact_id"]): str(r["status"]) for r in rows}
 
 
 async def test_four_workers_one_killed_lose_nothing_and_send_nothing_twice(
@@ -101,6 +97,7 @@ async def test_four_workers_one_killed_lose_nothing_and_send_nothing_twice(
     url = postgres.create_database()
     async with running_connector() as connector:
         await seed(url, connector.url)
+        watcher = await open_store(url)
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("Microsoft", "SMTP_"))},
             "DATABASE_URL": url,
@@ -126,7 +123,7 @@ async def test_four_workers_one_killed_lose_nothing_and_send_nothing_twice(
                 await asyncio.sleep(0.05)
             workers[0].send_signal(signal.SIGKILL)
             while True:
-                statuses = Counter((await outbox(url)).values())
+                statuses = Counter((await outbox(watcher)).values())
                 if statuses["queued"] == 0 and statuses["sending"] == 0:
                     break
                 assert asyncio.get_running_loop().time() < deadline, f"not done: {statuses}"
@@ -141,7 +138,8 @@ async def test_four_workers_one_killed_lose_nothing_and_send_nothing_twice(
                 except subprocess.TimeoutExpired:
                     worker.kill()
 
-        final = await outbox(url)
+        final = await outbox(watcher)
+        await watcher.close()
         posts = Counter(path.split("/")[3] for path, _, _ in connector.posts)  # /v3/conversations/{id}/...
     statuses = Counter(final.values())
     unknown = [contact for contact, status in final.items() if status == "unknown"]

@@ -18,6 +18,7 @@ from bot.store.sql import Db, Row, SqlStore
 
 _PLACEHOLDER = re.compile(r"\?")
 MIGRATION_LOCK = 7_470_001  # pg_advisory_xact_lock key: one instance migrates at a time
+WORKERS_LOCK = 7_470_002  # and one worker counts the delivery workers at a time
 
 
 def _pg(sql: str) -> str:
@@ -74,6 +75,9 @@ class PostgresEngine:
 
     async def lock_migrations(self, db: Db) -> None:
         await db.rows("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
+
+    async def lock_workers(self, db: Db) -> None:
+        await db.rows("SELECT pg_advisory_xact_lock(?)", (WORKERS_LOCK,))
 
     async def close(self) -> None:
         await self._pool.close()

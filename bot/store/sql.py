@@ -69,6 +69,8 @@ class Engine(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[Db]: ...
     def reader(self) -> AbstractAsyncContextManager[Db]: ...
     async def lock_migrations(self, db: Db) -> None: ...
+    # Workers starting together must count each other: their heartbeats go one at a time.
+    async def lock_workers(self, db: Db) -> None: ...
     async def close(self) -> None: ...
 
 
@@ -636,6 +638,7 @@ class SqlStore:
 
     async def worker_heartbeat(self, owner: str, at: dt.datetime, *, alive_within: dt.timedelta) -> int:
         async with self._tx() as db:
+            await self._engine.lock_workers(db)
             await db.execute("DELETE FROM delivery_workers WHERE seen_at < ?", (ts(at - alive_within),))
             await db.execute(
                 "INSERT INTO delivery_workers (owner, seen_at) VALUES (?, ?) "

@@ -78,6 +78,9 @@ class SqliteEngine:
     async def lock_migrations(self, db: Db) -> None:
         return None  # BEGIN IMMEDIATE holds the file's write lock already
 
+    async def lock_workers(self, db: Db) -> None:
+        return None  # the same
+
     async def close(self) -> None:
         await self._conn.close()
 

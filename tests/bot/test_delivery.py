@@ -437,3 +437,36 @@ async def test_running_workers_share_the_tenant_limits_and_sign_off(
     assert first._limits.workers == 1  # signed off on stop: no wait for it to go silent
     first.stop()
     await runs[0]
+
+
+async def test_a_worker_joining_others_waits_until_they_have_counted_it(
+    sqlite_store: Store,
+    connector: FakeConnector,
+    sender: ConnectorCardSender,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import asyncio
+
+    import bot.delivery
+
+    monkeypatch.setattr(bot.delivery, "DEFER_AFTER_SECONDS", 0.3)
+    claim = await setup_claim(sqlite_store, connector)
+    await sqlite_store.create_notification(claim, "n1", dt.datetime.now(dt.UTC), "teams")
+    # Another worker is alive and may have sends booked at its old, larger share.
+    await sqlite_store.worker_heartbeat(
+        "other", dt.datetime.now(dt.UTC), alive_within=dt.timedelta(seconds=10)
+    )
+    worker = DeliveryWorker(
+        sqlite_store, sender, poll_seconds=3600, heartbeat_every=dt.timedelta(seconds=0.2)
+    )
+    running = asyncio.create_task(worker.run())
+    await asyncio.sleep(0.3)
+    assert connector.posts == []  # still waiting: 0.2 s for the other's next beat + 0.3 s of its bookings
+    for _ in range(100):
+        await asyncio.sleep(0.05)
+        if connector.posts:
+            break
+    assert len(connector.posts) == 1
+    assert worker._limits.workers == 2
+    worker.stop()
+    await running
