@@ -26,7 +26,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -45,7 +44,7 @@ from app import create_app  # noqa: E402 - after the path set-up
 from bot.claims import Claim, Contact, Status  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.state import STORE  # noqa: E402
-from tests.bot.test_auth import APP_ID, FixedCredentialsFactory, OpenIdServer, mint  # noqa: E402
+from tests.bot.test_auth import APP_ID, OpenIdServer, local_auth, mint  # noqa: E402
 from tests.conftest import load_fixture  # noqa: E402
 
 SERVICE_URL = "https://smba.trafficmanager.net/emea/"
@@ -55,23 +54,6 @@ P99_LIMIT_MS = 50.0
 ANSWERED_SHARE = 0.95
 MISSES_TO_STOP = 2
 SERVER_START_SECONDS = 60.0
-
-
-def auth_config(openid_base: str) -> ConfigurationBotFrameworkAuthentication:
-    class Config:
-        APP_ID = globals()["APP_ID"]
-        APP_PASSWORD = "x"
-        APP_TYPE = "MultiTenant"
-        APP_TENANTID = ""
-        TO_CHANNEL_FROM_BOT_LOGIN_URL = "https://login.microsoftonline.com/botframework.com"
-        TO_CHANNEL_FROM_BOT_OAUTH_SCOPE = "https://api.botframework.com"
-        TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = "https://api.botframework.com"
-        OAUTH_URL = "https://api.botframework.com"
-        CALLER_ID = "urn:botframework:azure"
-        TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = f"{openid_base}/{uuid.uuid4().hex}/metadata"
-        TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL = f"{openid_base}/{uuid.uuid4().hex}/emulator/metadata"
-
-    return ConfigurationBotFrameworkAuthentication(Config(), credentials_factory=FixedCredentialsFactory())
 
 
 class EchoBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no type information
@@ -126,9 +108,9 @@ def serve(which: str, openid_base: str, database_url: str, conn: Connection) -> 
 async def _serve(which: str, openid_base: str, database_url: str, conn: Connection) -> None:
     if which == "bot":
         settings = Settings(app_id=APP_ID, app_password="x", database_url=database_url)
-        server = TestServer(create_app(settings, bot_auth=auth_config(openid_base)), host="127.0.0.1")
+        server = TestServer(create_app(settings, bot_auth=local_auth(openid_base)), host="127.0.0.1")
     else:
-        server = TestServer(echo_app(auth_config(openid_base)), host="127.0.0.1")
+        server = TestServer(echo_app(local_auth(openid_base)), host="127.0.0.1")
     await server.start_server()
     try:
         if which == "bot":

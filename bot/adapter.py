@@ -65,17 +65,19 @@ class ClientCache(Generic[_K, _V]):
 
     def replace(self, key: _K, value: _V) -> None:
         self._entries[key] = value
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
+        self._kept(key)
 
     def put(self, key: _K, value: _V) -> _V:
         """Store `value` unless a concurrent turn stored one first; returns the one kept."""
-        kept = self._entries.setdefault(key, value)
+        self._entries.setdefault(key, value)
+        return self._kept(key)
+
+    def _kept(self, key: _K) -> _V:
+        """Mark `key` most recently used and drop the least recently used beyond the bound."""
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
-        return kept
+        return self._entries[key]
 
 
 def app_id_of(claims_identity: Any) -> str | None:

@@ -143,10 +143,7 @@ class DeliveryWorker:
             # The others count this worker at their next beat, and until the sends they booked
             # before it have gone they still send at the old share. Wait for both, then count
             # again (others may have joined meanwhile).
-            settle = self._heartbeat_every.total_seconds() + DEFER_AFTER_SECONDS
-            try:
-                await asyncio.wait_for(self._stopping.wait(), timeout=settle)
-            except TimeoutError:
+            if not await self._pause(self._heartbeat_every.total_seconds() + DEFER_AFTER_SECONDS):
                 await self._heartbeat()
         try:
             # A lane waits for the slowest send of its batch; the others keep the connector busy.
@@ -175,11 +172,16 @@ class DeliveryWorker:
         return workers
 
     async def _keep_heartbeat(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                await asyncio.wait_for(self._stopping.wait(), timeout=self._heartbeat_every.total_seconds())
-            except TimeoutError:
-                await self._heartbeat()
+        while not await self._pause(self._heartbeat_every.total_seconds()):
+            await self._heartbeat()
+
+    async def _pause(self, seconds: float) -> bool:
+        """Sleep for `seconds`, or less if asked to stop; True if asked to stop."""
+        try:
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+        except TimeoutError:
+            return False
+        return True
 
     async def run_once(self) -> int:
         """Lease and send what is due now; return how many deliveries were attempted."""

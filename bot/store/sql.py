@@ -507,12 +507,13 @@ class SqlStore:
                 for row in due
                 if row["channel"] != Channel.EMAIL and row["conversation_id"] not in references
             ]
+            set_of_orphans = set(orphans)
             if orphans:
                 await db.executemany(
                     "UPDATE deliveries SET status = ?, conversation_id = NULL, updated_at = ? WHERE id = ?",
                     [(DeliveryStatus.WAITING, now_s, delivery_id) for delivery_id in orphans],
                 )
-            ids = [row["id"] for row in due if row["id"] not in set(orphans)]
+            ids = [row["id"] for row in due if row["id"] not in set_of_orphans]
             if not ids:
                 return []
             marks = ",".join("?" * len(ids))
@@ -619,17 +620,15 @@ class SqlStore:
                     for o in mine
                 ],
             )
-            await db.executemany(
-                "INSERT INTO audit_log (id, at, actor, action, subject, detail_json) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+            await _audit_many(
+                db,
                 [
                     (
-                        str(uuid.uuid4()),
-                        ts(o.at),
                         "delivery",
                         f"delivery.{o.status}",
                         o.delivery_id,
-                        json.dumps({"activity_id": o.activity_id, "error": o.error}, sort_keys=True),
+                        {"activity_id": o.activity_id, "error": o.error},
+                        o.at,
                     )
                     for o in mine
                 ],
@@ -1177,9 +1176,19 @@ async def _audit(
     detail: dict[str, Any],
     at: dt.datetime,
 ) -> None:
-    await db.execute(
+    await _audit_many(db, [(actor, action, subject, detail, at)])
+
+
+async def _audit_many(
+    db: Db, entries: Sequence[tuple[str, str, str | None, dict[str, Any], dt.datetime]]
+) -> None:
+    """Audit entries as (actor, action, subject, detail, at), in one statement."""
+    await db.executemany(
         "INSERT INTO audit_log (id, at, actor, action, subject, detail_json) VALUES (?, ?, ?, ?, ?, ?)",
-        (str(uuid.uuid4()), ts(at), actor, action, subject, json.dumps(detail, sort_keys=True)),
+        [
+            (str(uuid.uuid4()), ts(at), actor, action, subject, json.dumps(detail, sort_keys=True))
+            for actor, action, subject, detail, at in entries
+        ],
     )
 
 

@@ -19,7 +19,6 @@ import pytest
 from aiohttp.test_utils import TestClient
 from botbuilder.core import TurnContext
 from botbuilder.core.serializer_helper import serializer_helper
-from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import (
     AdaptiveCardInvokeResponse,
     ChannelAccount,
@@ -41,7 +40,7 @@ from bot.adapter import (
 )
 from bot.config import Settings
 from bot.state import ADAPTER
-from tests.bot.test_auth import APP_ID, ISSUER, FixedCredentialsFactory, OpenIdServer, mint, typing_activity
+from tests.bot.test_auth import APP_ID, OpenIdServer, local_auth, mint, typing_activity
 from tests.conftest import load_fixture
 from tests.fakes import FakeConnector, running_connector
 
@@ -104,21 +103,7 @@ def openid(signing_key: rsa.RSAPrivateKey) -> Iterator[OpenIdServer]:
 
 @pytest.fixture
 def counting(openid: OpenIdServer) -> CountingAuthentication:
-    class Config:
-        APP_ID = globals()["APP_ID"]
-        APP_PASSWORD = "not-used-because-credentials-are-fixed"
-        APP_TYPE = "MultiTenant"
-        APP_TENANTID = ""
-        TO_CHANNEL_FROM_BOT_LOGIN_URL = "https://login.microsoftonline.com/botframework.com"
-        TO_CHANNEL_FROM_BOT_OAUTH_SCOPE = "https://api.botframework.com"
-        TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = ISSUER
-        OAUTH_URL = "https://api.botframework.com"
-        CALLER_ID = "urn:botframework:azure"
-        TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = f"{openid.base}/{uuid.uuid4().hex}/metadata"
-        TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL = f"{openid.base}/{uuid.uuid4().hex}/emulator/metadata"
-
-    inner = ConfigurationBotFrameworkAuthentication(Config(), credentials_factory=FixedCredentialsFactory())
-    return CountingAuthentication(inner)
+    return CountingAuthentication(local_auth(openid.base))
 
 
 @pytest.fixture

@@ -94,6 +94,29 @@ class FixedCredentialsFactory(ServiceClientCredentialsFactory):  # type: ignore[
         return FixedTokenCredentials()
 
 
+def local_auth(openid_base: str) -> Any:
+    """The SDK's own authentication, with the public cloud's settings spelled out and the OpenID
+    metadata served from `openid_base` (botbuilder only honours a metadata URL when it is given the
+    full parameter set); outbound calls get a fixed token."""
+    from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
+
+    class Config:
+        APP_ID = globals()["APP_ID"]
+        APP_PASSWORD = "not-used-because-credentials-are-fixed"
+        APP_TYPE = "MultiTenant"
+        APP_TENANTID = ""
+        TO_CHANNEL_FROM_BOT_LOGIN_URL = "https://login.microsoftonline.com/botframework.com"
+        TO_CHANNEL_FROM_BOT_OAUTH_SCOPE = "https://api.botframework.com"
+        TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = ISSUER
+        OAUTH_URL = "https://api.botframework.com"
+        CALLER_ID = "urn:botframework:azure"
+        # Unique URLs per call: botbuilder caches metadata in a class-level dict keyed by URL.
+        TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = f"{openid_base}/{uuid.uuid4().hex}/metadata"
+        TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL = f"{openid_base}/{uuid.uuid4().hex}/emulator/metadata"
+
+    return ConfigurationBotFrameworkAuthentication(Config(), credentials_factory=FixedCredentialsFactory())
+
+
 @pytest.fixture(scope="module")
 def signing_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -121,25 +144,7 @@ async def secured(
     tmp_path: Path,
     openid: OpenIdServer,
 ) -> TestClient[Any, Any]:
-    from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
-
-    class Config:
-        APP_ID = globals()["APP_ID"]
-        APP_PASSWORD = "not-used-because-credentials-are-fixed"
-        APP_TYPE = "MultiTenant"
-        APP_TENANTID = ""
-        # The public cloud's values, spelled out, with the metadata URL pointing at the local server
-        # (botbuilder only honours a metadata URL when it is given the full parameter set).
-        TO_CHANNEL_FROM_BOT_LOGIN_URL = "https://login.microsoftonline.com/botframework.com"
-        TO_CHANNEL_FROM_BOT_OAUTH_SCOPE = "https://api.botframework.com"
-        TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = ISSUER
-        OAUTH_URL = "https://api.botframework.com"
-        CALLER_ID = "urn:botframework:azure"
-        # Unique URLs per test: botbuilder caches metadata in a class-level dict keyed by URL.
-        TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = f"{openid.base}/{uuid.uuid4().hex}/metadata"
-        TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL = f"{openid.base}/{uuid.uuid4().hex}/emulator/metadata"
-
-    auth = ConfigurationBotFrameworkAuthentication(Config(), credentials_factory=FixedCredentialsFactory())
+    auth = local_auth(openid.base)
     settings = Settings(
         app_id=APP_ID,
         app_password="x",
