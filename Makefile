@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 NODE_INSTALLED := node_modules/.installed
 
-.PHONY: run test lint e2e manifest clean
+.PHONY: run test lint e2e manifest previews clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,16 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+
+# The card and email previews in docs/ (English Teams cards, a few Japanese ones, both emails).
+# Japanese needs a CJK font: installed here with apt when the machine has none.
+previews: $(INSTALLED) $(NODE_INSTALLED)
+	fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; }
+	$(PY) -m cards preview docs/cards --host teams --locale en
+	$(PY) -m cards preview docs/cards --host teams --locale ja --kind claim --kind access \
+	  --sample contoso --sample not_recognised --sample approved
+	PYTHONPATH=. $(PY) docs/email/make_preview.py
 
 manifest: $(INSTALLED)
 	$(VENV)/bin/cpor-bot manifest

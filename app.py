@@ -22,7 +22,7 @@ from bot.metrics import CONTENT_TYPE_LATEST, Metrics
 from bot.partner_api import PartnerApi
 from bot.problems import problem_middleware
 from bot.state import ADAPTER, BOT, METRICS, SETTINGS, STORE, WEBHOOKS, WORKER
-from bot.store import open_store
+from bot.store import Store, open_store
 from bot.teams import CporTeamsBot
 from bot.webhooks import PartnerNotifier, WebhookWorker
 
@@ -57,8 +57,14 @@ def create_app(
         app[STORE] = store
         app[WORKER] = worker
         app[WEBHOOKS] = webhooks
-        actions = Actions(store, on_response=PartnerNotifier(store, webhooks.wake, worker.wake))
-        app[BOT] = CporTeamsBot(store, worker.wake, actions, outlook_originator=settings.outlook_originator)
+        sent_by = settings.sender_name or None
+        actions = Actions(
+            store, on_response=PartnerNotifier(store, webhooks.wake, worker.wake), sent_by=sent_by
+        )
+        app[BOT] = CporTeamsBot(
+            store, worker.wake, actions, outlook_originator=settings.outlook_originator, sent_by=sent_by
+        )
+        await _warn_if_sender_unnamed(settings, store)
         freeze_startup_objects()
         tasks = [
             asyncio.create_task(worker.run(), name="delivery-worker"),
@@ -84,6 +90,20 @@ def create_app(
     app.router.add_get("/metrics", metrics_endpoint)
     app.router.add_routes(PartnerApi().routes())
     return app
+
+
+async def _warn_if_sender_unnamed(settings: Settings, store: Store) -> None:
+    """Without SENDER_NAME each card names its partner as the sender, which is right only when the
+    partner runs the service itself: say so when several partners share it."""
+    if settings.sender_name:
+        return
+    partners = {key.partner_id for key in await store.list_partner_keys() if key.revoked_at is None}
+    if len(partners) > 1:
+        log.warning(
+            "SENDER_NAME is not set, but %d partners use this service: every card says it was sent by "
+            "its partner. Set SENDER_NAME to the organisation that runs the service.",
+            len(partners),
+        )
 
 
 async def messages(request: web.Request) -> web.StreamResponse:

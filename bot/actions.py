@@ -63,14 +63,19 @@ class Actions:
     """Runs verbs against the store. `on_response` hears about every new customer response."""
 
     def __init__(
-        self, store: Store, on_response: Callable[[Response], Awaitable[None]] | None = None
+        self,
+        store: Store,
+        on_response: Callable[[Response], Awaitable[None]] | None = None,
+        *,
+        sent_by: str | None = None,
     ) -> None:
         self._store = store
         self._on_response = on_response
+        self._sent_by = sent_by or None  # SENDER_NAME, named on every card
 
     async def handle(self, request: ActionRequest) -> Outcome:
         claim_id = request.data.get("claim_id")
-        notice = _notice(request)
+        notice = _notice(request, self._sent_by)
         if not isinstance(claim_id, str) or not claim_id:
             return Outcome(notice("notice.unknown_claim"))
         claim = await self._store.get_claim(claim_id)
@@ -112,6 +117,7 @@ class Actions:
             locale=choose_locale(actor.locale, contact.locale if contact else None, claim.locale),
             host=request.host,
             originator=request.originator,
+            sender=self._sent_by,
             refresh_user_ids=(actor.user_id,) if actor.user_id and request.host == "teams" else (),
         )
         return await verb(self, request, view)
@@ -185,7 +191,7 @@ async def ask(actions: Actions, request: ActionRequest, view: ClaimView) -> Outc
     raw = request.data.get("question")
     question = " ".join(raw.split()) if isinstance(raw, str) else ""
     if not question:
-        return Outcome(_notice(request)("notice.question_empty", claim_id=view.claim.id))
+        return Outcome(_notice(request, view.sender)("notice.question_empty", claim_id=view.claim.id))
     question = question[:QUESTION_MAX]
     response, new = await actions.record(request, view, ResponseKind.QUESTION, question)
     view = replace(_with(view, response), question_sent=True)
@@ -198,12 +204,12 @@ def _with(view: ClaimView, response: Response) -> ClaimView:
     return replace(view, responses=(*view.responses, response))
 
 
-def _notice(request: ActionRequest) -> Callable[..., dict[str, Any]]:
+def _notice(request: ActionRequest, sent_by: str | None) -> Callable[..., dict[str, Any]]:
     locale = choose_locale(request.actor.locale, None, None)
 
     def build(key: str, **values: str) -> dict[str, Any]:
         return cards.notice_card(
-            key, host=request.host, locale=locale, originator=request.originator, **values
+            key, host=request.host, locale=locale, originator=request.originator, sender=sent_by, **values
         )
 
     return build

@@ -18,7 +18,7 @@ DEFAULT_DATABASE_URL = "sqlite:///var/cpor-bot.db"
 # (https://outlook.office.com/connectors/oam/publish) and set OUTLOOK_ORIGINATOR to its id.
 PLACEHOLDER_ORIGINATOR = "00000000-0000-0000-0000-000000000000"
 DEFAULT_MAIL_FROM = "cpor-bot@localhost"
-DEFAULT_MAIL_FROM_NAME = "CPOR explained"
+NAME_LIMIT = 100  # SENDER_NAME and MAIL_FROM_NAME
 DEFAULT_MAIL_OUTBOX_DIR = "var/outbox"
 _EMAIL = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$"
@@ -58,7 +58,11 @@ class Settings:
     smtp_password: str = ""
     smtp_starttls: bool = True
     mail_from: str = DEFAULT_MAIL_FROM
-    mail_from_name: str = DEFAULT_MAIL_FROM_NAME
+    # The email's From name; empty: the partner's name, or "{partner} via {sender}" (see bot.delivery).
+    mail_from_name: str = ""
+    # The organisation that runs this service and sends the cards, named on every card ("Sent by
+    # {sender} for {partner}"); empty: each partner runs it for itself, and the cards name the partner.
+    sender_name: str = ""
     outlook_originator: str = PLACEHOLDER_ORIGINATOR
     mail_outbox_dir: str = DEFAULT_MAIL_OUTBOX_DIR
 
@@ -134,6 +138,7 @@ class Settings:
             raise ConfigError("WEBHOOK_ALLOW_LOOPBACK must be true or false.")
 
         mail = _mail_settings(get)
+        sender_name = _name_setting(get, "SENDER_NAME")
 
         return cls(
             app_id=app_id,
@@ -147,6 +152,7 @@ class Settings:
             delivery_poll_seconds=poll,
             delivery_lease_seconds=lease,
             webhook_allow_loopback=loopback_text in ("true", "1", "yes"),
+            sender_name=sender_name,
             **mail,
         )
 
@@ -167,7 +173,8 @@ class Settings:
             f"host={self.host!r}, port={self.port}, smtp_host={self.smtp_host!r}, "
             f"smtp_port={self.smtp_port}, smtp_username={self.smtp_username!r}, "
             f"smtp_password={'***' if self.smtp_password else ''!r}, smtp_starttls={self.smtp_starttls}, "
-            f"mail_from={self.mail_from!r}, outlook_originator={self.outlook_originator!r}, "
+            f"mail_from={self.mail_from!r}, sender_name={self.sender_name!r}, "
+            f"outlook_originator={self.outlook_originator!r}, "
             f"mail_outbox_dir={self.mail_outbox_dir!r})"
         )
 
@@ -178,6 +185,14 @@ def _is_ip(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _name_setting(get: Callable[[str, str], str], name: str) -> str:
+    """An organisation name shown to customers: one line, at most 100 characters, or empty."""
+    value = " ".join(get(name, "").split())
+    if len(value) > NAME_LIMIT or any(ord(c) < 32 or ord(c) == 127 for c in get(name, "")):
+        raise ConfigError(f"{name} must be at most {NAME_LIMIT} characters, without control characters.")
+    return value
 
 
 def _mail_settings(get: Callable[[str, str], str]) -> dict[str, Any]:
@@ -217,9 +232,7 @@ def _mail_settings(get: Callable[[str, str], str]) -> dict[str, Any]:
             f"MAIL_FROM must be an email address such as cpor@partner.example, not {mail_from!r}."
         )
 
-    from_name = get("MAIL_FROM_NAME", "") or DEFAULT_MAIL_FROM_NAME
-    if len(from_name) > 100 or any(ord(c) < 32 or ord(c) == 127 for c in from_name):
-        raise ConfigError("MAIL_FROM_NAME must be at most 100 characters, without control characters.")
+    from_name = _name_setting(get, "MAIL_FROM_NAME")
 
     originator = (get("OUTLOOK_ORIGINATOR", "") or PLACEHOLDER_ORIGINATOR).lower()
     if not _GUID.match(originator):

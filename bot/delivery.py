@@ -18,7 +18,9 @@ from bot.metrics import Metrics
 from bot.polling import Poller
 from bot.store import Channel, DeliveryKind, DeliveryOutcome, DeliveryStatus, LeasedDelivery, Store
 from bot.views import ClaimView
+from cards.builders import NAME_LIMIT
 from cards.i18n import choose_locale, text_for
+from cards.markdown import plain
 
 log = logging.getLogger(__name__)
 
@@ -90,11 +92,26 @@ def backoff(attempt: int, retry_after: float | None) -> dt.timedelta:
 
 @dataclass(frozen=True, slots=True)
 class MailIdentity:
-    """Who the emails come from, and the Actionable Messages provider id their cards carry."""
+    """Who the emails come from, and the Actionable Messages provider id their cards carry.
+
+    `sender_name` is the From name as configured (MAIL_FROM_NAME); empty, each email is from the
+    partner's name, or "{partner} via {organisation}" when another organisation (SENDER_NAME)
+    runs the service: never a name that reads like Microsoft's own notice."""
 
     sender: str
     sender_name: str
     originator: str
+    organisation: str = ""
+
+    def from_name(self, partner_name: str) -> str:
+        """The From name for an email about `partner_name`'s claim."""
+        if self.sender_name:
+            return self.sender_name
+        partner = plain(partner_name, limit=NAME_LIMIT)
+        org = self.organisation
+        if not org or " ".join(org.split()).casefold() == " ".join(partner.split()).casefold():
+            return partner
+        return f"{partner} via {plain(org, limit=NAME_LIMIT)}"
 
 
 class DeliveryWorker:
@@ -126,7 +143,7 @@ class DeliveryWorker:
         self._store = store
         self._sender = sender
         self._mailer = mailer
-        self._mail = mail or MailIdentity("cpor-bot@localhost", "CPOR explained", "")
+        self._mail = mail or MailIdentity("cpor-bot@localhost", "", "")
         self._owner = f"worker-{uuid.uuid4().hex[:12]}"
         self._poller = Poller("delivery", poll_seconds)
         self._stopping = asyncio.Event()
@@ -312,13 +329,13 @@ class DeliveryWorker:
         status = item.delivery.kind == DeliveryKind.STATUS
         subject = text_for(locale)(
             "email.subject_status" if status else "email.subject_claim",
-            partner=item.partner_name,
+            partner=plain(item.partner_name, limit=NAME_LIMIT),
         )
         message = build_message(
             card,
             subject=subject,
             sender=self._mail.sender,
-            sender_name=self._mail.sender_name,
+            sender_name=self._mail.from_name(item.partner_name),
             to=contact.email,
             to_name=contact.name,
             locale=locale,
@@ -344,6 +361,7 @@ class DeliveryWorker:
             locale=choose_locale(None, contact.locale if contact else None, item.claim.locale),
             host=host,
             originator=self._mail.originator if host == "outlook" else None,
+            sender=self._mail.organisation or None,
             refresh_user_ids=(reference.user_id,) if reference and reference.user_id else (),
         )
         if item.delivery.kind == DeliveryKind.PARTNER:
@@ -410,7 +428,9 @@ def delivery_worker(
         sender,
         poll_seconds=settings.delivery_poll_seconds,
         mailer=mailer or mailer_from_settings(settings),
-        mail=MailIdentity(settings.mail_from, settings.mail_from_name, settings.outlook_originator),
+        mail=MailIdentity(
+            settings.mail_from, settings.mail_from_name, settings.outlook_originator, settings.sender_name
+        ),
         metrics=metrics,
         lease_for=dt.timedelta(seconds=settings.delivery_lease_seconds),
     )

@@ -5,7 +5,8 @@ Outlook shows the Adaptive Card found in the HTML's ``<script type="application/
 and hides the HTML body (``hideOriginalBody``); every other client shows the HTML or the plain text,
 so both carry everything the card says, including what sits behind its ``Action.ShowCard`` buttons.
 Buttons that talk to the bot (``Action.Execute``, ``Action.Submit``) and inputs are left out: they
-work only inside the card.
+work only inside the card; so is text the card marks as speaking of them (an id starting with
+``card-only-``).
 
 Card text is treated as untrusted throughout. TextBlock, Fact and TextRun text is markdown escaped
 by the card builders; the backslash escapes are undone, then every string is HTML-escaped, so text a
@@ -30,6 +31,8 @@ from email.policy import SMTP
 from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlsplit
+
+from cards.builders import CARD_ONLY_PREFIX
 
 __all__ = ["build_message", "render_html", "render_text"]
 
@@ -202,6 +205,8 @@ class _Reader:
         return out
 
     def element(self, element: dict[str, Any]) -> list[_Block]:
+        if str(element.get("id", "")).startswith(CARD_ONLY_PREFIX):
+            return []  # speaks of the card's buttons, which the email does not have
         kind = element.get("type")
         separator = element.get("separator") is True
         if kind == "TextBlock":

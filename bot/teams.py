@@ -65,9 +65,11 @@ class CporTeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder sh
         actions: Actions | None = None,
         *,
         outlook_originator: str | None = None,
+        sent_by: str | None = None,
     ) -> None:
         super().__init__()
         self._outlook_originator = outlook_originator
+        self._sent_by = sent_by or None  # SENDER_NAME, named on every card
         self._store = store
         self._wake_delivery = wake_delivery
         self._actions = actions or Actions(store)
@@ -126,7 +128,7 @@ class CporTeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder sh
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         await self._remember(turn_context)
-        await turn_context.send_activity(card_activity(cards.welcome_card()))
+        await turn_context.send_activity(card_activity(cards.welcome_card(sender=self._sent_by)))
 
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
         await self._forget(turn_context)
@@ -140,7 +142,7 @@ class CporTeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder sh
             # Clients that send installationUpdate have welcomed the user already; this is for
             # the ones that only send conversationUpdate.
             if is_new:
-                await turn_context.send_activity(card_activity(cards.welcome_card()))
+                await turn_context.send_activity(card_activity(cards.welcome_card(sender=self._sent_by)))
 
     async def on_teams_members_removed(
         self, teams_members_removed: list[Any], team_info: Any, turn_context: TurnContext
@@ -163,10 +165,10 @@ class CporTeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder sh
         await command(self, turn_context)
 
     async def help(self, turn_context: TurnContext) -> None:
-        await turn_context.send_activity(card_activity(cards.help_card()))
+        await turn_context.send_activity(card_activity(cards.help_card(sender=self._sent_by)))
 
     async def about(self, turn_context: TurnContext) -> None:
-        await turn_context.send_activity(card_activity(cards.about_card()))
+        await turn_context.send_activity(card_activity(cards.about_card(sender=self._sent_by)))
 
     # For partner users: link this chat to a partner account, and the claim form.
 
@@ -198,9 +200,10 @@ class CporTeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder sh
         for claim in found:
             if claim.partner_id not in names:
                 partner = await self._store.get_partner(claim.partner_id)
-                names[claim.partner_id] = partner.name if partner else "A Microsoft partner"
+                names[claim.partner_id] = partner.name if partner else "Unknown partner"
             summaries.append(claim_summary(claim, names[claim.partner_id]))
-        await turn_context.send_activity(card_activity(cards.claims_list_card(summaries)))
+        card = cards.claims_list_card(summaries, sender=self._sent_by)
+        await turn_context.send_activity(card_activity(card))
 
     # --- references ----------------------------------------------------------------------------
 

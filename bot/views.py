@@ -34,6 +34,7 @@ def claim_summary(claim: Claim, partner_name: str, **reader_state: Any) -> Claim
         ),
         status=claim.status.value,
         submitted_on=claim.submitted_on,
+        reported_on=claim.updated_at.date(),  # the partner's latest word on this claim
         partner_message=claim.message,
         partner_reference=claim.partner_reference,
         **reader_state,
@@ -51,6 +52,7 @@ class ClaimView:
     locale: str = "en"
     host: str = "teams"
     originator: str | None = None
+    sender: str | None = None  # SENDER_NAME: who runs the app (None: the partner itself)
     refresh_user_ids: tuple[str, ...] = ()
     question_sent: bool = False
 
@@ -77,6 +79,7 @@ class ClaimView:
             host=self.host,
             locale=self.locale,
             originator=self.originator,
+            sender=self.sender,
             refresh_user_ids=self.refresh_user_ids[:MAX_REFRESH_USERS],
         )
 
@@ -88,6 +91,7 @@ class ClaimView:
             host=self.host,
             locale=self.locale,
             originator=self.originator,
+            sender=self.sender,
             claim_id=self.claim.id,
         )
 
@@ -104,5 +108,10 @@ class ClaimView:
 
     def status_changed_card(self, old_status: Status) -> dict[str, Any]:
         return cards.status_changed_card(
-            self.summary(), old_status.value, host=self.host, locale=self.locale, originator=self.originator
+            self.summary(),
+            old_status.value,
+            host=self.host,
+            locale=self.locale,
+            originator=self.originator,
+            sender=self.sender,
         )

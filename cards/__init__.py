@@ -78,6 +78,7 @@ def build(
     host: str = "teams",
     originator: str | None = None,
     locale: str = "en",
+    sender: str | None = None,
     refresh_user_ids: Sequence[str] = (),
 ) -> Card:
     """Build a card by kind name (one of `KINDS`).
@@ -90,8 +91,10 @@ def build(
       claim_id) pair for a notice with a Back button.
     - "claims": `data` is a sequence of ClaimSummary, newest first.
     - "welcome", "help", "about": `data` is ignored.
+
+    `sender` is the organisation that runs the app (None: the partner runs it itself).
     """
-    common: CardOptions = {"host": host, "originator": originator, "locale": locale}
+    common: CardOptions = {"host": host, "originator": originator, "locale": locale, "sender": sender}
     if kind == "claim":
         if not isinstance(data, ClaimSummary):
             raise TypeError("the 'claim' card needs a ClaimSummary")

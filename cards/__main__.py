@@ -25,11 +25,18 @@ def _selection(args: argparse.Namespace) -> dict[str, tuple[str, ...]]:
     }
 
 
+def _wanted(args: argparse.Namespace, sample: str | None) -> bool:
+    """Whether a variant of `sample` is selected (kinds without samples always are)."""
+    return not args.sample or sample is None or sample in args.sample
+
+
 def _dump(args: argparse.Namespace) -> int:
     out: Path = args.outdir
     out.mkdir(parents=True, exist_ok=True)
     count = 0
     for variant in variants(**_selection(args)):
+        if not _wanted(args, variant.sample):
+            continue
         (out / variant.filename).write_text(variant.to_json(), encoding="utf-8")
         count += 1
     print(f"wrote {count} cards to {out}")
@@ -40,7 +47,7 @@ def _preview(args: argparse.Namespace) -> int:
     from cards.render import RendererError, RendererUnavailable, preview  # I/O: only for this command
 
     try:
-        paths = preview(args.outdir, **_selection(args))
+        paths = preview(args.outdir, **_selection(args), samples=tuple(args.sample or ()))
     except (RendererUnavailable, RendererError) as exc:
         print(f"python -m cards preview: {exc}", file=sys.stderr)
         return 1
@@ -53,6 +60,9 @@ def _add_selection(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", action="append", choices=HOSTS, help="only this host (repeatable)")
     parser.add_argument(
         "--locale", action="append", choices=SUPPORTED_LOCALES, help="only this locale (repeatable)"
+    )
+    parser.add_argument(
+        "--sample", action="append", metavar="NAME", help="only this sample, e.g. contoso (repeatable)"
     )
 
 

@@ -35,14 +35,17 @@ from cards.i18n import Text, text_for
 from cards.markdown import escape, for_speech, plain
 from cards.model import ClaimSummary, WorkloadLine
 
-# Microsoft's public pages the cards link to: only links the fact sheet marks as verified.
+# Microsoft's public pages the cards link to. Microsoft's customer-facing page about CPOR comes
+# first on every card that explains the programme; the Learn pages are written for partners and are
+# labelled so. Learn links carry no locale segment, so Learn picks the reader's language.
 LINKS: dict[str, str] = {
-    "how_it_works": "https://learn.microsoft.com/en-us/partner-center/incentives/submit-osa-claim",
-    "issues": "https://learn.microsoft.com/en-us/partner-center/incentives/incentives-customer-association-issues",
+    "about_cpor": "https://aka.ms/about-cpor",
+    "how_it_works": "https://learn.microsoft.com/partner-center/incentives/submit-osa-claim",
+    "issues": "https://learn.microsoft.com/partner-center/incentives/incentives-customer-association-issues",
     "partner_relationships": "https://admin.microsoft.com/AdminPortal/Home#/partners",
 }
 
-NAME_LIMIT = 100  # partner, customer and reader names
+NAME_LIMIT = 100  # partner, customer, sender and reader names
 SHORT_NAME_LIMIT = 30  # a partner name repeated in the first view, or inside a button title
 BUTTON_NAME_LIMIT = SHORT_NAME_LIMIT
 MESSAGE_LIMIT = 500  # the partner's message
@@ -51,15 +54,21 @@ LABEL_LIMIT = 80  # solution area, workload names and descriptions
 CLAIM_ID_LIMIT = 64
 NOTICE_LIMIT = 300  # a notice's own text, when the bot passes text rather than a catalogue key
 FIRST_VIEW_SERVICES = 3  # services listed in the claim card's first view
+HEADLINE_SERVICES = 2  # services named in the claim card's headline (more are counted)
 CLAIMS_LIMIT = 10  # claims listed in the claims list card
+CARD_ONLY_PREFIX = "card-only-"  # ids of elements that only make sense next to the card's buttons
 
 
 class CardOptions(TypedDict):
-    """The keyword arguments every builder takes."""
+    """The keyword arguments every builder takes.
+
+    `sender` is the organisation that runs this app and sends the cards (the SENDER_NAME setting);
+    None when the partner runs it itself, and then the cards name the partner as the sender."""
 
     host: str
     originator: str | None
     locale: str
+    sender: str | None
 
 
 # Every card kind `cards.build` makes, in the order the samples and golden files list them.
@@ -76,6 +85,8 @@ KINDS: tuple[str, ...] = (
 
 # Statuses after which there is nothing left to decline.
 _CLOSED = frozenset({"rejected_final", "customer_declined"})
+# Statuses in which the association gives the partner what it gives: only once Microsoft approved it.
+_CURRENT = frozenset({"approved"})
 
 
 def _join(t: Text, items: Sequence[str]) -> str:
@@ -139,12 +150,52 @@ def _claim_data(claim_id: str) -> dict[str, str]:
     return {verbs.CLAIM_ID: claim_id}
 
 
-def _footer(t: Text, partner: str | None = None, *, separator: bool = True) -> Element:
-    if partner is None:
-        return text_block(t("app.not_from_microsoft"), subtle=True, size="small", separator=separator)
-    return text_block(
-        t("app.card_not_from_microsoft", partner=partner), subtle=True, size="small", separator=separator
-    )
+def _same_name(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def _sent_by(t: Text, partner_name: str, sender: str | None, *, safe: bool = True) -> str:
+    """ "Sent by {sender} for {partner}, not by Microsoft.", or "Sent by {partner}, ..." when the
+    partner runs the app itself (no sender set, or the sender is the partner)."""
+    clean = escape if safe else plain
+    partner = clean(partner_name, limit=NAME_LIMIT)
+    if sender is None or not sender.strip() or _same_name(sender, partner_name):
+        return t("app.sent_by", partner=partner)
+    return t("app.sent_by_for", sender=clean(sender, limit=NAME_LIMIT), partner=partner)
+
+
+def _sent_by_block(t: Text, partner_name: str, sender: str | None) -> Element:
+    """The first line of every card about a claim: who sent it, for whom, and not Microsoft."""
+    return text_block(_sent_by(t, partner_name, sender), subtle=True, spacing="none")
+
+
+def _run_by(t: Text, sender: str | None, *, safe: bool = True) -> str:
+    """Who runs the app ("{sender} runs this app. It is not from Microsoft."), or just that it is not
+    from Microsoft when the sender is not known."""
+    if sender is not None and sender.strip():
+        return t("app.run_by", sender=(escape if safe else plain)(sender, limit=NAME_LIMIT))
+    return t("app.not_from_microsoft")
+
+
+def _footer(t: Text, sender: str | None, *, separator: bool = True) -> Element:
+    """The last line of the cards that are not about one claim: who runs the app, not Microsoft."""
+    return text_block(_run_by(t, sender), subtle=True, size="small", separator=separator)
+
+
+def _with_run_by(t: Text, fallback: str, sender: str | None) -> str:
+    """A plain-text fallback, closed with who runs the app."""
+    return f"{fallback} {_run_by(t, sender, safe=False)}"
+
+
+def _card_only(element: Element) -> Element:
+    """Mark an element that speaks of the card's own buttons: the email's text and HTML parts, which
+    have no buttons, leave it out (see `bot.email_message`)."""
+    element["id"] = CARD_ONLY_PREFIX + str(element.get("type", "")).lower()
+    return element
+
+
+def _about_cpor(t: Text) -> Element:
+    return open_url(t("app.open_about_cpor"), LINKS["about_cpor"])
 
 
 # --- the access card ---------------------------------------------------------------------------
@@ -153,7 +204,7 @@ def _footer(t: Text, partner: str | None = None, *, separator: bool = True) -> E
 def _access_body(
     t: Text, host: str, partner: str, workloads: Sequence[WorkloadLine], *, from_claim: bool
 ) -> list[Element]:
-    """What the partner gets and does not get. `partner` is already escaped."""
+    """What the association gives and does not give. `partner` is already escaped."""
     gets = [text_block(t("access.gets", services=_join(t, _service_names(workloads))))]
     if len(workloads) > FIRST_VIEW_SERVICES:  # not one long sentence: the claim card has the list
         gets = [text_block(t("access.gets_many", count=len(workloads)))]
@@ -170,10 +221,12 @@ def _access_body(
         text_block(t("access.gets_source"), spacing="small"),
         heading(t("access.not_title"), host=host),
         bullets([t("access.not_data"), t("access.not_admin"), t("access.not_billing")]),
+        heading(t("access.other_title"), host=host),
+        text_block(t("access.other")),
+        text_block(t("access.check"), spacing="small"),
         heading(t("access.poe_title"), host=host),
         text_block(t("access.poe", partner=partner)),
         text_block(t("access.poe_sow"), spacing="small"),
-        text_block(t("access.check"), separator=True),
     ]
 
 
@@ -184,6 +237,7 @@ def access_card(
     host: str = "teams",
     originator: str | None = None,
     locale: str = "en",
+    sender: str | None = None,
     claim_id: str | None = None,
 ) -> Card:
     """What a partner can and cannot see through a customer association.
@@ -192,12 +246,15 @@ def access_card(
     button (verb `claim.show`), because it replaces the claim card in place."""
     t = text_for(locale)
     partner = escape(partner_name, limit=NAME_LIMIT)
-    body = _access_body(t, host, partner, workloads, from_claim=claim_id is not None)
-    body.append(_footer(t, partner))
+    body = [
+        _sent_by_block(t, partner_name, sender),
+        *_access_body(t, host, partner, workloads, from_claim=claim_id is not None),
+    ]
     if claim_id is not None:
         body.append(action_set(execute(t("app.back"), verbs.SHOW, _claim_data(claim_id), host=host)))
     fallback = t(
         "access.fallback",
+        sent_by=_sent_by(t, partner_name, sender, safe=False),
         partner=plain(partner_name, limit=NAME_LIMIT),
         services=_join(t, _service_names(workloads, safe=False)),
     )
@@ -209,10 +266,7 @@ def access_card(
         fallback_text=fallback,
         speak=speak,
         lang=t.lang,
-        actions=[
-            open_url(t("app.open_admin"), LINKS["partner_relationships"]),
-            open_url(t("app.open_microsoft"), LINKS["how_it_works"]),
-        ],
+        actions=[_about_cpor(t), open_url(t("app.open_admin"), LINKS["partner_relationships"])],
     )
 
 
@@ -222,55 +276,54 @@ def access_card(
 def _details_body(t: Text, host: str, summary: ClaimSummary, partner: str) -> list[Element]:
     """Behind "Claim details": every fact the partner gave about the claim, and what happens next."""
     status = t.status(summary.status)
-    body: list[Element] = [
-        fact_set(
-            [
-                (t("claim.details.fact_partner"), partner),
-                (t("claim.details.fact_customer"), escape(summary.customer_name, limit=NAME_LIMIT)),
-                (t("claim.details.fact_area"), escape(summary.solution_area, limit=LABEL_LIMIT)),
-                (t("claim.details.fact_submitted"), t.date(summary.submitted_on)),
-                (t("claim.details.fact_status"), status.label),
-                (
-                    t("claim.details.fact_claim_id"),
-                    escape(summary.claim_id, limit=CLAIM_ID_LIMIT),
-                ),
-            ]
-        ),
+    rows = [
+        (t("claim.details.fact_partner"), partner),
+        (t("claim.details.fact_customer"), escape(summary.customer_name, limit=NAME_LIMIT)),
+        (t("claim.details.fact_area"), escape(summary.solution_area, limit=LABEL_LIMIT)),
+    ]
+    if summary.status != "draft":  # a draft has not been submitted
+        rows.append((t("claim.details.fact_submitted"), t.date(summary.submitted_on)))
+    rows += [
+        (t("claim.details.fact_status"), t("claim.status_value", label=status.label, meaning=status.meaning)),
+        (t("claim.details.fact_claim_id"), escape(summary.claim_id, limit=CLAIM_ID_LIMIT)),
+    ]
+    return [
+        fact_set(rows),
         heading(t("claim.details.fact_services"), host=host),
         _services_facts(t, summary.workloads),
         text_block(t("claim.details.from_partner", partner=partner), subtle=True, size="small"),
         heading(t("claim.details.next_title"), host=host),
         text_block(status.next),
-        text_block(t("claim.details.notified"), spacing="small"),
-        _footer(t),
     ]
-    return body
 
 
-def _faq_body(t: Text, host: str, summary: ClaimSummary) -> list[Element]:
-    """Behind "Questions and answers": the customer's side of the programme."""
-    body: list[Element] = [
-        heading(t("claim.faq.what_title"), host=host),
-        text_block(t("claim.faq.what")),
-        heading(t("claim.faq.why_title"), host=host),
-        text_block(t("claim.faq.why")),
-        text_block(t("claim.faq.why_link"), spacing="small"),
-        heading(t("claim.faq.poe_title"), host=host),
-        text_block(t("claim.faq.poe")),
-        text_block(t("claim.faq.poe_signed"), spacing="small"),
-        text_block(t("claim.faq.poe_seen"), spacing="small"),
-        heading(t("claim.faq.one_title"), host=host),
-        text_block(t("claim.faq.one")),
-        text_block(t("claim.faq.one_review"), spacing="small"),
+def _faq_body(t: Text, host: str, summary: ClaimSummary, short: str) -> list[Element]:
+    """Behind "Questions and answers": the questions a customer still has, short."""
+    qa: list[tuple[str, tuple[str, ...]]] = [
+        (t("claim.faq.what_title"), (t("claim.faq.what"),)),
+        (t("claim.faq.why_title"), (t("claim.faq.why"),)),
+        (t("claim.faq.poe_title"), (t("claim.faq.poe"), t("claim.faq.poe_seen"))),
+        (t("claim.faq.real_title"), (t("claim.faq.real"),)),
+        (t("claim.faq.data_title"), (t("claim.faq.data"),)),
+        (t("claim.faq.admin_title"), (t("claim.faq.admin"), t("claim.faq.admin_cpor"))),
+        (t("claim.faq.one_title"), (t("claim.faq.one"),)),
     ]
     if summary.status not in _CLOSED:
-        body += [
-            heading(t("claim.faq.decline_title"), host=host),
-            text_block(t("claim.faq.decline")),
-            text_block(t("claim.faq.decline_effect"), spacing="small"),
-            text_block(t("claim.faq.decline_how"), spacing="small"),
-            text_block(t("claim.faq.decline_partner"), spacing="small"),
-        ]
+        decline = ("claim.faq.decline", "claim.faq.decline_how", "claim.faq.decline_effect")
+        qa.append((t("claim.faq.decline_title"), tuple(t(key) for key in decline)))
+    qa += [
+        (t("claim.faq.last_title"), (t("claim.faq.last"),)),
+        (t("claim.faq.ask_title"), (t("claim.faq.ask"),)),
+        (
+            t("claim.faq.fresh_title"),
+            (t("claim.faq.fresh", partner=short, date=t.date(summary.status_reported_on)),),
+        ),
+        (t("claim.faq.privacy_title"), (t("claim.faq.privacy"),)),
+    ]
+    body: list[Element] = []
+    for question, answers in qa:
+        body.append(heading(question, host=host))
+        body += [text_block(a, spacing="small" if i else None) for i, a in enumerate(answers)]
     return body
 
 
@@ -294,16 +347,13 @@ def _partner_words_body(t: Text, host: str, summary: ClaimSummary, partner: str)
         text_block(t("claim.partner_words.intro", partner=partner), subtle=True),
     ]
     if summary.partner_message and summary.partner_message.strip():
-        body += [
-            heading(t("claim.partner_words.message_title", partner=partner), host=host),
-            quote(escape(summary.partner_message, limit=MESSAGE_LIMIT)),
-        ]
+        body.append(quote(escape(summary.partner_message, limit=MESSAGE_LIMIT)))
     if summary.partner_reference and summary.partner_reference.strip():
         body.append(
             fact_set(
                 [
                     (
-                        t("claim.partner_words.reference_title", partner=partner),
+                        t("claim.partner_words.reference_title"),
                         escape(summary.partner_reference, limit=REFERENCE_LIMIT),
                     )
                 ]
@@ -325,21 +375,34 @@ def _acknowledged_line(t: Text, summary: ClaimSummary) -> str:
     return t("claim.state.acknowledged")
 
 
-def _todo_body(t: Text, host: str, summary: ClaimSummary, short: str) -> list[Element]:
-    """ "Do I need to do anything?" and what the reader has done with this card."""
-    closed = summary.status in _CLOSED
-    body: list[Element] = [heading(t("claim.todo_title"), host=host)]
+def _gives_key(summary: ClaimSummary) -> str:
+    """What the association gives the partner: as current only once Microsoft has approved it, as a
+    condition while it may still be, and nothing once the claim is closed."""
+    if summary.status in _CLOSED:
+        return "claim.gives_closed"
+    return "claim.gives" if summary.status in _CURRENT else "claim.gives_pending"
+
+
+def _not_recognised_next(summary: ClaimSummary) -> str:
+    """What a reader who does not recognise the partner can do, by status."""
+    if summary.status in _CLOSED:
+        return "claim.state.next_closed"
+    return "claim.state.next_draft" if summary.status == "draft" else "claim.state.next"
+
+
+def _todo_body(t: Text, summary: ClaimSummary, short: str) -> list[Element]:
+    """Whether the reader needs to do anything, and what the reader has done with this card."""
     if summary.not_recognised_reported:
-        body += [
-            text_block(t("claim.state.not_recognised", partner=short)),
-            text_block(t("claim.state.next_closed") if closed else t("claim.state.next"), spacing="small"),
+        body = [
+            text_block(t("claim.state.not_recognised")),
+            text_block(t(_not_recognised_next(summary)), spacing="small"),
         ]
     else:
-        body.append(text_block(t("claim.todo_closed") if closed else t("claim.todo", partner=short)))
+        body = [text_block(t("claim.todo"))]
     if summary.acknowledged and not summary.not_recognised_reported:  # the reader's own report first
         body.append(text_block(_acknowledged_line(t, summary), spacing="small"))
     if summary.question_sent:
-        body.append(text_block(t("claim.state.question_sent", partner=short), spacing="small"))
+        body.append(text_block(t("claim.state.question_sent"), spacing="small"))
     return body
 
 
@@ -361,18 +424,31 @@ def _ask_card(t: Text, host: str, summary: ClaimSummary) -> Element:
     )
 
 
+def _headline(t: Text, summary: ClaimSummary, partner: str, *, safe: bool = True) -> str:
+    """What the partner says it told Microsoft (or plans to, for a draft): one or two services by
+    name, more as a count (the services row then names them)."""
+    draft = "_draft" if summary.status == "draft" else ""
+    if len(summary.workloads) <= HEADLINE_SERVICES:
+        services = _join(t, _service_names(summary.workloads, safe=safe))
+        return t(f"claim.headline_few{draft}", partner=partner, services=services)
+    return t(f"claim.headline_many{draft}", partner=partner, count=len(summary.workloads))
+
+
 def claim_card(
     summary: ClaimSummary,
     *,
     host: str = "teams",
     originator: str | None = None,
     locale: str = "en",
+    sender: str | None = None,
     refresh_user_ids: Sequence[str] = (),
 ) -> Card:
     """The card that explains one partner's claim to the customer.
 
-    The first view answers who this is, what they claimed, what it gives them and whether the reader
-    needs to do anything; details, questions and answers and other partner links sit behind buttons.
+    The first view says who sent it (and that Microsoft did not), what the partner says it claimed
+    and the status it reports, what the association gives and does not give (as a condition until
+    Microsoft approves it), and whether the reader needs to do anything; the buttons say that they
+    only tell the partner. Details and questions and answers sit behind "More about this".
     Buttons that reach the bot are Action.Execute in ActionSets (see `cards.verbs`), and the card
     refreshes with `claim.refresh`: automatically on Teams for `refresh_user_ids` (at most 60 Teams
     user ids; none means a manual refresh only), and whenever it is opened in Outlook.
@@ -387,36 +463,30 @@ def claim_card(
     count = len(summary.workloads)
     data = _claim_data(summary.claim_id)
 
-    draft = "_draft" if summary.status == "draft" else ""
-    if count == 1:
-        headline = t(
-            f"claim.headline_one{draft}",
-            partner=partner,
-            service=escape(summary.workloads[0].name, limit=LABEL_LIMIT),
-        )
-    else:
-        headline = t(f"claim.headline_many{draft}", partner=partner, count=count)
-    if count <= FIRST_VIEW_SERVICES:
-        services = t("claim.service_separator").join(_services_plain_words(t, summary.workloads))
-    else:  # product names only, to keep the first view short; the full list is under the details
-        services = t(
-            "claim.services_more",
-            items=t("list.separator").join(_service_names(summary.workloads[:FIRST_VIEW_SERVICES])),
-            count=count - FIRST_VIEW_SERVICES,
-        )
+    rows = []
+    if count == 1:  # what the one service is, in plain words
+        rows.append((t("claim.fact_services"), _services_plain_words(t, summary.workloads)[0]))
+    elif count > HEADLINE_SERVICES:  # the headline counts them: name them (the first three)
+        if count <= FIRST_VIEW_SERVICES:
+            named = _join(t, _service_names(summary.workloads))
+        else:  # the full list is under the details
+            named = t(
+                "claim.services_more",
+                items=t("list.separator").join(_service_names(summary.workloads[:FIRST_VIEW_SERVICES])),
+                count=count - FIRST_VIEW_SERVICES,
+            )
+        rows.append((t("claim.fact_services"), named))
+    reported = t(
+        "claim.status_reported", label=status.label, partner=short, date=t.date(summary.status_reported_on)
+    )
 
-    headline_block = text_block(headline, size="medium", weight="bolder")
+    headline_block = text_block(_headline(t, summary, partner), size="medium", weight="bolder")
     if host == "teams":
         headline_block["style"] = "heading"
     body: list[Element] = [
+        _sent_by_block(t, summary.partner_name, sender),
         headline_block,
-        fact_set(
-            [
-                (t("claim.fact_services"), services),
-                (t("claim.details.fact_submitted"), t.date(summary.submitted_on)),
-                (t("claim.fact_status"), t("claim.status_value", label=status.label, meaning=status.meaning)),
-            ]
-        ),
+        fact_set([*rows, (t("claim.fact_status"), reported)]),
     ]
     has_message = bool(summary.partner_message and summary.partner_message.strip())
     has_reference = bool(summary.partner_reference and summary.partner_reference.strip())
@@ -430,13 +500,14 @@ def claim_card(
             )
         )
     body += [
-        heading(t("claim.gives_title", partner=short), host=host),
-        bullets([t("claim.gives_usage")]),
-        heading(t("claim.not_title"), host=host),
-        bullets([t("claim.not_data"), t("claim.not_admin"), t("claim.not_billing")]),
-        text_block(t("claim.microsoft_says"), spacing="small"),
-        action_set(execute(t("claim.show_access", partner=button_partner), verbs.ACCESS, data, host=host)),
-        *_todo_body(t, host, summary, short),
+        text_block(t(_gives_key(summary))),
+        text_block(t("claim.other_access"), spacing="small"),
+        action_set(
+            execute(t("claim.show_access", partner=button_partner), verbs.ACCESS, data, host=host),
+            open_url(t("claim.check_access"), LINKS["partner_relationships"]),
+        ),
+        *_todo_body(t, summary, short),
+        _card_only(text_block(t("claim.buttons_note"), subtle=True, size="small", spacing="medium")),
     ]
     # At most two buttons a row, with short titles: Teams and Outlook cut longer rows to "G…".
     first_row: list[Element] = []
@@ -444,43 +515,49 @@ def claim_card(
         first_row.append(execute(t("claim.acknowledge"), verbs.ACKNOWLEDGE, data, host=host))
     first_row.append(_ask_card(t, host, summary))
     body.append(action_set(*first_row))
-    if summary.not_recognised_reported:  # the next steps point to the admin center
-        body.append(action_set(open_url(t("claim.state.check_button"), LINKS["partner_relationships"])))
-    else:
-        body.append(action_set(execute(t("claim.not_recognised"), verbs.NOT_RECOGNISED, data, host=host)))
+    if not summary.not_recognised_reported:
+        body.append(
+            action_set(
+                execute(
+                    t("claim.not_recognised", partner=button_partner), verbs.NOT_RECOGNISED, data, host=host
+                )
+            )
+        )
 
     more: list[Element] = [
         heading(t("claim.show_details"), host=host, size="medium"),
         *_details_body(t, host, summary, partner),
         heading(t("claim.show_faq"), host=host, size="medium", separator=True),
-        *_faq_body(t, host, summary),
-        heading(t("claim.show_compare"), host=host, size="medium", separator=True),
-        *_compare_body(t, host),
+        *_faq_body(t, host, summary, short),
     ]
     actions: list[Element] = [
-        show_card(
-            t("claim.show_more"),
-            more,
-            [open_url(t("app.open_admin"), LINKS["partner_relationships"])],
-        ),
-        open_url(t("app.open_microsoft"), LINKS["how_it_works"]),
+        show_card(t("claim.show_more"), more),
+        _about_cpor(t),
+        open_url(t("app.open_how_it_works"), LINKS["how_it_works"]),
     ]
 
+    plain_partner = plain(summary.partner_name, limit=NAME_LIMIT)
+    plain_headline = _headline(t, summary, plain_partner, safe=False)
+    todo = t("claim.todo")
     fallback = t(  # plain text for clients that cannot show the card (Teams mobile up to 1.2)
-        f"claim.fallback{draft}",
-        partner=plain(summary.partner_name, limit=NAME_LIMIT),
-        services=_services_short(t, summary.workloads, safe=False),
-        status=status.label,
-    )
-    speak = for_speech(
-        t(f"claim.speak{draft}", partner=plain(summary.partner_name, limit=NAME_LIMIT), count=count)
+        "claim.fallback",
+        sent_by=_sent_by(t, summary.partner_name, sender, safe=False),
+        headline=plain_headline,
+        status=t(
+            "claim.status_reported",
+            label=status.label,
+            partner=plain_partner,
+            date=t.date(summary.status_reported_on, markdown=False),
+        ),
+        gives=t(_gives_key(summary)),
+        todo=todo,
     )
     return envelope(
         body,
         host=host,
         originator=originator,
         fallback_text=fallback,
-        speak=speak,
+        speak=for_speech(f"{plain_headline} {todo}"),
         actions=actions,
         lang=t.lang,
         refresh=refresh(verbs.REFRESH, data, title=t("app.refresh"), host=host, user_ids=refresh_user_ids),
@@ -497,9 +574,11 @@ def status_changed_card(
     host: str = "teams",
     originator: str | None = None,
     locale: str = "en",
+    sender: str | None = None,
 ) -> Card:
-    """A short update: the claim's status changed from `previous_status` to `summary.status`, what
-    the new status means and what happens next, with a button back to the claim (`claim.show`)."""
+    """A short update: the partner reports that the claim's status changed from `previous_status` to
+    `summary.status`; what the new status means and what happens next, with a button back to the
+    claim (`claim.show`)."""
     t = text_for(locale)
     current = t.status(summary.status)
     previous = t.status(previous_status)
@@ -507,9 +586,17 @@ def status_changed_card(
         raise ValueError(f"the status did not change: both are {previous_status!r}")
     partner = escape(summary.partner_name, limit=NAME_LIMIT)
     body: list[Element] = [
+        _sent_by_block(t, summary.partner_name, sender),
         heading(t("status_changed.title", partner=partner), host=host, size="medium"),
         text_block(
-            t("status_changed.changed", previous=previous.label, current=current.label), spacing="small"
+            t(
+                "status_changed.changed",
+                partner=partner,
+                previous=previous.label,
+                current=current.label,
+                date=t.date(summary.status_reported_on),
+            ),
+            spacing="small",
         ),
         fact_set(
             [
@@ -522,12 +609,13 @@ def status_changed_card(
         text_block(
             t("status_changed.from_partner", partner=partner), subtle=True, size="small", separator=True
         ),
-        text_block(t("app.not_from_microsoft"), subtle=True, size="small", spacing="small"),
+        text_block(t("app.no_link"), subtle=True, size="small", spacing="small"),
         action_set(execute(t("status_changed.open"), verbs.SHOW, _claim_data(summary.claim_id), host=host)),
     ]
     plain_partner = plain(summary.partner_name, limit=NAME_LIMIT)
     fallback = t(
         "status_changed.fallback",
+        sent_by=_sent_by(t, summary.partner_name, sender, safe=False),
         partner=plain_partner,
         previous=previous.label,
         current=current.label,
@@ -544,7 +632,7 @@ def status_changed_card(
         fallback_text=fallback,
         speak=speak,
         lang=t.lang,
-        actions=[open_url(t("app.open_microsoft"), LINKS["how_it_works"])],
+        actions=[_about_cpor(t)],
     )
 
 
@@ -565,6 +653,7 @@ def message_card(
     host: str = "teams",
     originator: str | None = None,
     locale: str = "en",
+    sender: str | None = None,
     claim_id: str | None = None,
 ) -> Card:
     """A short answer from the bot ("This claim is about another organisation").
@@ -582,7 +671,7 @@ def message_card(
             raise ValueError("a notice needs some text")
         shown = escape(text_key_or_text, limit=NOTICE_LIMIT)
         said = plain(text_key_or_text, limit=NOTICE_LIMIT)
-    body: list[Element] = [text_block(shown), _footer(t, separator=False)]
+    body: list[Element] = [text_block(shown), _footer(t, sender, separator=False)]
     body[-1]["spacing"] = "small"
     if claim_id is not None:
         body.append(action_set(execute(t("app.back"), verbs.SHOW, _claim_data(claim_id), host=host)))
@@ -590,7 +679,7 @@ def message_card(
         body,
         host=host,
         originator=originator,
-        fallback_text=" ".join((said, t("app.message_not_from_microsoft"))),
+        fallback_text=_with_run_by(t, said, sender),
         speak=for_speech(said),
         lang=t.lang,
     )
@@ -606,7 +695,9 @@ def _commands(t: Text) -> Element:
     return fact_set([(name, t(f"command.{name}")) for name in ("help", "about", "claims")])
 
 
-def welcome_card(*, host: str = "teams", originator: str | None = None, locale: str = "en") -> Card:
+def welcome_card(
+    *, host: str = "teams", originator: str | None = None, locale: str = "en", sender: str | None = None
+) -> Card:
     """The first message after the app is installed: what it does and its commands."""
     t = text_for(locale)
     body = [
@@ -614,19 +705,21 @@ def welcome_card(*, host: str = "teams", originator: str | None = None, locale: 
         text_block(t("welcome.body")),
         heading(t("welcome.commands_title"), host=host),
         _commands(t),
-        _footer(t),
+        _footer(t, sender),
     ]
     return envelope(
         body,
         host=host,
         originator=originator,
-        fallback_text=t("welcome.fallback"),
+        fallback_text=_with_run_by(t, t("welcome.fallback"), sender),
         speak=for_speech(t("welcome.speak")),
         lang=t.lang,
     )
 
 
-def help_card(*, host: str = "teams", originator: str | None = None, locale: str = "en") -> Card:
+def help_card(
+    *, host: str = "teams", originator: str | None = None, locale: str = "en", sender: str | None = None
+) -> Card:
     """The answer to "help": what the app does, its commands, whom to ask."""
     t = text_for(locale)
     body = [
@@ -635,19 +728,21 @@ def help_card(*, host: str = "teams", originator: str | None = None, locale: str
         heading(t("help.commands_title"), host=host),
         _commands(t),
         text_block(t("help.questions"), separator=True),
-        _footer(t),
+        _footer(t, sender),
     ]
     return envelope(
         body,
         host=host,
         originator=originator,
-        fallback_text=t("help.fallback"),
+        fallback_text=_with_run_by(t, t("help.fallback"), sender),
         lang=t.lang,
-        actions=[open_url(t("app.open_microsoft"), LINKS["how_it_works"])],
+        actions=[_about_cpor(t)],
     )
 
 
-def about_card(*, host: str = "teams", originator: str | None = None, locale: str = "en") -> Card:
+def about_card(
+    *, host: str = "teams", originator: str | None = None, locale: str = "en", sender: str | None = None
+) -> Card:
     """The answer to "about": what a customer association (CPOR) is, in plain words, and how it
     differs from the other ways a partner can be linked to a customer."""
     t = text_for(locale)
@@ -659,22 +754,23 @@ def about_card(*, host: str = "teams", originator: str | None = None, locale: st
         text_block(t("about.not_csp")),
         text_block(t("about.customer")),
         text_block(t("about.source"), subtle=True, size="small", separator=True),
-        text_block(t("app.not_from_microsoft"), subtle=True, size="small", spacing="small"),
+        _footer(t, sender, separator=False),
     ]
     return envelope(
         body,
         host=host,
         originator=originator,
-        fallback_text=t("about.fallback"),
+        fallback_text=_with_run_by(t, t("about.fallback"), sender),
         speak=for_speech(t("about.speak")),
         lang=t.lang,
         actions=[
+            _about_cpor(t),
             show_card(
-                t("claim.show_compare"),
+                t("about.show_compare"),
                 _compare_body(t, host),
                 [open_url(t("app.open_admin"), LINKS["partner_relationships"])],
             ),
-            open_url(t("app.open_microsoft"), LINKS["how_it_works"]),
+            open_url(t("app.open_how_it_works"), LINKS["how_it_works"]),
             open_url(t("app.open_issues"), LINKS["issues"]),
         ],
     )
@@ -693,17 +789,18 @@ def claims_list_card(
     host: str = "teams",
     originator: str | None = None,
     locale: str = "en",
+    sender: str | None = None,
 ) -> Card:
     """The claims about the user's organisation, in the order given (newest first), at most 10."""
     t = text_for(locale)
     body: list[Element] = [heading(t("claims.title"), host=host, size="medium")]
     if not summaries:
-        body += [text_block(t("claims.empty")), _footer(t)]
+        body += [text_block(t("claims.empty")), _footer(t, sender)]
         return envelope(
             body,
             host=host,
             originator=originator,
-            fallback_text=t("claims.fallback_empty"),
+            fallback_text=_with_run_by(t, t("claims.fallback_empty"), sender),
             speak=for_speech(t("claims.empty")),
             lang=t.lang,
         )
@@ -725,7 +822,11 @@ def claims_list_card(
                         spacing="none",
                     ),
                     text_block(
-                        t("claims.item_status", label=status.label, date=t.date(summary.submitted_on)),
+                        t(
+                            "claims.item_status",
+                            label=status.label,
+                            date=t.date(summary.status_reported_on),
+                        ),
                         subtle=True,
                         spacing="none",
                     ),
@@ -736,14 +837,14 @@ def claims_list_card(
     if hidden > 0:
         more = t("claims.more_one") if hidden == 1 else t("claims.more_other", count=hidden)
         body.append(text_block(more, subtle=True, separator=True))
-    body.append(_footer(t))
+    body.append(_footer(t, sender))
     partners = _join(t, [plain(s.partner_name, limit=NAME_LIMIT) for s in summaries[:CLAIMS_LIMIT]])
     claims = _claims_count(t, len(summaries))
     return envelope(
         body,
         host=host,
         originator=originator,
-        fallback_text=t("claims.fallback", claims=claims, partners=partners),
+        fallback_text=_with_run_by(t, t("claims.fallback", claims=claims, partners=partners), sender),
         speak=for_speech(t("claims.speak", claims=claims)),
         lang=t.lang,
     )

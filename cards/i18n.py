@@ -20,6 +20,8 @@ from typing import Any
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
+from cards.markdown import escape
+
 DEFAULT_LOCALE = "en"
 DEFAULT_LANG = DEFAULT_LOCALE  # the name the first version used
 
@@ -144,16 +146,19 @@ class Text:
     def __call__(self, key: str, /, **values: str | int) -> str:
         """The text for `key` with its placeholders filled (values must already be escaped).
 
-        Numbers are formatted for the locale ("1.234" in German)."""
+        Numbers are formatted for the locale ("1.234" in German) and escaped like any value."""
         filled = {k: self.number(v) if isinstance(v, int) else v for k, v in values.items()}
         return self._entries[key].text.format(**filled)
 
-    def date(self, day: datetime.date) -> str:
-        """A long date for the locale: "12 March 2026", "12. März 2026", "2026年3月12日"."""
-        return _long_date(day, self._babel)
+    def date(self, day: datetime.date, *, markdown: bool = True) -> str:
+        """A long date for the locale: "12 March 2026", "12. März 2026", "2026年3月12日".
+
+        Escaped for TextBlock and Fact text unless `markdown` is false (fallbackText, speak): Teams
+        reads "12. März 2026" alone in a fact as the start of a numbered list."""
+        return _long_date(day, self._babel, markdown)
 
     def number(self, value: int) -> str:
-        """A whole number for the locale."""
+        """A whole number for the locale, escaped like a date (safe in plain text too)."""
         return _number(value, self._babel)
 
     def status(self, code: str) -> StatusText:
@@ -170,14 +175,19 @@ class Text:
         return tuple(dict.fromkeys(codes))
 
 
+# Formatted values are escaped like partner text: dates and numbers are data, never markdown.
+_VALUE_LIMIT = 80
+
+
 @functools.lru_cache(maxsize=1024)
-def _long_date(day: datetime.date, babel_locale: str) -> str:
-    return format_date(day, format="long", locale=babel_locale)
+def _long_date(day: datetime.date, babel_locale: str, markdown: bool) -> str:
+    formatted = format_date(day, format="long", locale=babel_locale)
+    return escape(formatted, limit=_VALUE_LIMIT) if markdown else formatted
 
 
 @functools.lru_cache(maxsize=1024)
 def _number(value: int, babel_locale: str) -> str:
-    return format_decimal(value, locale=babel_locale)
+    return escape(format_decimal(value, locale=babel_locale), limit=_VALUE_LIMIT)
 
 
 @functools.cache

@@ -33,15 +33,23 @@ class ClaimSummary:
     solution_area: str  # display name, e.g. "Modern Work and Security"
     workloads: tuple[WorkloadLine, ...]
     status: str  # one of bot.claims.Status values, e.g. "under_review"
-    submitted_on: datetime.date
+    submitted_on: datetime.date  # as the partner reports it; not shown for drafts
     partner_message: str | None = None  # typed by the partner: untrusted, shown as the partner's
     partner_reference: str | None = None  # the partner's own claim reference: untrusted
+    # When the partner last told the app about this claim (its status included); None: the day it was
+    # submitted. The cards show the status as the partner's report on this day.
+    reported_on: datetime.date | None = None
     # Per-reader state the bot fills when it (re)builds the card for one person. The defaults are a
     # card nobody has acted on yet.
     acknowledged_by: str | None = None  # who selected "Got it" (a display name: untrusted text)
     acknowledged_on: datetime.date | None = None  # and when
     not_recognised_reported: bool = False  # the reader selected "I don't recognise this partner"
     question_sent: bool = False  # the reader sent the partner a question with this card
+
+    @property
+    def status_reported_on(self) -> datetime.date:
+        """The day the partner reported the status the card shows."""
+        return self.reported_on or self.submitted_on
 
     @property
     def acknowledged(self) -> bool:

@@ -162,11 +162,14 @@ def sample_cards(
     kinds: tuple[str, ...] = ALL_KINDS,
     hosts: tuple[str, ...] = HOSTS,
     locales: tuple[str, ...] = SUPPORTED_LOCALES,
+    samples: tuple[str, ...] = (),
 ) -> list[CardJob]:
-    """(name, host, card) for every variant `cards.samples.variants()` builds."""
+    """(name, host, card) for every variant `cards.samples.variants()` builds (only those samples,
+    and the kinds without samples, when `samples` is given)."""
     return [
         (variant.filename.removesuffix(".json"), variant.host, dict(variant.card))
         for variant in variants(kinds=kinds, hosts=hosts, locales=locales)
+        if not samples or variant.sample is None or variant.sample in samples
     ]
 
 
@@ -176,11 +179,13 @@ def preview(
     kinds: tuple[str, ...] = ALL_KINDS,
     hosts: tuple[str, ...] = HOSTS,
     locales: tuple[str, ...] = SUPPORTED_LOCALES,
+    samples: tuple[str, ...] = (),
 ) -> list[Path]:
     """Render every variant to `out_dir/<name>.png` (Teams light for Teams, Outlook desktop for
     Outlook) and return the paths. Raises RendererError if a card did not render."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    reports = render(sample_cards(kinds=kinds, hosts=hosts, locales=locales), png_dir=out_dir)
+    jobs = sample_cards(kinds=kinds, hosts=hosts, locales=locales, samples=samples)
+    reports = render(jobs, png_dir=out_dir)
     failed = [report.name for report in reports if report.png is None]
     if failed:
         raise RendererError(f"not rendered: {', '.join(failed)}")

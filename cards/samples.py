@@ -102,6 +102,7 @@ CONTOSO = ClaimSummary(
     workloads=(TEAMS, EXCHANGE, INTUNE),
     status="under_review",
     submitted_on=datetime.date(2026, 3, 12),
+    reported_on=datetime.date(2026, 3, 19),
     partner_message="Thanks for the Teams and Intune rollout this spring. Questions? Call Ana on our team.",
     partner_reference="SOW-2026-014",
 )
@@ -152,6 +153,8 @@ def _claims() -> dict[str, ClaimSummary]:
         "customer_declined",
     ):
         out[status] = replace(CONTOSO, status=status)
+    # The same claim, sent by an organisation that runs the app for the partner (see SENDERS).
+    out["operator"] = CONTOSO
     # Reader states as they happen: "Got it" and then a question; "I don't recognise this partner"
     # and then a question; a question alone.
     out["acknowledged"] = replace(
@@ -164,6 +167,9 @@ def _claims() -> dict[str, ClaimSummary]:
 
 # Every sample claim by name: a typical claim, the worst case, one per status, one per reader state.
 CLAIMS: dict[str, ClaimSummary] = _claims()
+
+# The organisation that runs the app, by claim sample, where it is not the partner itself.
+SENDERS: dict[str, str] = {"operator": "Litware Managed Services", "worst": _fill("**Litware** [x](y) ", 100)}
 
 # Samples made of injection text at the input limits: for size, schema and safety checks. Their
 # text is hostile by design, so the readability rules (Flesch, sentence length) do not apply to them.
@@ -292,6 +298,7 @@ def _recipes_for(kind: str, host: str, locale: str) -> Iterator[Recipe]:
         "host": host,
         "originator": OUTLOOK_ORIGINATOR if host == "outlook" else None,
         "locale": locale,
+        "sender": None,
     }
     users = (TEAMS_USER_ID,) if host == "teams" else ()
 
@@ -300,7 +307,8 @@ def _recipes_for(kind: str, host: str, locale: str) -> Iterator[Recipe]:
 
     if kind == "claim":
         for name, claim in CLAIMS.items():
-            yield recipe(name, partial(claim_card, claim, refresh_user_ids=users, **common))
+            options: CardOptions = {**common, "sender": SENDERS.get(name)}
+            yield recipe(name, partial(claim_card, claim, refresh_user_ids=users, **options))
     elif kind == "access":
         for name, (claim, back) in ACCESS.items():
             claim_id = claim.claim_id if back else None

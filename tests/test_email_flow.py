@@ -207,3 +207,45 @@ async def test_a_forwarded_email_gives_nothing_to_others(
     assert notice in str(body["value"])
     claim = await (await mail_client.get(f"/api/claims/{claim_id}", headers=auth)).json()
     assert claim["responses"] == []
+
+
+async def test_the_email_says_who_sent_it_for_whom_and_not_microsoft(
+    aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]],
+    settings: Settings,
+    relay: SmtpServer,
+    claim_body: dict[str, Any],
+) -> None:
+    import dataclasses
+
+    # No MAIL_FROM_NAME: the From name comes from the partner and the organisation that runs the app.
+    configured = dataclasses.replace(
+        settings,
+        mail_from="cpor@litware.example",
+        sender_name="Litware Managed Services",
+        outlook_originator=ORIGINATOR,
+    )
+    mailer = SmtpMailer(
+        relay.host,
+        relay.port,
+        username=relay.username,
+        password=relay.password,
+        tls_context=relay.client_tls_context,
+    )
+    client = quiet(await aiohttp_client(create_app(configured, sender=RecordingSender(), mailer=mailer)))
+    try:
+        await notify_by_email(client, claim_body)
+        await client.app[WORKER].run_once()
+    finally:
+        await client.close()
+    message = parsed(relay.messages[0].data)
+    assert message["From"] == "Contoso Partners via Litware Managed Services <cpor@litware.example>"
+    assert message["Subject"] == "Contoso Partners tells you about its claim to Microsoft"
+    plain_part, html_part = (part.get_content() for part in message.iter_parts())
+    first_line = plain_part.splitlines()[0]
+    assert first_line == "Sent by Litware Managed Services for Contoso Partners, not by Microsoft."
+    assert first_line in html_part.split("<body", 1)[1].split("</p>", 1)[0]  # the first paragraph
+    # The buttons' note speaks of buttons only the card has: not in the text and HTML parts.
+    assert "These buttons" not in plain_part
+    assert "These buttons" not in html_part.split("</script>", 1)[1]
+    assert "https://aka.ms/about-cpor" in plain_part
+    assert plain_part.index("https://aka.ms/about-cpor") < plain_part.index("learn.microsoft.com")

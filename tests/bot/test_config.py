@@ -73,6 +73,8 @@ def test_bot_framework_names_are_read() -> None:
         ({"SMTP_HOST": "mail.example", "MAIL_FROM": "CPOR <cpor@partner.example>"}, "MAIL_FROM"),
         ({"MAIL_FROM": "not-an-address"}, "MAIL_FROM"),
         ({"MAIL_FROM_NAME": "CPOR\r\nBcc: everyone@example.com"}, "MAIL_FROM_NAME"),
+        ({"SENDER_NAME": "Litware\nBcc: everyone@example.com"}, "SENDER_NAME"),
+        ({"SENDER_NAME": "L" * 101}, "SENDER_NAME"),
         ({"OUTLOOK_ORIGINATOR": "my-provider"}, "OUTLOOK_ORIGINATOR"),
     ],
 )
@@ -87,13 +89,22 @@ def test_the_password_never_shows_in_repr() -> None:
     assert "s3cret-value" not in str(settings)
 
 
+def test_sender_name_is_one_line_of_at_most_100_characters() -> None:
+    assert Settings.from_env({"SENDER_NAME": "  Litware   Managed Services "}).sender_name == (
+        "Litware Managed Services"
+    )
+    assert Settings.from_env({"SENDER_NAME": "L" * 100}).sender_name == "L" * 100
+    assert "Litware" in repr(Settings.from_env({"SENDER_NAME": "Litware"}))
+
+
 def test_mail_defaults_write_to_the_outbox_with_the_placeholder_originator() -> None:
     settings = Settings.from_env({})
     assert not settings.smtp_enabled
     assert (settings.smtp_host, settings.smtp_port, settings.smtp_starttls) == ("", 587, True)
     assert (settings.smtp_username, settings.smtp_password) == ("", "")
     assert settings.mail_from == "cpor-bot@localhost"
-    assert settings.mail_from_name == "CPOR explained"
+    assert settings.mail_from_name == ""  # the From name comes from the partner (bot.delivery)
+    assert settings.sender_name == ""  # each partner runs the service itself
     assert settings.mail_outbox_dir == "var/outbox"
     assert settings.outlook_originator == PLACEHOLDER_ORIGINATOR == "00000000-0000-0000-0000-000000000000"
     assert settings.outlook_originator_is_placeholder

@@ -20,15 +20,25 @@ from urllib.parse import urlsplit
 import pytest
 
 import cards
+from bot.claims import Status
 from bot.email_message import build_message, render_html, render_text
-from cards.samples import ALL_WORKLOADS, CONTOSO, OUTLOOK_ORIGINATOR, STATUS_CHANGES, WORST, variants
+from cards.samples import (
+    ALL_WORKLOADS,
+    CLAIMS,
+    CONTOSO,
+    OUTLOOK_ORIGINATOR,
+    SENDERS,
+    STATUS_CHANGES,
+    WORST,
+    variants,
+)
 
 ORIGINATOR = "6f1c2d3e-4b5a-4c7d-9e8f-0a1b2c3d4e5f"
 assert ORIGINATOR == OUTLOOK_ORIGINATOR
-SUBJECT = "Contoso Consulting has told Microsoft it works with your organisation"
+SUBJECT = "Contoso Consulting tells you about its claim to Microsoft"
 DATE = datetime.datetime(2026, 3, 12, 9, 30, tzinfo=datetime.timezone(datetime.timedelta(hours=1)))
 SCRIPT_OPEN = '<script type="application/adaptivecard+json">'
-ALLOWED_LINK_HOSTS = {"learn.microsoft.com", "admin.microsoft.com"}
+ALLOWED_LINK_HOSTS = {"aka.ms", "learn.microsoft.com", "admin.microsoft.com"}
 # Everything the renderer itself writes; any other tag would have come from card text.
 ALLOWED_TAGS = {
     "html", "head", "meta", "title", "script", "body", "div", "p", "br", "table", "tr", "th", "td",
@@ -113,6 +123,8 @@ def expected(card: dict[str, Any]) -> Expected:
         kind = node.get("type", "")
         if kind.startswith("Input.") or kind in ("Action.Execute", "Action.Submit"):
             return
+        if str(node.get("id", "")).startswith("card-only-"):
+            return  # speaks of the card's buttons: not in the email
         if kind == "TextBlock":
             text = unescape(node["text"])
             if text == "\u2022":
@@ -440,7 +452,12 @@ def test_claim_email_carries_everything_in_the_card(summary: cards.ClaimSummary)
     want = expected(card)
     # The expected lists are not empty: ShowCard contents, bullets, facts and links were found.
     assert "More about this" in want.headings and "Questions and answers" in want.headings
-    assert len(want.bullets) == 4 and len(want.links) == 2 and len(want.facts) >= 10
+    assert len(want.links) == 3 and len(want.facts) >= 10
+    assert want.links[0] == (
+        "Check Partner relationships",
+        "https://admin.microsoft.com/AdminPortal/Home#/partners",
+    )
+    assert want.links[1] == ("Microsoft's page about CPOR", "https://aka.ms/about-cpor")
     assert len(page.rows) == len(want.facts)
     assert len(page.items) == len(want.bullets) + len(want.links)  # links are a list too
     if summary.workloads == ALL_WORKLOADS:
@@ -452,18 +469,16 @@ def test_claim_email_carries_everything_in_the_card(summary: cards.ClaimSummary)
 def test_claim_email_structure() -> None:
     card = claim()
     page = shown(render_html(card, lang="en", title=SUBJECT))
-    assert page.headings[0] == (1, unescape(card["body"][0]["text"]))
+    assert page.headings[0] == (1, unescape(card["body"][1]["text"]))  # the headline
+    assert page.text.lstrip().startswith("Sent by Contoso Consulting, not by Microsoft.")  # above it
     levels = dict((text, level) for level, text in page.headings)
-    assert levels["What this gives Contoso Consulting"] == 2
     assert levels["What Contoso Consulting wrote"] == 2  # a ShowCard: a section
-    assert levels["Message from Contoso Consulting"] == 3
     assert levels["More about this"] == 2
     assert levels["Claim details"] == 3 and levels["Services"] == 4
     assert page.quotes == [CONTOSO.partner_message]
-    assert ("Reference given by Contoso Consulting", "SOW-2026-014") in page.rows
-    assert "Usage and seat counts for these services" in page.items
-    # Bot buttons and inputs are not in the email.
-    for title in ("Got it", "I don't recognise this partner", "Send", "What can Contoso Consulting see?"):
+    assert ("Their reference", "SOW-2026-014") in page.rows
+    # Bot buttons and inputs are not in the email, nor the note about them.
+    for title in ("Got it", "recognise them", "Send", "What can Contoso Consulting see?", "These buttons"):
         assert title not in page.text
     assert "Type your question" not in page.text and "Your question for" not in page.text
 
@@ -604,14 +619,15 @@ def test_only_http_links_become_links() -> None:
 def test_text_rendering_shape() -> None:
     text = render_text(claim())
     lines = text.splitlines()
-    headline = "Contoso Consulting has told Microsoft it helps your organisation use 3"
-    assert lines[0] == headline and lines[2] == "=" * max(len(lines[0]), len(lines[1]))
-    assert "What this gives Contoso Consulting\n==================================\n" in text
+    assert lines[0] == "Sent by Contoso Consulting, not by Microsoft."
+    headline = "Contoso Consulting says it told Microsoft it helps your organisation use 3"
+    assert lines[2] == headline and lines[4] == "=" * max(len(lines[2]), len(lines[3]))
     assert "Claim details\n-------------\n" in text
-    assert "- Usage and seat counts for these services\n" in text
+    assert "If approved, the partner gets usage and seat counts, and no other\ncustomer data.\n" in text
     assert "> Thanks for the Teams and Intune rollout this spring." in text
     assert "Partner: Contoso Consulting\n" in text
-    assert "Microsoft's explanation:\n  https://learn.microsoft.com/" in text
+    assert "Microsoft's page about CPOR: https://aka.ms/about-cpor\n" in text
+    assert "For partners: how claims work:\n  https://learn.microsoft.com/" in text
     assert text.endswith("\n") and not text.endswith("\n\n")
     assert all(line == line.rstrip() for line in lines)
     assert html.escape("<") not in text  # plain text is not HTML-escaped
@@ -629,3 +645,39 @@ def test_a_form_only_show_card_is_left_out_of_the_email() -> None:
     visible = document.split("</head>", 1)[1]
     assert "Ask a question" not in visible
     assert "passes your question on" not in visible
+
+
+EMAIL_MAX_WORDS = 500
+
+
+@pytest.mark.parametrize("sample", ["contoso", "single", "operator", *Status])
+def test_the_english_claim_email_stays_under_500_words(sample: str) -> None:
+    # The email a contact gets when notified (no answers yet), for a claim of up to three services:
+    # everything the card says, More about this included. Each further service adds its own line.
+    summary = CLAIMS[sample] if sample in CLAIMS else replace(CONTOSO, status=sample)
+    card = cards.claim_card(
+        summary, host="outlook", originator=OUTLOOK_ORIGINATOR, sender=SENDERS.get(sample)
+    )
+    plain, rich = parts(message(card))
+    for shown_text in (plain, shown(rich).text):
+        counted = [w for w in shown_text.split() if any(ch.isalnum() for ch in w)]
+        assert len(counted) < EMAIL_MAX_WORDS, len(counted)
+
+
+def test_the_email_opens_like_the_cards_first_view() -> None:
+    card = cards.claim_card(CONTOSO, host="outlook", originator=OUTLOOK_ORIGINATOR)
+    text = render_text(card)
+    first_screen = text.split("More about this\n", 1)[0]
+    # The sender line on top, then the card's first view in order, without the buttons' note.
+    order = [
+        "Sent by Contoso Consulting, not by Microsoft.",
+        "Contoso Consulting says it told Microsoft",
+        "Status: Under review, reported by Contoso Consulting on 19 March 2026",
+        "If approved, the partner gets usage and seat counts",
+        "This claim itself gives no admin roles.",
+        "No action is required from you.",
+        "Microsoft's page about CPOR: https://aka.ms/about-cpor",
+    ]
+    flat = " ".join(first_screen.split())
+    positions = [flat.index(" ".join(line.split())) for line in order]
+    assert positions == sorted(positions) and positions[0] == 0

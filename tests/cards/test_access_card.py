@@ -19,11 +19,28 @@ def test_says_what_the_partner_gets_for_which_workloads() -> None:
 
 def test_separates_what_microsoft_states_from_what_follows_from_the_design() -> None:
     text = all_text(access_card("Contoso Consulting", (TEAMS,)))
-    assert "Microsoft states that partners don't get access to any other customer data." in text
+    assert "Microsoft says the association gives the partner no other customer data." in text
     assert "CPOR itself grants none." in text  # admin roles: not a Microsoft statement
     assert "CPOR itself changes none of these." in text  # billing, licences, contracts
     assert "granular delegated admin privileges (GDAP)" in text
-    assert "separate grant from you" in text
+    assert "Admin roles need a separate grant" in text
+    assert "gives a partner once Microsoft approves it" in text  # not current before approval
+
+
+def test_access_given_in_other_ways_is_separate() -> None:
+    text = all_text(access_card("Contoso Consulting", (TEAMS,)))
+    assert "Access given in other ways" in text
+    assert (
+        "Admin roles through GDAP or older delegated admin privileges (DAP), and accounts in your tenant, "
+        "are separate. The association does not change them." in text
+    )
+
+
+def test_says_who_sent_it_and_links_microsofts_page_first() -> None:
+    card = access_card("Contoso Consulting", (TEAMS,), sender="Litware Managed Services")
+    sent_by = "Sent by Litware Managed Services for Contoso Consulting, not by Microsoft."
+    assert card["body"][0]["text"] == sent_by
+    assert card["actions"][0]["url"] == LINKS["about_cpor"]
 
 
 def test_explains_proof_of_execution_and_who_sees_it() -> None:

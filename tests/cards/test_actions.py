@@ -68,7 +68,7 @@ def test_claim_card_sends_every_verb_with_the_claim_id(contoso_claim: ClaimSumma
             assert action["data"] == DATA
         assert found[verbs.ACKNOWLEDGE]["title"] == "Got it"
         assert found[verbs.ACCESS]["title"] == "What can Contoso Consulting see?"
-        assert found[verbs.NOT_RECOGNISED]["title"] == "I don't recognise this partner"
+        assert found[verbs.NOT_RECOGNISED]["title"] == "Tell Contoso Consulting I don't recognise them"
         assert found[verbs.ASK]["title"] == "Send"
 
 
@@ -157,25 +157,25 @@ def test_the_readers_name_is_escaped_and_capped() -> None:
 def test_not_recognised_says_what_to_do_next_and_that_the_partner_was_told() -> None:
     card = claim_card(make_claim(not_recognised_reported=True))
     first = "\n".join(first_view_text(card))
-    assert "This app told Contoso Consulting you don't recognise them." in first
-    assert "Ask them to end the association, or decline it with Microsoft." in first
-    assert "No. If you disagree" not in first
+    assert "You told the partner you don't recognise them." in first
+    assert "To end it, ask them or see Microsoft's email about the request." in first
+    assert "No action is required" not in first
     assert verbs.NOT_RECOGNISED not in executes(card)
-    check = next(a for a in actions(card) if a.get("title") == "Check who has admin roles")
+    check = next(a for a in actions(card) if a.get("title") == "Check Partner relationships")
     assert check == {
         "type": "Action.OpenUrl",
-        "title": "Check who has admin roles",
+        "title": "Check Partner relationships",
         "url": LINKS["partner_relationships"],
     }
     closed = "\n".join(
         first_view_text(claim_card(make_claim(not_recognised_reported=True, status="rejected_final")))
     )
-    assert "There is nothing left to decline." in closed
+    assert "This claim is already closed." in closed
 
 
 def test_question_sent_is_confirmed_and_asking_again_stays_possible() -> None:
     card = claim_card(make_claim(question_sent=True))
-    assert "Your question was sent to Contoso Consulting." in first_view_text(card)
+    assert "Your question was sent to the partner." in first_view_text(card)
     assert verbs.ASK in executes(card)
 
 

@@ -32,6 +32,8 @@ def test_welcome_is_short_and_lists_the_commands() -> None:
     text = all_text(card)
     assert len(text.split()) <= 60
     assert "This app is not from Microsoft." in text
+    run = all_text(welcome_card(sender="Litware Managed Services"))
+    assert "Litware Managed Services runs this app. It is not from Microsoft." in run
 
 
 def test_help_lists_the_commands_and_whom_to_ask() -> None:
@@ -44,10 +46,15 @@ def test_about_explains_cpor_in_plain_words() -> None:
     text = all_text(about_card())
     assert "Claiming Partner of Record (CPOR) is a Microsoft programme." in text
     assert "usage and seat counts" in text
-    assert "don't get any other customer data" in text
+    assert "Once Microsoft approves an association, the partner gets usage and seat counts" in text
+    assert "Microsoft says it gets no other customer data." in text
     assert "not the same as buying licences through a partner" in text
-    assert "No action is required from you." in text
+    assert "It says they can decline, but not how." in text
     assert "Microsoft's Partner Center documentation" in text
+    card = about_card()
+    assert card["actions"][0]["url"] == "https://aka.ms/about-cpor"
+    titles = [a["title"] for a in card["actions"]]
+    assert "For partners: how claims work" in titles and "For partners: association issues" in titles
 
 
 def test_claims_list_empty_state() -> None:
@@ -60,15 +67,20 @@ def test_claims_list_empty_state() -> None:
 def test_claims_list_keeps_the_given_order_and_shows_status() -> None:
     claims = [
         make_claim(
-            partner_name="Northwind Advisors", status="approved", submitted_on=datetime.date(2026, 4, 2)
+            partner_name="Northwind Advisors",
+            status="approved",
+            submitted_on=datetime.date(2026, 4, 2),
+            reported_on=None,
         ),
         make_claim(partner_name="Contoso Consulting", status="under_review"),
     ]
     card = claims_list_card(claims)
     text = all_text(card)
     assert text.index("Northwind Advisors") < text.index("Contoso Consulting")
-    assert "Approved. Submitted 2 April 2026." in text
-    assert "Under review. Submitted 12 March 2026." in text
+    assert "Approved, as reported on 2 April 2026." in text  # no report date: the submission date
+    assert "Under review, as reported on 19 March 2026." in text
+    draft = all_text(claims_list_card([make_claim(status="draft")]))
+    assert "Submitted" not in draft
     assert "Microsoft Teams, Exchange Online and Microsoft Intune" in text
     assert "2 partner claims" in text
 
@@ -89,7 +101,8 @@ def test_claims_list_singular_more() -> None:
 def test_claims_list_says_what_each_partner_claims() -> None:
     text = all_text(claims_list_card([make_claim()]))
     assert (
-        "These partners have told Microsoft that they help your organisation use Microsoft services." in text
+        "These partners say they have told Microsoft that they help your organisation use Microsoft services."
+        in text
     )
     assert "It says it helps you use Microsoft Teams, Exchange Online and Microsoft Intune." in text
 
@@ -97,14 +110,20 @@ def test_claims_list_says_what_each_partner_claims() -> None:
 def test_status_change_says_what_changed_what_it_means_and_what_next() -> None:
     card = status_changed_card(make_claim(status="approved"), "under_review")
     text = all_text(card)
-    assert "Contoso Consulting's claim has a new status" in text
-    assert "It changed from Under review to Approved." in text
+    assert card["body"][0]["text"] == "Sent by Contoso Consulting, not by Microsoft."
+    assert "Contoso Consulting reports a new status for its claim" in text
+    changed = "Contoso Consulting says the status changed from Under review to Approved on 19 March 2026."
+    assert changed in text
     assert "What it means\nMicrosoft has accepted the claim." in text
     assert "What happens next\n" + STATUS_TEXT["approved"].next in text
     assert "Contoso Consulting told this app about this change." in text
-    assert "This app is not from Microsoft." in text
-    assert card["fallbackText"].startswith("Contoso Consulting's claim about your organisation changed from")
-    assert len(words(first_view_text(card))) <= 70  # short
+    assert "This app has no link to Microsoft's systems." in text
+    assert card["fallbackText"].startswith(
+        "Sent by Contoso Consulting, not by Microsoft. Contoso Consulting says its claim about your "
+        "organisation changed from"
+    )
+    assert card["actions"][0]["url"] == "https://aka.ms/about-cpor"
+    assert len(words(first_view_text(card))) <= 90  # short: the claim card has the rest
 
 
 def test_status_change_needs_two_known_different_statuses() -> None:
@@ -119,7 +138,7 @@ def test_notices_are_one_polite_sentence_or_two(key: str) -> None:
     card = message_card(key)
     text = card["body"][0]["text"]
     assert 5 <= len(text.split()) <= 25 and text.endswith(".")
-    assert card["fallbackText"] == f"{text} This message is not from Microsoft."
+    assert card["fallbackText"] == f"{text} This app is not from Microsoft."
     assert card["speak"] == text
     assert "This app is not from Microsoft." in all_text(card)
 

@@ -33,8 +33,8 @@ def test_status_text_is_one_short_line_each(code: str) -> None:
         ("partner_action_required", "14 business days to reply, or the claim is rejected"),
         ("rejected", "dispute the rejection once, within 30 days"),
         ("dispute", "within five working days"),
-        ("approved", "decline the association at any time"),
-        ("customer_declined", "not recognised"),
+        ("approved", "customers can decline at any time, but not how"),
+        ("customer_declined", "does not recognise the partner"),
     ],
 )
 def test_review_times_match_microsofts_documentation(code: str, phrase: str) -> None:

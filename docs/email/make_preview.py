@@ -1,0 +1,56 @@
+"""Write the claim email previews in this folder: ``python docs/email/make_preview.py`` (or
+``make previews``). Each is the HTML part of the claim email for the Contoso sample, as a mail
+client that does not show Actionable Messages sees it, rendered by Debian's headless Chromium with
+no network. The Japanese preview needs a CJK font (``fonts-noto-cjk``; `make previews` installs it).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from bot.email_message import render_html
+from cards import claim_card
+from cards.i18n import card_lang, text_for
+from cards.samples import CONTOSO, OUTLOOK_ORIGINATOR
+
+HERE = Path(__file__).resolve().parent
+CHROMIUM = "/usr/bin/chromium"
+# No network: Chromium's own background connections would be refused on this kind of machine.
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--window-size=700,3000",
+)
+
+
+def main(locales: tuple[str, ...] = ("en", "ja")) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        for locale in locales:
+            card = claim_card(CONTOSO, host="outlook", originator=OUTLOOK_ORIGINATOR, locale=locale)
+            subject = text_for(locale)("email.subject_claim", partner=CONTOSO.partner_name)
+            page = Path(tmp) / f"claim-email.{locale}.html"
+            page.write_text(render_html(card, lang=card_lang(locale), title=subject), encoding="utf-8")
+            out = HERE / f"claim-email.{locale}.png"
+            profile = f"--user-data-dir={tmp}/profile-{locale}"
+            subprocess.run(  # noqa: S603 - a fixed local program and our own file paths
+                [CHROMIUM, *FLAGS, profile, f"--screenshot={out}", page.as_uri()],
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
+            print(f"wrote {out.relative_to(HERE.parents[1])}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
