@@ -309,8 +309,8 @@ def _faq_body(t: Text, host: str, summary: ClaimSummary, short: str) -> list[Ele
         (t("claim.faq.one_title"), (t("claim.faq.one"),)),
     ]
     if summary.status not in _CLOSED:
-        decline = ("claim.faq.decline", "claim.faq.decline_how", "claim.faq.decline_effect")
-        qa.append((t("claim.faq.decline_title"), tuple(t(key) for key in decline)))
+        decline = (t("claim.faq.decline"), t("claim.faq.decline_how"), t("claim.faq.decline_effect"))
+        qa.append((t("claim.faq.decline_title"), decline))
     qa += [
         (t("claim.faq.last_title"), (t("claim.faq.last"),)),
         (t("claim.faq.ask_title"), (t("claim.faq.ask"),)),

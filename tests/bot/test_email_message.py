@@ -513,7 +513,8 @@ def test_access_and_status_changed_cards() -> None:
 def test_about_card_showcard_and_links() -> None:
     card = cards.about_card(host="outlook", originator=ORIGINATOR)
     page = check_html(card, render_html(card, lang="en", title="About"))
-    assert len(page.links) == 3  # 2 card links and the admin centre link behind the ShowCard
+    assert len(page.links) == 4  # 3 card links and the admin centre link behind the ShowCard
+    assert page.links[0] == ("Microsoft's page about CPOR", "https://aka.ms/about-cpor")
     assert (2, "Other partner links") in page.headings
 
 
@@ -620,8 +621,9 @@ def test_text_rendering_shape() -> None:
     text = render_text(claim())
     lines = text.splitlines()
     assert lines[0] == "Sent by Contoso Consulting, not by Microsoft."
-    headline = "Contoso Consulting says it told Microsoft it helps your organisation use 3"
+    headline = "Contoso Consulting says it told Microsoft it helps your organisation use"
     assert lines[2] == headline and lines[4] == "=" * max(len(lines[2]), len(lines[3]))
+    assert lines[3] == "3 Microsoft services."
     assert "Claim details\n-------------\n" in text
     assert "If approved, the partner gets usage and seat counts, and no other\ncustomer data.\n" in text
     assert "> Thanks for the Teams and Intune rollout this spring." in text

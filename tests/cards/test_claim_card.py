@@ -283,7 +283,7 @@ def test_a_workload_without_a_catalogue_entry_keeps_its_own_words(locale: str) -
     custom = TEAMS.__class__("Contoso Cloud", "Our own hosting", id="contoso_cloud")
     unnamed = TEAMS.__class__("Fabrikam Sync", "File sync")  # no id: the words as given
     card = claim_card(make_claim(workloads=(custom, unnamed)), locale=locale)
-    details = show_card(card, "")  # "More about this" is the only card-level ShowCard
+    details = card["actions"][0]["card"]  # "More about this", in the card's language
     facts = {f["title"]: f["value"] for el in details["body"] if el["type"] == "FactSet" for f in el["facts"]}
     assert facts["Contoso Cloud"] == "Our own hosting" and facts["Fabrikam Sync"] == "File sync"
     alone = claim_card(make_claim(workloads=(custom,)), locale=locale)
