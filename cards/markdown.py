@@ -29,6 +29,7 @@ The approach, in order:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -85,6 +86,8 @@ def _defuse(text: str) -> str:
     return _TEMPLATE_OPEN.sub(WORD_JOINER, text)
 
 
+# Pure functions of their arguments, called for the same names many times per card: cached.
+@functools.lru_cache(maxsize=4096)
 def plain(text: str, *, limit: int) -> str:
     """One line of untrusted text for a plain-text place (fallbackText, an action's title).
 
@@ -94,6 +97,7 @@ def plain(text: str, *, limit: int) -> str:
     return _defuse(_truncate(_normalise(text), limit))
 
 
+@functools.lru_cache(maxsize=4096)
 def escape(text: str, *, limit: int) -> str:
     """Untrusted text made inert in TextBlock / Fact markdown, on one line, capped at `limit`.
 
