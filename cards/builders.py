@@ -194,6 +194,12 @@ def _card_only(element: Element) -> Element:
     return element
 
 
+def _for_partners(title: str, url: str) -> Element:
+    """A link to a Learn page written for partners ("For partners: ..."), on a row of its own: its
+    title is long, and beside another button Teams would cut it."""
+    return action_set(open_url(title, url))
+
+
 def _about_cpor(t: Text) -> Element:
     return open_url(t("app.open_about_cpor"), LINKS["about_cpor"])
 
@@ -529,12 +535,10 @@ def claim_card(
         *_details_body(t, host, summary, partner),
         heading(t("claim.show_faq"), host=host, size="medium", separator=True),
         *_faq_body(t, host, summary, short),
+        _for_partners(t("app.open_how_it_works"), LINKS["how_it_works"]),
     ]
-    actions: list[Element] = [
-        show_card(t("claim.show_more"), more),
-        _about_cpor(t),
-        open_url(t("app.open_how_it_works"), LINKS["how_it_works"]),
-    ]
+    # Two buttons: a third in the row gets its title cut ("More abo…") by Teams and Outlook.
+    actions: list[Element] = [show_card(t("claim.show_more"), more), _about_cpor(t)]
 
     plain_partner = plain(summary.partner_name, limit=NAME_LIMIT)
     plain_headline = _headline(t, summary, plain_partner, safe=False)
@@ -753,6 +757,9 @@ def about_card(
         text_block(t("about.data")),
         text_block(t("about.not_csp")),
         text_block(t("about.customer")),
+        action_set(_about_cpor(t)),  # Microsoft's page first, then the pages written for partners
+        _for_partners(t("app.open_how_it_works"), LINKS["how_it_works"]),
+        _for_partners(t("app.open_issues"), LINKS["issues"]),
         text_block(t("about.source"), subtle=True, size="small", separator=True),
         _footer(t, sender, separator=False),
     ]
@@ -764,14 +771,11 @@ def about_card(
         speak=for_speech(t("about.speak")),
         lang=t.lang,
         actions=[
-            _about_cpor(t),
             show_card(
                 t("about.show_compare"),
                 _compare_body(t, host),
                 [open_url(t("app.open_admin"), LINKS["partner_relationships"])],
             ),
-            open_url(t("app.open_how_it_works"), LINKS["how_it_works"]),
-            open_url(t("app.open_issues"), LINKS["issues"]),
         ],
     )
 
