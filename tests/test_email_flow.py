@@ -32,18 +32,16 @@ async def relay() -> AsyncIterator[SmtpServer]:
         yield server
 
 
-@pytest.fixture
-async def mail_client(
-    aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]], settings: Settings, relay: SmtpServer
-) -> AsyncIterator[TestClient[Any, Any]]:
+async def mail_service(
+    aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]],
+    settings: Settings,
+    relay: SmtpServer,
+    **mail: str,
+) -> TestClient[Any, Any]:
+    """The service, sending mail through `relay`, with the mail settings given."""
     import dataclasses
 
-    configured = dataclasses.replace(
-        settings,
-        mail_from="cpor@contoso.example",
-        mail_from_name="Contoso Partners",
-        outlook_originator=ORIGINATOR,
-    )
+    configured = dataclasses.replace(settings, outlook_originator=ORIGINATOR, **mail)
     mailer = SmtpMailer(
         relay.host,
         relay.port,
@@ -51,7 +49,16 @@ async def mail_client(
         password=relay.password,
         tls_context=relay.client_tls_context,
     )
-    client = quiet(await aiohttp_client(create_app(configured, sender=RecordingSender(), mailer=mailer)))
+    return quiet(await aiohttp_client(create_app(configured, sender=RecordingSender(), mailer=mailer)))
+
+
+@pytest.fixture
+async def mail_client(
+    aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]], settings: Settings, relay: SmtpServer
+) -> AsyncIterator[TestClient[Any, Any]]:
+    client = await mail_service(
+        aiohttp_client, settings, relay, mail_from="cpor@contoso.example", mail_from_name="Contoso Partners"
+    )
     yield client
     await client.close()  # stop the service (and its sends in flight) before the relay stops
 
@@ -215,23 +222,14 @@ async def test_the_email_says_who_sent_it_for_whom_and_not_microsoft(
     relay: SmtpServer,
     claim_body: dict[str, Any],
 ) -> None:
-    import dataclasses
-
     # No MAIL_FROM_NAME: the From name comes from the partner and the organisation that runs the app.
-    configured = dataclasses.replace(
+    client = await mail_service(
+        aiohttp_client,
         settings,
+        relay,
         mail_from="cpor@litware.example",
         sender_name="Litware Managed Services",
-        outlook_originator=ORIGINATOR,
     )
-    mailer = SmtpMailer(
-        relay.host,
-        relay.port,
-        username=relay.username,
-        password=relay.password,
-        tls_context=relay.client_tls_context,
-    )
-    client = quiet(await aiohttp_client(create_app(configured, sender=RecordingSender(), mailer=mailer)))
     try:
         await notify_by_email(client, claim_body)
         await client.app[WORKER].run_once()
