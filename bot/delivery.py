@@ -18,7 +18,7 @@ from bot.metrics import Metrics
 from bot.polling import Poller
 from bot.store import Channel, DeliveryKind, DeliveryOutcome, DeliveryStatus, LeasedDelivery, Store
 from bot.views import ClaimView
-from cards.builders import NAME_LIMIT
+from cards.builders import NAME_LIMIT, same_name
 from cards.i18n import choose_locale, text_for
 from cards.markdown import plain
 
@@ -108,10 +108,9 @@ class MailIdentity:
         if self.sender_name:
             return self.sender_name
         partner = plain(partner_name, limit=NAME_LIMIT)
-        org = self.organisation
-        if not org or " ".join(org.split()).casefold() == " ".join(partner.split()).casefold():
+        if not self.organisation or same_name(self.organisation, partner_name):
             return partner
-        return f"{partner} via {plain(org, limit=NAME_LIMIT)}"
+        return f"{partner} via {plain(self.organisation, limit=NAME_LIMIT)}"
 
 
 class DeliveryWorker:

@@ -150,7 +150,8 @@ def _claim_data(claim_id: str) -> dict[str, str]:
     return {verbs.CLAIM_ID: claim_id}
 
 
-def _same_name(a: str, b: str) -> bool:
+def same_name(a: str, b: str) -> bool:
+    """Whether two organisation names are the same name (spacing and case aside)."""
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
@@ -159,7 +160,7 @@ def _sent_by(t: Text, partner_name: str, sender: str | None, *, safe: bool = Tru
     partner runs the app itself (no sender set, or the sender is the partner)."""
     clean = escape if safe else plain
     partner = clean(partner_name, limit=NAME_LIMIT)
-    if sender is None or not sender.strip() or _same_name(sender, partner_name):
+    if sender is None or not sender.strip() or same_name(sender, partner_name):
         return t("app.sent_by", partner=partner)
     return t("app.sent_by_for", sender=clean(sender, limit=NAME_LIMIT), partner=partner)
 

@@ -470,3 +470,14 @@ async def test_a_worker_joining_others_waits_until_they_have_counted_it(
     assert worker._limits.workers == 2
     worker.stop()
     await running
+
+
+def test_the_emails_from_name_is_the_partners_never_the_apps() -> None:
+    own = MailIdentity("cpor@contoso.example", "", "o")
+    assert own.from_name("Contoso Partners") == "Contoso Partners"
+    operated = MailIdentity("cpor@litware.example", "", "o", organisation="Litware Managed Services")
+    assert operated.from_name("Contoso Partners") == "Contoso Partners via Litware Managed Services"
+    assert operated.from_name("litware  managed services") == "litware managed services"  # the same
+    assert MailIdentity("a@b.example", "Contoso Mail", "o", "Litware").from_name("X") == "Contoso Mail"
+    # A name that looks like a link is defused, as everywhere partner text is shown.
+    assert "evil.example" not in operated.from_name("evil.example")
