@@ -29,6 +29,7 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 # The card and email previews in docs/ (English Teams cards, a few Japanese ones, both emails).
 # Japanese needs a CJK font: installed here with apt when the machine has none.

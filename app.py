@@ -8,25 +8,31 @@ import sys
 from collections.abc import AsyncIterator
 
 from aiohttp import web
+from botbuilder.integration.aiohttp import CloudAdapter
 from botframework.connector.auth import BotFrameworkAuthentication
 
 from bot import __version__
-from bot.actions import Actions
-from bot.adapter import create_adapter
-from bot.config import ConfigError, Settings
-from bot.connector import ConnectorCardSender
-from bot.delivery import CardSender, delivery_worker
-from bot.heap import freeze_startup_objects
-from bot.mail import Mailer
-from bot.metrics import CONTENT_TYPE_LATEST, Metrics
-from bot.partner_api import PartnerApi
-from bot.problems import problem_middleware
-from bot.state import ADAPTER, BOT, METRICS, SETTINGS, STORE, WEBHOOKS, WORKER
+from bot.delivery.sending import CardSender
+from bot.delivery.worker import delivery_worker
+from bot.mail.sender import Mailer
+from bot.ops.config import ConfigError, Settings
+from bot.ops.heap import freeze_startup_objects
+from bot.ops.metrics import CONTENT_TYPE_LATEST, Metrics
+from bot.ops.state import METRICS, SETTINGS, STORE, WEBHOOKS, WORKER
+from bot.partner_api.problems import problem_middleware
+from bot.partner_api.routes import PartnerApi
 from bot.store import Store, open_store
-from bot.teams import CporTeamsBot
-from bot.webhooks import PartnerNotifier, WebhookWorker
+from bot.teams.actions import Actions
+from bot.teams.adapter import create_adapter
+from bot.teams.connector import ConnectorCardSender
+from bot.teams.handler import CporTeamsBot
+from bot.webhooks.worker import PartnerNotifier, WebhookWorker
 
 log = logging.getLogger("cpor_bot")
+
+# The Teams side of the application; the other keys are in bot.ops.state.
+ADAPTER = web.AppKey("adapter", CloudAdapter)
+BOT = web.AppKey("bot", CporTeamsBot)
 
 # Teams activities are at most about 100 KB; leave room for invoke payloads, refuse anything larger.
 MAX_ACTIVITY_BYTES = 512 * 1024

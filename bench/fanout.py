@@ -32,14 +32,14 @@ from botbuilder.schema import ConversationReference
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.adapter import create_adapter  # noqa: E402 - after the path set-up
-from bot.claims import Claim, Contact, Status  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.connector import ConnectorCardSender  # noqa: E402
-from bot.delivery import DeliveryWorker  # noqa: E402
-from bot.heap import freeze_startup_objects  # noqa: E402
-from bot.metrics import Metrics  # noqa: E402
+from bot.delivery.worker import DeliveryWorker  # noqa: E402
+from bot.domain.claims import Claim, Contact, Status  # noqa: E402
+from bot.ops.config import Settings  # noqa: E402
+from bot.ops.heap import freeze_startup_objects  # noqa: E402
+from bot.ops.metrics import Metrics  # noqa: E402
 from bot.store import StoredReference, open_store  # noqa: E402
+from bot.teams.adapter import create_adapter  # noqa: E402 - after the path set-up
+from bot.teams.connector import ConnectorCardSender  # noqa: E402
 
 TENANTS = 10
 CEILING = 50 * TENANTS  # sends/s the tenant limits allow

@@ -41,10 +41,10 @@ from jwt.algorithms import RSAAlgorithm
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app  # noqa: E402 - after the path set-up
-from bot.claims import Claim, Contact, Status  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.state import STORE  # noqa: E402
-from tests.bot.test_auth import APP_ID, OpenIdServer, local_auth, mint  # noqa: E402
+from bot.domain.claims import Claim, Contact, Status  # noqa: E402
+from bot.ops.config import Settings  # noqa: E402
+from bot.ops.state import STORE  # noqa: E402
+from tests.bot.teams.test_auth import APP_ID, OpenIdServer, local_auth, mint  # noqa: E402
 from tests.conftest import load_fixture  # noqa: E402
 
 SERVICE_URL = "https://smba.trafficmanager.net/emea/"

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import cards
-from bot.claims import Claim, Status
+from bot.domain.claims import Claim, Status
+from bot.domain.workloads import catalog
 from bot.store import Response, ResponseKind
-from bot.workloads import catalog
 from cards.model import ClaimSummary, WorkloadLine
 from cards.partner import partner_notice_card
 

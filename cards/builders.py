@@ -190,7 +190,7 @@ def _with_run_by(t: Text, fallback: str, sender: str | None) -> str:
 
 def _card_only(element: Element) -> Element:
     """Mark an element that speaks of the card's own buttons: the email's text and HTML parts, which
-    have no buttons, leave it out (see `bot.email_message`)."""
+    have no buttons, leave it out (see `bot.mail.message`)."""
     element["id"] = CARD_ONLY_PREFIX + str(element.get("type", "")).lower()
     return element
 

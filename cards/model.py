@@ -32,7 +32,7 @@ class ClaimSummary:
     customer_name: str  # typed by the partner: untrusted
     solution_area: str  # display name, e.g. "Modern Work and Security"
     workloads: tuple[WorkloadLine, ...]
-    status: str  # one of bot.claims.Status values, e.g. "under_review"
+    status: str  # one of bot.domain.claims.Status values, e.g. "under_review"
     submitted_on: datetime.date  # as the partner reports it; not shown for drafts
     partner_message: str | None = None  # typed by the partner: untrusted, shown as the partner's
     partner_reference: str | None = None  # the partner's own claim reference: untrusted

@@ -39,7 +39,7 @@ TEAMS = WorkloadLine("Microsoft Teams", "Chat and teamwork", id="teams")
 EXCHANGE = WorkloadLine("Exchange Online", "Email and calendars", id="exchange")
 INTUNE = WorkloadLine("Microsoft Intune", "Managing and securing devices", id="intune")
 
-# The 26 workloads of the seeded catalog (bot/workloads.toml), copied so the package stands alone;
+# The 26 workloads of the seeded catalog (bot/domain/workloads.toml), copied so the package stands alone;
 # with their ids, so each card shows the plain words in its own language.
 ALL_WORKLOADS: tuple[WorkloadLine, ...] = tuple(
     WorkloadLine(name, plain, id=workload_id)

@@ -15,9 +15,9 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from app import create_app
-from bot.config import Settings
-from bot.partner_keys import new_key
-from bot.state import STORE, WEBHOOKS, WORKER
+from bot.ops.config import Settings
+from bot.ops.state import STORE, WEBHOOKS, WORKER
+from bot.partner_api.keys import new_key
 from bot.store import Store, StoredReference
 from tests.postgres import PostgresServer
 

@@ -12,8 +12,8 @@ from aiohttp.test_utils import TestClient
 from jsonschema import Draft202012Validator
 
 from app import create_app
-from bot.config import Settings
-from bot.openapi import openapi_document
+from bot.ops.config import Settings
+from bot.partner_api.openapi import openapi_document
 from tests.conftest import load_fixture, make_key
 from tests.fakes import running_connector
 
@@ -68,7 +68,7 @@ async def test_a_restart_loses_no_reference_claim_or_pending_delivery(
 
     first_sender = RecordingSender()
     first = await aiohttp_client(create_app(settings, sender=first_sender))
-    from bot.state import STORE
+    from bot.ops.state import STORE
 
     key = await make_key(first.app[STORE])
     auth = {"Authorization": f"Bearer {key}"}
@@ -113,7 +113,7 @@ async def test_the_service_runs_on_postgresql(
     claim_body: dict[str, Any],
     tmp_path: Path,
 ) -> None:
-    from bot.state import STORE, WORKER
+    from bot.ops.state import STORE, WORKER
     from tests.conftest import RecordingSender, quiet
 
     settings = Settings(

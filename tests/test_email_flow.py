@@ -13,11 +13,11 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from app import create_app
-from bot.config import Settings
-from bot.mail import SmtpMailer
-from bot.state import STORE, WORKER
+from bot.mail.sender import SmtpMailer
+from bot.ops.config import Settings
+from bot.ops.state import STORE, WORKER
 from cards.render import RendererUnavailable, render
-from tests.bot.test_email_message import check_html, check_text, script_json
+from tests.bot.mail.test_email_message import check_html, check_text, script_json
 from tests.cards.conftest import INJECTION
 from tests.cards.schema_check import validate_card
 from tests.conftest import RecordingSender, load_fixture, make_key, quiet

@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.state import STORE, WORKER
+from bot.ops.state import STORE, WORKER
 from bot.store import Store
 from tests.conftest import first_contact_in_teams
 

@@ -14,7 +14,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bot.claims import Claim, Contact, Status
+from bot.domain.claims import Claim, Contact, Status
 from bot.store import StoredReference, open_store
 from tests.fakes import running_connector
 
@@ -108,7 +108,7 @@ async def test_four_workers_one_killed_lose_nothing_and_send_nothing_twice(
         }
         workers = [
             subprocess.Popen(  # noqa: S603, ASYNC220 - our own command; the loop must keep serving
-                [sys.executable, "-m", "bot.cli", "work"],
+                [sys.executable, "-m", "bot.ops.cli", "work"],
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.DEVNULL,

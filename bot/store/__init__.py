@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.claims import Claim, Contact, Status
+from bot.domain.claims import Claim, Contact, Status
 
 
 def ts(value: dt.datetime) -> str:

@@ -11,7 +11,7 @@ from contextlib import AbstractAsyncContextManager
 from importlib import resources
 from typing import Any, Protocol
 
-from bot.claims import Claim, Contact, Status
+from bot.domain.claims import Claim, Contact, Status
 from bot.store import (
     Channel,
     Conflict,

@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bot.email_message import render_html
+from bot.mail.message import render_html
 from cards import claim_card
 from cards.i18n import card_lang, text_for
 from cards.samples import CONTOSO, OUTLOOK_ORIGINATOR

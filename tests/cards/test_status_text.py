@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.claims import Status
+from bot.domain.claims import Status
 from cards import STATUS_TEXT
 
 

@@ -316,9 +316,9 @@ class BotServer:
 
 
 def create_partner_key(db_url: str, partner: str = "Contoso Partners") -> str:
-    """Create a partner API key with `python -m bot.cli keys create --json`; return the secret key."""
+    """Create a partner API key with `python -m bot.ops.cli keys create --json`; return the secret key."""
     result = subprocess.run(  # noqa: S603 - fixed argv, no shell
-        [sys.executable, "-m", "bot.cli", "keys", "create", "--partner", partner, "--json"],
+        [sys.executable, "-m", "bot.ops.cli", "keys", "create", "--partner", partner, "--json"],
         cwd=APP_DIR,
         env=_bot_env(db_url),
         capture_output=True,
@@ -328,7 +328,7 @@ def create_partner_key(db_url: str, partner: str = "Contoso Partners") -> str:
     )
     if result.returncode != 0:
         pytest.fail(
-            f"`bot.cli keys create` exited {result.returncode}\n"
+            f"`bot.ops.cli keys create` exited {result.returncode}\n"
             f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}",
             pytrace=False,
         )
@@ -337,7 +337,7 @@ def create_partner_key(db_url: str, partner: str = "Contoso Partners") -> str:
             key = json.loads(line)["key"]
             assert isinstance(key, str) and key.startswith("cpor_"), key
             return key
-    pytest.fail(f"`bot.cli keys create --json` printed no JSON:\n{result.stdout}", pytrace=False)
+    pytest.fail(f"`bot.ops.cli keys create --json` printed no JSON:\n{result.stdout}", pytrace=False)
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The files in manifest/: vendored schema, template and icons (checked without bot.manifest)."""
+"""The files in manifest/: vendored schema, template and icons (checked without bot.ops.manifest)."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.claims import Claim, Contact, Status
+from bot.domain.claims import Claim, Contact, Status
 from bot.store import (
     Conflict,
     DeliveryOutcome,

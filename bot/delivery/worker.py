@@ -1,0 +1,414 @@
+"""The delivery worker: takes due rows from the outbox, sends the card, records the outcome."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import random
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from bot.delivery.limits import TeamsLimits
+from bot.delivery.sending import CardSender, SendFailure
+from bot.mail.message import build_message
+from bot.mail.sender import Mailer, MailFailure, mailer_from_settings
+from bot.ops.config import Settings
+from bot.ops.metrics import Metrics
+from bot.ops.polling import Poller
+from bot.store import Channel, DeliveryKind, DeliveryOutcome, DeliveryStatus, LeasedDelivery, Store
+from bot.views import ClaimView
+from cards.builders import NAME_LIMIT, same_name
+from cards.i18n import choose_locale, text_for
+from cards.markdown import plain
+
+log = logging.getLogger(__name__)
+
+# The Bot Connector answers within its HTTP timeout (well under a minute); the lease must outlast
+# a send by far, or a slow send would be taken for a crashed one.
+LEASE_FOR = dt.timedelta(minutes=5)
+# Deliveries per lease, and leases in flight per worker: enough sends in flight to fill Teams'
+# limits (50 a second per tenant) at the connector's latency.
+BATCH = 100
+LANES = 4
+# Outcomes are written this many at a time (and at the end of each batch).
+FLUSH_EVERY = 50
+# Workers say they are alive this often; one silent for five beats no longer counts.
+HEARTBEAT_EVERY = dt.timedelta(seconds=2)
+# A send the limits would hold back longer than this goes back to the queue until then. It also
+# bounds how far ahead a worker has booked, which a worker joining others waits out (see `run`).
+DEFER_AFTER_SECONDS = 2.0
+MAX_ATTEMPTS = 5
+# As Teams documents it: 429 (honour Retry-After), 412 and 502-504 are worth retrying; 500 is not.
+RETRYABLE = frozenset({412, 429, 502, 503, 504})
+GONE = frozenset({403, 404})
+
+
+# The metric label for each status an outcome leaves a delivery in.
+DELIVERY_LABELS = {
+    DeliveryStatus.SENT: "sent",
+    DeliveryStatus.QUEUED: "retry",
+    DeliveryStatus.FAILED: "failed",
+}
+
+
+class Deferred(Exception):
+    """The limits would hold this send back too long: requeue it, without counting an attempt."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"held back by Teams' rate limits; due again in {seconds:.0f} s")
+        self.seconds = seconds
+
+
+def backoff(attempt: int, retry_after: float | None) -> dt.timedelta:
+    """Retry-After when the server gave one, else exponential with jitter (5 s, 10 s … 10 min)."""
+    if retry_after is not None:
+        return dt.timedelta(seconds=min(max(retry_after, 0.0), 3600.0))
+    base = min(5.0 * 2 ** (attempt - 1), 600.0)
+    return dt.timedelta(seconds=base * random.uniform(0.8, 1.2))  # noqa: S311 - jitter, not security
+
+
+@dataclass(frozen=True, slots=True)
+class MailIdentity:
+    """Who the emails come from, and the Actionable Messages provider id their cards carry.
+
+    `sender_name` is the From name as configured (MAIL_FROM_NAME); empty, each email is from the
+    partner's name, or "{partner} via {organisation}" when another organisation (SENDER_NAME)
+    runs the service: never a name that reads like Microsoft's own notice."""
+
+    sender: str
+    sender_name: str
+    originator: str
+    organisation: str = ""
+
+    def from_name(self, partner_name: str) -> str:
+        """The From name for an email about `partner_name`'s claim."""
+        if self.sender_name:
+            return self.sender_name
+        partner = plain(partner_name, limit=NAME_LIMIT)
+        if not self.organisation or same_name(self.organisation, partner_name):
+            return partner
+        return f"{partner} via {plain(self.organisation, limit=NAME_LIMIT)}"
+
+
+class DeliveryWorker:
+    """One per process. Several lanes each lease a batch and send it concurrently, within the
+    client-side limits; outcomes are written in batches. `wake()` makes it look at the outbox now
+    instead of at the next poll."""
+
+    def __init__(
+        self,
+        store: Store,
+        sender: CardSender,
+        *,
+        poll_seconds: float,
+        mailer: Mailer | None = None,
+        mail: MailIdentity | None = None,
+        metrics: Metrics | None = None,
+        limits: TeamsLimits | None = None,
+        lease_for: dt.timedelta = LEASE_FOR,
+        batch: int = BATCH,
+        lanes: int = LANES,
+        heartbeat_every: dt.timedelta = HEARTBEAT_EVERY,
+    ) -> None:
+        self._heartbeat_every = heartbeat_every
+        self._lease_for = lease_for
+        self._batch = batch
+        self._lanes = lanes
+        self._metrics = metrics or Metrics()
+        self._limits = limits or TeamsLimits(on_rebook=self._metrics.rebooked.inc)
+        self._store = store
+        self._sender = sender
+        self._mailer = mailer
+        self._mail = mail or MailIdentity("cpor-bot@localhost", "", "")
+        self._owner = f"worker-{uuid.uuid4().hex[:12]}"
+        self._poller = Poller("delivery", poll_seconds)
+        self._stopping = asyncio.Event()
+
+    def wake(self) -> None:
+        self._poller.wake()
+
+    def stop(self) -> None:
+        self._poller.stop()
+        self._stopping.set()
+
+    async def run(self) -> None:
+        if await self._heartbeat() > 1:
+            # The others count this worker at their next beat, and until the sends they booked
+            # before it have gone they still send at the old share. Wait for both, then count
+            # again (others may have joined meanwhile).
+            if not await self._pause(self._heartbeat_every.total_seconds() + DEFER_AFTER_SECONDS):
+                await self._heartbeat()
+        try:
+            # A lane waits for the slowest send of its batch; the others keep the connector busy.
+            async with asyncio.TaskGroup() as lanes:
+                lanes.create_task(self._keep_heartbeat())
+                for _ in range(self._lanes):
+                    lanes.create_task(self._poller.run(self.run_once))
+        finally:
+            try:
+                await self._store.worker_left(self._owner)
+            except Exception:  # noqa: BLE001 - the others stop counting it after a few seconds anyway
+                log.warning("could not sign this worker off; the others will notice it is gone")
+
+    async def _heartbeat(self) -> int:
+        """Say this worker is alive and take its share of the tenants' limits; how many are alive."""
+        try:
+            workers = await self._store.worker_heartbeat(
+                self._owner, dt.datetime.now(dt.UTC), alive_within=self._heartbeat_every * 5
+            )
+        except Exception:  # noqa: BLE001 - keep the last share; the next beat tries again
+            log.warning("delivery worker heartbeat failed", exc_info=True)
+            return self._limits.workers
+        if workers != self._limits.workers:
+            log.info("%d delivery worker(s) alive: each takes 1/%d of a tenant's limit", workers, workers)
+        self._limits.share_with(workers)
+        return workers
+
+    async def _keep_heartbeat(self) -> None:
+        while not await self._pause(self._heartbeat_every.total_seconds()):
+            await self._heartbeat()
+
+    async def _pause(self, seconds: float) -> bool:
+        """Sleep for `seconds`, or less if asked to stop; True if asked to stop."""
+        try:
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+        except TimeoutError:
+            return False
+        return True
+
+    async def run_once(self) -> int:
+        """Lease and send what is due now; return how many deliveries were attempted."""
+        leased = await self._store.lease_deliveries(
+            self._owner, dt.datetime.now(dt.UTC), self._lease_for, self._batch
+        )
+        if not leased:
+            return 0
+        outcomes: list[tuple[LeasedDelivery, DeliveryOutcome]] = []
+
+        async def deliver(item: LeasedDelivery) -> None:
+            outcome = await self._deliver(item)
+            if outcome is None:
+                return
+            outcomes.append((item, outcome))
+            if len(outcomes) >= FLUSH_EVERY:
+                ready = outcomes[:]
+                outcomes.clear()
+                await self._record(ready)
+
+        async with asyncio.TaskGroup() as sends:
+            for item in leased:
+                sends.create_task(deliver(item))
+                # A task builds its card as it starts. One start per turn of the event loop keeps
+                # the sends already booked leaving on time between builds; a hundred builds in
+                # one turn would hold them back ~50 ms (late sends bunch up and break the windows).
+                await asyncio.sleep(0)
+        await self._record(outcomes)
+        return len(leased)
+
+    def _count(self, item: LeasedDelivery, outcome: str) -> None:
+        delivery = item.delivery
+        self._metrics.deliveries.labels(channel=delivery.channel, kind=delivery.kind, outcome=outcome).inc()
+
+    async def _record(self, done: list[tuple[LeasedDelivery, DeliveryOutcome]]) -> None:
+        """Write a batch of outcomes; then bring cards sent while their claim changed up to date."""
+        if not done:
+            return
+        try:
+            mine = await self._store.finish_deliveries(self._owner, [outcome for _, outcome in done])
+        except Exception:
+            # The leases run out and those deliveries become `unknown`: nothing is sent twice.
+            log.exception("could not record %d delivery outcomes", len(done))
+            return
+        sent_cards: list[LeasedDelivery] = []
+        for item, outcome in done:
+            if outcome.delivery_id not in mine:
+                continue
+            label = DELIVERY_LABELS.get(outcome.status, outcome.status)
+            if not outcome.counts_as_attempt:
+                label = "deferred"
+            self._count(item, label)
+            if outcome.status == DeliveryStatus.SENT:
+                log.info(
+                    "delivery %s (%s, %s) done",
+                    outcome.delivery_id,
+                    item.delivery.channel,
+                    item.delivery.kind,
+                )
+                if item.delivery.kind == DeliveryKind.CLAIM and item.delivery.channel == Channel.TEAMS:
+                    sent_cards.append(item)
+            elif outcome.status == DeliveryStatus.FAILED:
+                log.warning("delivery %s failed: %s", outcome.delivery_id, outcome.error)
+        if not sent_cards:
+            return
+        # A status change while the card was in flight found no sent card to update: do it now.
+        current = await self._store.claim_statuses([item.claim.id for item in sent_cards])
+        queued = False
+        for item in sent_cards:
+            status = current.get(item.claim.id)
+            if status is not None and status != item.claim.status:
+                queued |= await self._store.enqueue_card_update(item.delivery.id, dt.datetime.now(dt.UTC))
+        if queued:
+            self.wake()
+
+    async def _deliver(self, item: LeasedDelivery) -> DeliveryOutcome | None:
+        """Send one delivery; its outcome, or None when it was already written (a fallback)."""
+        delivery = item.delivery
+        try:
+            if delivery.channel == Channel.EMAIL:
+                activity_id: str | None = await self._email(item)
+            else:
+                activity_id = await self._teams(item)
+        except Deferred as deferred:
+            return DeliveryOutcome(
+                delivery.id,
+                DeliveryStatus.QUEUED,
+                dt.datetime.now(dt.UTC),
+                error=str(deferred),
+                retry_at=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=deferred.seconds),
+                counts_as_attempt=False,
+            )
+        except SendFailure as failure:
+            return await self._failed(item, failure)
+        except MailFailure as failure:
+            return self._retry_or_fail(item, not failure.permanent, f"mail server: {failure.reply}", None)
+        except Exception as exc:  # noqa: BLE001 - network errors: treat like a 503
+            return await self._failed(item, SendFailure(None, type(exc).__name__))
+        return DeliveryOutcome(
+            delivery.id, DeliveryStatus.SENT, dt.datetime.now(dt.UTC), activity_id=activity_id
+        )
+
+    async def _teams(self, item: LeasedDelivery) -> str | None:
+        delivery, reference = item.delivery, item.reference
+        if reference is None:
+            raise SendFailure(404, "NoConversation")
+        card = self._card_for(item, host="teams")  # before booking: the slot is not spent waiting
+        waited = await self._limits.wait(
+            reference.conversation_id, reference.tenant_id, at_most=DEFER_AFTER_SECONDS
+        )
+        if waited is None:
+            # Far off (a busy conversation): give the lease back rather than hold a lane idle.
+            raise Deferred(self._limits.delay(reference.conversation_id, reference.tenant_id))
+        with self._metrics.send_seconds.labels(channel=Channel.TEAMS).time():
+            if delivery.kind == DeliveryKind.UPDATE and delivery.target_activity_id:
+                await self._sender.update_card(reference.reference, delivery.target_activity_id, card)
+                return None
+            return await self._sender.send_card(reference.reference, card)
+
+    async def _email(self, item: LeasedDelivery) -> str:
+        if self._mailer is None or item.contact is None:
+            raise MailFailure(permanent=True, reply="no mail relay is configured for this service")
+        card = self._card_for(item, host="outlook")
+        contact = item.contact
+        locale = choose_locale(None, contact.locale, item.claim.locale)
+        domain = self._mail.sender.rpartition("@")[2] or "localhost"
+        message_id = f"{item.delivery.id}@{domain}"
+        status = item.delivery.kind == DeliveryKind.STATUS
+        subject = text_for(locale)(
+            "email.subject_status" if status else "email.subject_claim",
+            partner=plain(item.partner_name, limit=NAME_LIMIT),
+        )
+        message = build_message(
+            card,
+            subject=subject,
+            sender=self._mail.sender,
+            sender_name=self._mail.from_name(item.partner_name),
+            to=contact.email,
+            to_name=contact.name,
+            locale=locale,
+            message_id=message_id,
+            date=dt.datetime.now(dt.UTC),
+        )
+        with self._metrics.send_seconds.labels(channel=Channel.EMAIL).time():
+            await self._mailer.send(message)
+        return f"<{message_id}>"
+
+    def _card_for(self, item: LeasedDelivery, *, host: str) -> dict[str, Any]:
+        """The card as this contact should see it now (current status, their own state)."""
+        responses = item.responses
+        contact, reference = item.contact, item.reference
+        viewer = (contact.aad_object_id if contact else None) or (
+            reference.aad_object_id if reference else None
+        )
+        view = ClaimView(
+            claim=item.claim,
+            partner_name=item.partner_name,
+            responses=responses,
+            viewer_aad_object_id=viewer,
+            locale=choose_locale(None, contact.locale if contact else None, item.claim.locale),
+            host=host,
+            originator=self._mail.originator if host == "outlook" else None,
+            sender=self._mail.organisation or None,
+            refresh_user_ids=(reference.user_id,) if reference and reference.user_id else (),
+        )
+        if item.delivery.kind == DeliveryKind.PARTNER:
+            response = next((r for r in responses if r.id == item.delivery.response_id), None)
+            if response is None:
+                raise SendFailure(400, "ResponseGone")
+            return view.partner_notice_card(response)
+        if item.delivery.kind == DeliveryKind.STATUS and item.old_status is not None:
+            return view.status_changed_card(item.old_status)
+        return view.claim_card()
+
+    async def _failed(self, item: LeasedDelivery, failure: SendFailure) -> DeliveryOutcome | None:
+        delivery = item.delivery
+        now = dt.datetime.now(dt.UTC)
+        if failure.status in GONE:
+            # The user blocked or removed the app. A claim card or status message goes by email
+            # instead; an in-place update or a partner notice has nowhere else to go.
+            reason = f"Teams refused the message ({failure})"
+            if delivery.kind in (DeliveryKind.CLAIM, DeliveryKind.STATUS) and item.contact is not None:
+                if await self._store.fall_back_to_email(delivery.id, self._owner, now, reason):
+                    self._count(item, "fallback_email")
+                    self.wake()
+                return None
+            if item.reference is not None:
+                await self._store.mark_reference_dead(item.reference.conversation_id, now, str(failure))
+            return DeliveryOutcome(delivery.id, DeliveryStatus.FAILED, now, error=reason)
+        if failure.status == 429:
+            self._metrics.throttled.inc()
+        retryable = failure.status is None or failure.status in RETRYABLE
+        return self._retry_or_fail(item, retryable, str(failure), failure.retry_after)
+
+    def _retry_or_fail(
+        self, item: LeasedDelivery, retryable: bool, reason: str, retry_after: float | None
+    ) -> DeliveryOutcome:
+        delivery = item.delivery
+        now = dt.datetime.now(dt.UTC)
+        if retryable and delivery.attempts < MAX_ATTEMPTS:
+            return DeliveryOutcome(
+                delivery.id,
+                DeliveryStatus.QUEUED,
+                now,
+                error=f"attempt {delivery.attempts} failed ({reason}); will retry",
+                retry_at=now + backoff(delivery.attempts, retry_after),
+            )
+        return DeliveryOutcome(
+            delivery.id,
+            DeliveryStatus.FAILED,
+            now,
+            error=f"gave up after {delivery.attempts} attempt(s): {reason}",
+        )
+
+
+def delivery_worker(
+    settings: Settings,
+    store: Store,
+    sender: CardSender,
+    *,
+    mailer: Mailer | None = None,
+    metrics: Metrics | None = None,
+) -> DeliveryWorker:
+    """The worker as the settings describe it (used by the service and by `cpor-bot work`)."""
+    return DeliveryWorker(
+        store,
+        sender,
+        poll_seconds=settings.delivery_poll_seconds,
+        mailer=mailer or mailer_from_settings(settings),
+        mail=MailIdentity(
+            settings.mail_from, settings.mail_from_name, settings.outlook_originator, settings.sender_name
+        ),
+        metrics=metrics,
+        lease_for=dt.timedelta(seconds=settings.delivery_lease_seconds),
+    )

@@ -1,0 +1,420 @@
+"""The partner API: register claims and notify the customer's contacts."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from bot.domain.claims import NEEDS_CUSTOMER_ATTENTION, Claim, Status, TransitionError, check_transition
+from bot.domain.validation import claim_from_request
+from bot.domain.workloads import catalog
+from bot.ops.state import SETTINGS, STORE, WORKER
+from bot.partner_api.keys import LINK_CODE_TTL, authenticate, hash_link_code, new_link_code
+from bot.partner_api.openapi import openapi_document
+from bot.partner_api.problems import FieldError, Problem
+from bot.partner_api.schema import check
+from bot.store import Channel, Conflict, Delivery, Partner, Response, Webhook, WebhookEvent, ts
+from bot.webhooks.worker import WebhookUrlError, check_url, new_secret
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 64 * 1024
+DEFAULT_PAGE = 20
+MAX_PAGE = 100
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+# A reservation with no response after this long was left by a crash: another try may take it.
+IDEMPOTENCY_ABANDONED = dt.timedelta(minutes=2)
+
+
+class PartnerApi:
+    """Routes under /api for partners; the store and the delivery worker come from the app."""
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.get("/api/openapi.json", self.openapi),
+            web.get("/api/workloads", self._authed(self.list_workloads)),
+            web.post("/api/claims", self._authed(self.create_claim)),
+            web.get("/api/claims", self._authed(self.list_claims)),
+            web.get("/api/claims/{claim_id}", self._authed(self.get_claim)),
+            web.patch("/api/claims/{claim_id}", self._authed(self.update_claim)),
+            web.post("/api/claims/{claim_id}/notifications", self._authed(self.notify)),
+            web.post("/api/teams-links", self._authed(self.create_link_code)),
+            web.put("/api/webhook", self._authed(self.set_webhook)),
+            web.get("/api/webhook", self._authed(self.get_webhook)),
+            web.delete("/api/webhook", self._authed(self.delete_webhook)),
+        ]
+
+    # --- authentication ----------------------------------------------------------------------
+
+    def _authed(
+        self, handler: Callable[[web.Request, Partner], Awaitable[web.StreamResponse]]
+    ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        async def wrapper(request: web.Request) -> web.StreamResponse:
+            partner = await self._partner(request)
+            key = request.headers.get(IDEMPOTENCY_HEADER)
+            if request.method == "POST" and key is not None:
+                return await idempotent(request, partner, key, handler)
+            return await handler(request, partner)
+
+        wrapper.__name__ = handler.__name__
+        return wrapper
+
+    async def _partner(self, request: web.Request) -> Partner:
+        header = request.headers.get("Authorization", "")
+        scheme, _, presented = header.partition(" ")
+        challenge = {"WWW-Authenticate": 'Bearer realm="cpor-bot partner API"'}
+        if scheme.lower() != "bearer" or not presented.strip():
+            raise Problem(401, "Send your partner key as 'Authorization: Bearer <key>'.", headers=challenge)
+        partner = await authenticate(request.app[STORE], presented.strip())
+        if partner is None:
+            raise Problem(401, "The partner key is unknown or has been revoked.", headers=challenge)
+        return partner
+
+    # --- handlers ----------------------------------------------------------------------------
+
+    async def openapi(self, request: web.Request) -> web.Response:
+        return web.json_response(openapi_document())
+
+    async def list_workloads(self, request: web.Request, partner: Partner) -> web.Response:
+        items = [
+            {"id": w.id, "name": w.name, "plain": w.plain, "solution_area": w.area}
+            for w in catalog().workloads.values()
+        ]
+        return web.json_response({"items": items})
+
+    async def create_claim(self, request: web.Request, partner: Partner) -> web.Response:
+        body = await read_json_object(request)
+        check(body, "ClaimCreate")
+        claim = claim_from_request(body, partner_id=partner.id, now=dt.datetime.now(dt.UTC))
+        await request.app[STORE].create_claim(claim)
+        log.info("claim %s created by partner %s", claim.id, partner.id)
+        location = f"/api/claims/{claim.id}"
+        return web.json_response(claim_json(claim, deliveries=[]), status=201, headers={"Location": location})
+
+    async def list_claims(self, request: web.Request, partner: Partner) -> web.Response:
+        limit = _page_size(request.query.get("limit"))
+        before = _decode_cursor(request.query.get("cursor"))
+        claims = await request.app[STORE].list_claims(partner.id, limit=limit + 1, before=before)
+        page, more = claims[:limit], len(claims) > limit
+        next_cursor = _encode_cursor(page[-1]) if more and page else None
+        return web.json_response(
+            {"items": [claim_json(c, deliveries=None) for c in page], "next_cursor": next_cursor}
+        )
+
+    async def get_claim(self, request: web.Request, partner: Partner) -> web.Response:
+        claim = await self._own_claim(request, partner)
+        store = request.app[STORE]
+        deliveries = await store.deliveries_for_claim(claim.id)
+        responses = await store.responses_for_claim(claim.id)
+        return web.json_response(claim_json(claim, deliveries=deliveries, responses=responses))
+
+    async def update_claim(self, request: web.Request, partner: Partner) -> web.Response:
+        claim = await self._own_claim(request, partner)
+        body = await read_json_object(request)
+        check(body, "ClaimUpdate")
+        wanted = Status(body["status"])
+        try:
+            check_transition(claim.status, wanted, dispute_used=claim.dispute_used)
+        except TransitionError as exc:
+            raise Problem(409, str(exc), errors=[FieldError("status", str(exc))]) from None
+        store = request.app[STORE]
+        try:
+            updated, _ = await store.change_status(
+                claim.id,
+                partner.id,
+                expected=claim.status,
+                wanted=wanted,
+                at=dt.datetime.now(dt.UTC),
+                change_id=str(uuid.uuid4()),
+                message=wanted in NEEDS_CUSTOMER_ATTENTION,
+            )
+        except Conflict:
+            raise Problem(
+                409, "The claim changed while you were updating it. Read it and try again."
+            ) from None
+        request.app[WORKER].wake()
+        log.info("claim %s: %s -> %s", claim.id, claim.status, wanted)
+        deliveries = await store.deliveries_for_claim(claim.id)
+        responses = await store.responses_for_claim(claim.id)
+        return web.json_response(claim_json(updated, deliveries=deliveries, responses=responses))
+
+    async def notify(self, request: web.Request, partner: Partner) -> web.Response:
+        claim = await self._own_claim(request, partner)
+        body = await read_json_object(request, allow_empty=True)
+        check(body, "NotificationCreate")
+        notification_id = str(uuid.uuid4())
+        deliveries = await request.app[STORE].create_notification(
+            claim, notification_id, dt.datetime.now(dt.UTC), body.get("channel", Channel.AUTO)
+        )
+        request.app[WORKER].wake()
+        return web.json_response(
+            {
+                "notification_id": notification_id,
+                "claim_id": claim.id,
+                "deliveries": [delivery_json(d) for d in deliveries],
+            },
+            status=202,
+            headers={"Location": f"/api/claims/{claim.id}"},
+        )
+
+    async def create_link_code(self, request: web.Request, partner: Partner) -> web.Response:
+        body = await read_json_object(request, allow_empty=True)
+        check(body, "Empty")
+        code = new_link_code()
+        now = dt.datetime.now(dt.UTC)
+        expires = now + LINK_CODE_TTL
+        await request.app[STORE].add_link_code(hash_link_code(code), partner.id, expires, now)
+        return web.json_response(
+            {
+                "code": code,
+                "expires_at": _iso(expires),
+                "instructions": f"In Teams, in your chat with this app, send: link {code}",
+            },
+            status=201,
+        )
+
+    async def set_webhook(self, request: web.Request, partner: Partner) -> web.Response:
+        body = await read_json_object(request)
+        check(body, "WebhookSet")
+        try:
+            url = check_url(body["url"], allow_loopback=request.app[SETTINGS].webhook_allow_loopback)
+        except WebhookUrlError as exc:
+            raise Problem(
+                422, "The request has invalid fields.", errors=[FieldError("url", str(exc))]
+            ) from None
+        secret = new_secret()
+        hook = await request.app[STORE].set_webhook(partner.id, url, secret, dt.datetime.now(dt.UTC))
+        # The secret is shown here only: it signs every POST, and a new PUT replaces it.
+        return web.json_response({**webhook_json(hook), "secret": secret})
+
+    async def get_webhook(self, request: web.Request, partner: Partner) -> web.Response:
+        store = request.app[STORE]
+        hook = await store.get_webhook(partner.id)
+        if hook is None:
+            raise Problem(404, "No webhook is set. PUT /api/webhook with a url sets one.")
+        events = await store.webhook_events(partner.id, limit=50)
+        return web.json_response({**webhook_json(hook), "events": [webhook_event_json(e) for e in events]})
+
+    async def delete_webhook(self, request: web.Request, partner: Partner) -> web.Response:
+        if not await request.app[STORE].delete_webhook(partner.id):
+            raise Problem(404, "No webhook is set.")
+        return web.Response(status=204)
+
+    async def _own_claim(self, request: web.Request, partner: Partner) -> Claim:
+        claim_id = request.match_info["claim_id"]
+        # Another partner's claim answers exactly like a missing one.
+        claim = await request.app[STORE].get_claim(claim_id, partner_id=partner.id)
+        if claim is None:
+            raise Problem(404, f"No claim {claim_id!r} among yours.")
+        return claim
+
+
+# --- request parsing -----------------------------------------------------------------------------
+
+
+async def idempotent(
+    request: web.Request,
+    partner: Partner,
+    key: str,
+    handler: Callable[[web.Request, Partner], Awaitable[web.StreamResponse]],
+) -> web.StreamResponse:
+    """Run a POST once per Idempotency-Key: the same key and body replay the first response; the
+    same key with another body is a 422."""
+    if not 1 <= len(key) <= 255 or not key.isprintable():
+        raise Problem(
+            422,
+            "Invalid header.",
+            errors=[FieldError(IDEMPOTENCY_HEADER, "must be 1 to 255 printable characters")],
+        )
+    body = await request.read()
+    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode() + body).hexdigest()
+    store = request.app[STORE]
+    earlier = await store.reserve_idempotency_key(
+        partner.id, key, digest, dt.datetime.now(dt.UTC), abandon_after=IDEMPOTENCY_ABANDONED
+    )
+    if earlier is not None:
+        if earlier.request_hash != digest:
+            raise Problem(
+                422,
+                "This Idempotency-Key was used for a different request.",
+                errors=[FieldError(IDEMPOTENCY_HEADER, "was used with another body or path")],
+            )
+        if earlier.status is None or earlier.response_json is None:
+            raise Problem(409, "A request with this Idempotency-Key is still being processed; retry shortly.")
+        headers = {"Idempotent-Replayed": "true"}
+        if earlier.location:
+            headers["Location"] = earlier.location
+        return web.Response(
+            status=earlier.status,
+            text=earlier.response_json,
+            content_type="application/json",
+            headers=headers,
+        )
+    try:
+        response = await handler(request, partner)
+    except BaseException:
+        await store.release_idempotency_key(partner.id, key)  # a refused request may be sent again
+        raise
+    if isinstance(response, web.Response) and 200 <= response.status < 300 and response.text is not None:
+        await store.complete_idempotency_key(
+            partner.id, key, response.status, response.text, response.headers.get("Location")
+        )
+    else:
+        await store.release_idempotency_key(partner.id, key)
+    return response
+
+
+async def read_json_object(request: web.Request, *, allow_empty: bool = False) -> dict[str, Any]:
+    """The body as a JSON object, or a Problem (400, 413, 415)."""
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise Problem(413, f"The request body must be at most {MAX_BODY_BYTES // 1024} KiB.")
+    raw = await request.read()  # read once and kept: the Idempotency-Key check hashes it too
+    if len(raw) > MAX_BODY_BYTES:
+        raise Problem(413, f"The request body must be at most {MAX_BODY_BYTES // 1024} KiB.")
+    if not raw.strip():
+        if allow_empty:
+            return {}
+        raise Problem(400, "The request needs a JSON object body.")
+    if request.content_type not in ("application/json", "application/merge-patch+json"):
+        raise Problem(415, "Send the body as application/json.")
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise Problem(400, f"The body is not valid JSON: {exc}.") from None
+    if not isinstance(body, dict):
+        raise Problem(400, "The body must be a JSON object.")
+    return body
+
+
+def _page_size(text: str | None) -> int:
+    if text is None:
+        return DEFAULT_PAGE
+    if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
+        raise Problem(422, "Invalid query.", errors=[FieldError("limit", f"must be 1 to {MAX_PAGE}")])
+    return int(text)
+
+
+def _encode_cursor(claim: Claim) -> str:
+    raw = json.dumps([ts(claim.created_at), claim.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(text: str | None) -> tuple[str, str] | None:
+    if text is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        created_at, claim_id = json.loads(raw)
+        if not isinstance(created_at, str) or not isinstance(claim_id, str):
+            raise ValueError("cursor fields must be strings")
+    except (binascii.Error, ValueError, TypeError):
+        raise Problem(
+            422, "Invalid query.", errors=[FieldError("cursor", "is not a cursor this API gave out")]
+        ) from None
+    return created_at, claim_id
+
+
+# --- response bodies ------------------------------------------------------------------------------
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if value else None
+
+
+def delivery_json(d: Delivery) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "notification_id": d.notification_id,
+        "contact_id": d.contact_id,
+        "channel": d.channel,
+        "kind": d.kind,
+        "status": d.status,
+        "attempts": d.attempts,
+        "activity_id": d.activity_id,
+        "last_error": d.last_error,
+        "created_at": _iso(d.created_at),
+        "updated_at": _iso(d.updated_at),
+        "sent_at": _iso(d.sent_at),
+    }
+
+
+def webhook_json(hook: Webhook) -> dict[str, Any]:
+    return {"url": hook.url, "created_at": _iso(hook.created_at), "updated_at": _iso(hook.updated_at)}
+
+
+def webhook_event_json(e: WebhookEvent) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "claim_id": e.claim_id,
+        "type": e.event_type,
+        "status": e.status,
+        "attempts": e.attempts,
+        "last_status_code": e.last_status_code,
+        "last_error": e.last_error,
+        "created_at": _iso(e.created_at),
+        "delivered_at": _iso(e.delivered_at),
+    }
+
+
+def response_json(r: Response) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "kind": r.kind,
+        "user_name": r.user_name,
+        "contact_id": r.contact_id,
+        "channel": r.channel,
+        "text": r.text,
+        "created_at": _iso(r.created_at),
+    }
+
+
+def claim_json(
+    claim: Claim, *, deliveries: list[Delivery] | None, responses: list[Response] | None = None
+) -> dict[str, Any]:
+    cat = catalog()
+    body: dict[str, Any] = {
+        "id": claim.id,
+        "customer_tenant_id": claim.customer_tenant_id,
+        "customer_name": claim.customer_name,
+        "solution_area": claim.solution_area,
+        "workloads": [
+            {
+                "id": w,
+                "name": cat.workloads[w].name if w in cat.workloads else w,
+                "plain": cat.workloads[w].plain if w in cat.workloads else "",
+                "solution_area": cat.workloads[w].area if w in cat.workloads else claim.solution_area,
+            }
+            for w in claim.workloads
+        ],
+        "status": claim.status.value,
+        "submitted_on": claim.submitted_on.isoformat(),
+        "partner_reference": claim.partner_reference,
+        "message": claim.message,
+        "locale": claim.locale,
+        "contacts": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "email": c.email,
+                "aad_object_id": c.aad_object_id,
+                "locale": c.locale,
+            }
+            for c in claim.contacts
+        ],
+        "created_at": _iso(claim.created_at),
+        "updated_at": _iso(claim.updated_at),
+    }
+    if deliveries is not None:
+        body["deliveries"] = [delivery_json(d) for d in deliveries]
+    if responses is not None:
+        body["responses"] = [response_json(r) for r in responses]
+    return body

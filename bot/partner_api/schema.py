@@ -1,0 +1,63 @@
+"""Request bodies checked against the partner API's OpenAPI schema, with a short sentence for each
+field at fault. Used by the API, the Teams claim form and the bulk command alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jsonschema import ValidationError
+
+from bot.domain.validation import FieldError, InvalidRequest, field_path
+from bot.partner_api.openapi import GUID_PATTERN, LINE_PATTERN, LOCALE_PATTERN, request_validator
+
+
+def check(body: dict[str, Any], schema_name: str) -> None:
+    """Validate against the OpenAPI schema; an InvalidRequest lists every field at fault."""
+    errors = sorted(request_validator(schema_name).iter_errors(body), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise InvalidRequest([_field_error(e) for e in errors])
+
+
+def _field_error(error: ValidationError) -> FieldError:
+    path: list[str | int] = list(error.absolute_path)
+    kind = error.validator
+    value = error.validator_value
+    if kind == "required":
+        missing = error.message.split("'")[1]
+        return FieldError(field_path([*path, missing]), "is required")
+    if kind == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return FieldError(field_path([*path, extra[0]]), "is not a known field")
+    return FieldError(field_path(path) or "(body)", _describe(str(kind), value, error.message))
+
+
+def _describe(kind: str, value: Any, fallback: str) -> str:
+    """A short, human sentence for one failed JSON Schema keyword."""
+    match kind:
+        case "type":
+            return f"must be of type {value}"
+        case "minLength":
+            return "must not be empty" if value == 1 else f"must be at least {value} characters"
+        case "maxLength":
+            return f"must be at most {value} characters"
+        case "minItems":
+            return f"must have at least {value} item(s)"
+        case "maxItems":
+            return f"must have at most {value} items"
+        case "uniqueItems":
+            return "must not repeat an item"
+        case "enum":
+            return f"must be one of: {', '.join(map(str, value))}"
+        case "pattern":
+            return _pattern_message(str(value))
+        case "format":
+            return f"must be a valid {value}"
+    return fallback
+
+
+def _pattern_message(pattern: str) -> str:
+    return {
+        GUID_PATTERN: "must be a GUID such as 00000000-0000-0000-0000-000000000000",
+        LINE_PATTERN: "must be a single line without control characters",
+        LOCALE_PATTERN: "must be a language tag such as en-US",
+    }.get(pattern, "has an invalid format")

@@ -1,0 +1,345 @@
+"""Bot Framework wiring: the CloudAdapter, its authentication with reused clients, and invoke answers."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, Generic, TypeVar
+
+from botbuilder.core import CardFactory, MessageFactory, TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    AdaptiveCardInvokeResponse,
+    InvokeResponse,
+)
+from botframework.connector.auth import AuthenticationConstants, BotFrameworkAuthentication, ConnectorFactory
+from msrest.serialization import Model
+
+from bot.ops.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+class BotFrameworkConfig:
+    """The attribute names ConfigurationBotFrameworkAuthentication reads."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.APP_ID = settings.app_id
+        self.APP_PASSWORD = settings.app_password
+        self.APP_TYPE = settings.app_type
+        self.APP_TENANTID = settings.app_tenant_id
+
+
+# How many connector clients (app id, serviceUrl, audience) and user-token clients (app id) one adapter
+# keeps. A Teams bot sees a handful of serviceUrls; the bound only stops a flood of distinct ones (each
+# already checked against the token's serviceurl claim) from growing memory without limit.
+CLIENT_CACHE_SIZE = 256
+
+_K = TypeVar("_K", bound=Hashable)
+_V = TypeVar("_V")
+
+
+class ClientCache(Generic[_K, _V]):
+    """A small least-recently-used map. Evicted clients are dropped, never closed: a turn may still
+    hold one, and botbuilder itself never closes the clients it hands out."""
+
+    def __init__(self, max_entries: int = CLIENT_CACHE_SIZE) -> None:
+        if max_entries < 1:
+            raise ValueError("max_entries must be at least 1")
+        self.max_entries = max_entries
+        self._entries: OrderedDict[_K, _V] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: _K) -> _V | None:
+        value = self._entries.get(key)
+        if value is not None:
+            self._entries.move_to_end(key)
+        return value
+
+    def replace(self, key: _K, value: _V) -> None:
+        self._entries[key] = value
+        self._kept(key)
+
+    def put(self, key: _K, value: _V) -> _V:
+        """Store `value` unless a concurrent turn stored one first; returns the one kept."""
+        self._entries.setdefault(key, value)
+        return self._kept(key)
+
+    def _kept(self, key: _K) -> _V:
+        """Mark `key` most recently used and drop the least recently used beyond the bound."""
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+        return self._entries[key]
+
+
+def app_id_of(claims_identity: Any) -> str | None:
+    """The bot's app id as botbuilder reads it: the `aud` claim (channel), else `appid` (emulator)."""
+    if claims_identity is None:
+        return None
+    app_id = claims_identity.get_claim_value(AuthenticationConstants.AUDIENCE_CLAIM)
+    if app_id is None:
+        app_id = claims_identity.get_claim_value(AuthenticationConstants.APP_ID_CLAIM)
+    return None if app_id is None else str(app_id)
+
+
+class CachingConnectorFactory(ConnectorFactory):  # type: ignore[misc]  # untyped SDK base
+    """Hands out one ConnectorClient per (app id, serviceUrl, audience) instead of one per turn.
+
+    botbuilder's factory builds a new msrest client, credentials (with their own MSAL token cache) and
+    requests.Session for every turn: milliseconds of CPU, and a new connection and token for every
+    turn that replies. A client holds no per-turn state; msrest already shares its session between
+    the requests it sends, and botbuilder never closes the clients it is given.
+    """
+
+    def __init__(self, inner: ConnectorFactory, app_id: str | None, cache: ClientCache[Any, Any]) -> None:
+        self._inner = inner
+        self._app_id = app_id
+        self._cache = cache
+
+    async def create(self, service_url: str, audience: str | None = None) -> Any:
+        key = (self._app_id, service_url, audience)
+        client = self._cache.get(key)
+        if client is None:
+            client = self._cache.put(key, await self._inner.create(service_url, audience))
+        return client
+
+
+# The Bot Framework service signs a token once and sends it with many requests. One the SDK has
+# validated is trusted again, for the same channel and serviceUrl, until it expires or for this
+# long, whichever comes first (the SDK itself trusts its signing keys for a day).
+VALIDATED_TOKEN_SECONDS = 300.0
+VALIDATED_TOKENS = 1024
+
+
+class StrictAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]  # untyped SDK base
+    """Every token the SDK cannot validate becomes a 401; the clients a turn needs are reused.
+
+    botbuilder 4.17.1 raises PermissionError for some bad tokens (which CloudAdapter answers with
+    401) but lets others escape as jwt errors, plain Exceptions, or an AttributeError when the
+    header is missing: those would be 500s. This wrapper turns all of them into PermissionError.
+
+    CloudAdapter asks for a ConnectorClient and a UserTokenClient on every turn, and the stock
+    implementation builds both from scratch; here they are cached per adapter (see ClientCache).
+    A token validated once is not decoded and verified again on every request (see
+    VALIDATED_TOKEN_SECONDS): PyJWT's checks, made four times per request by the SDK, were the
+    largest cost of a turn.
+    """
+
+    def __init__(
+        self,
+        inner: BotFrameworkAuthentication,
+        *,
+        required: bool,
+        cache_size: int = CLIENT_CACHE_SIZE,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._inner = inner
+        self._required = required
+        self._clock = clock
+        # sha256 of the header, channel id, serviceUrl -> (trusted until, the SDK's result)
+        self.validated: ClientCache[tuple[str, str, str], tuple[float, Any]] = ClientCache(VALIDATED_TOKENS)
+        self.connector_clients: ClientCache[tuple[str | None, str, str | None], Any] = ClientCache(cache_size)
+        self.user_token_clients: ClientCache[str | None, Any] = ClientCache(cache_size)
+
+    async def authenticate_request(self, activity: Any, auth_header: str) -> Any:
+        if not self._required:
+            return self._with_cached_connectors(await self._inner.authenticate_request(activity, auth_header))
+        if not auth_header:
+            raise PermissionError("no Authorization header")
+        now = self._clock()
+        key = (
+            hashlib.sha256(auth_header.encode()).hexdigest(),
+            str(getattr(activity, "channel_id", "") or ""),
+            str(getattr(activity, "service_url", "") or ""),
+        )
+        known = self.validated.get(key)
+        if known is not None and known[0] > now:
+            return known[1]
+        try:
+            result = await self._inner.authenticate_request(activity, auth_header)
+        except PermissionError:
+            raise
+        except Exception as exc:
+            # Never log the token itself.
+            raise PermissionError(f"token rejected: {type(exc).__name__}") from exc
+        identity = getattr(result, "claims_identity", None)
+        if identity is None or not identity.is_authenticated:
+            raise PermissionError("token rejected")
+        result = self._with_cached_connectors(result)
+        expires = (getattr(identity, "claims", None) or {}).get("exp")
+        if isinstance(expires, int | float):
+            self.validated.replace(key, (min(float(expires), now + VALIDATED_TOKEN_SECONDS), result))
+        return result
+
+    def _with_cached_connectors(self, result: Any) -> Any:
+        factory = getattr(result, "connector_factory", None)
+        if factory is not None and not isinstance(factory, CachingConnectorFactory):
+            app_id = app_id_of(getattr(result, "claims_identity", None))
+            result.connector_factory = CachingConnectorFactory(factory, app_id, self.connector_clients)
+        return result
+
+    async def authenticate_streaming_request(self, auth_header: str, channel_id_header: str) -> Any:
+        if not auth_header and self._required:
+            raise PermissionError("no Authorization header")
+        try:
+            return await self._inner.authenticate_streaming_request(auth_header, channel_id_header)
+        except PermissionError:
+            raise
+        except Exception as exc:
+            raise PermissionError(f"token rejected: {type(exc).__name__}") from exc
+
+    def create_connector_factory(self, claims_identity: Any) -> Any:
+        factory = self._inner.create_connector_factory(claims_identity)
+        return CachingConnectorFactory(factory, app_id_of(claims_identity), self.connector_clients)
+
+    async def create_user_token_client(self, claims_identity: Any) -> Any:
+        app_id = app_id_of(claims_identity)
+        client = self.user_token_clients.get(app_id)
+        if client is None:
+            client = self.user_token_clients.put(
+                app_id, await self._inner.create_user_token_client(claims_identity)
+            )
+        return client
+
+    def create_bot_framework_client(self) -> Any:
+        return self._inner.create_bot_framework_client()
+
+    def get_originating_audience(self) -> str:
+        return str(self._inner.get_originating_audience())
+
+    async def authenticate_channel_request(self, auth_header: str) -> Any:
+        return await self._inner.authenticate_channel_request(auth_header)
+
+
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def is_plain_json(value: Any) -> bool:
+    """Only dicts with str keys, lists, str, int, float, bool and None: what msrest passes through as is."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is dict:
+            for key in item:
+                if type(key) is not str:
+                    return False
+            pending.extend(item.values())
+        elif kind is list:
+            pending.extend(item)
+        elif kind not in _JSON_SCALARS:
+            return False
+    return True
+
+
+class PlainJsonBody(Model):
+    """An invoke body already in its JSON form.
+
+    msrest copies a model's `additional_properties` into its output as they are, so CloudAdapter's
+    serialisation of this body is a shallow copy instead of a walk over every node of the card.
+    """
+
+    _attribute_map = {"additional_properties": {"key": "", "type": "{object}"}}
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]  # msrest's Model.__init__ is unannotated
+        self.additional_properties = data
+
+
+def adaptive_card_response_json(body: AdaptiveCardInvokeResponse) -> dict[str, Any] | None:
+    """What msrest makes of an AdaptiveCardInvokeResponse, when its value is plain JSON; else None."""
+    if body.status_code is not None and type(body.status_code) is not int:
+        return None
+    if body.type is not None and type(body.type) is not str:
+        return None
+    if body.value is not None and (type(body.value) is not dict or not is_plain_json(body.value)):
+        return None
+    fields = {"statusCode": body.status_code, "type": body.type, "value": body.value}
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+class CardInvokeAnswer(AdaptiveCardInvokeResponse):  # type: ignore[misc]  # untyped SDK base
+    """An Adaptive Card invoke answer that is not copied on its way out.
+
+    `TurnContext.send_activities` deep-copies every outgoing activity, so that a caller's later
+    changes cannot reach the wire. This answer is built for one turn and never changed afterwards,
+    and copying a claim card (about a thousand nodes) was the largest single cost of a turn.
+    """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> CardInvokeAnswer:
+        return self
+
+
+def card_invoke_response(card: dict[str, Any]) -> InvokeResponse:
+    """The answer to an `adaptiveCard/action` invoke: this card replaces the one clicked."""
+    # botbuilder 4.17.1 serialises an invoke body with msrest: it must be the model, not a dict
+    # (returning it from on_adaptive_card_invoke instead gives a 500: it is serialised twice).
+    return InvokeResponse(
+        status=200,
+        body=CardInvokeAnswer(status_code=200, type="application/vnd.microsoft.card.adaptive", value=card),
+    )
+
+
+def invoke_error_response(status: int, code: str, message: str) -> InvokeResponse:
+    """An `adaptiveCard/action` answer that reports an error to the client."""
+    return InvokeResponse(
+        status=200,
+        body=CardInvokeAnswer(
+            status_code=status,
+            type="application/vnd.microsoft.error",
+            value={"code": code, "message": message},
+        ),
+    )
+
+
+class CporCloudAdapter(CloudAdapter):  # type: ignore[misc]  # untyped SDK base
+    """CloudAdapter, with the Adaptive Card invoke response handed back ready to write.
+
+    botbuilder serialises an invoke body with msrest, which walks every node of the card (about 1.8 ms
+    of CPU for a claim card, as much as the rest of the turn). A card is plain JSON already: the body
+    is swapped for its JSON form, which msrest copies (see PlainJsonBody). Anything else is left to
+    msrest.
+    """
+
+    async def process_activity(
+        self, auth_header_or_authenticate_request_result: Any, activity: Any, logic: Any
+    ) -> Any:
+        response = await super().process_activity(auth_header_or_authenticate_request_result, activity, logic)
+        body = getattr(response, "body", None)
+        if isinstance(body, AdaptiveCardInvokeResponse):
+            plain = adaptive_card_response_json(body)
+            if plain is not None:
+                response.body = PlainJsonBody(plain)
+        return response
+
+
+def create_adapter(settings: Settings, auth: BotFrameworkAuthentication | None = None) -> CloudAdapter:
+    inner = auth or ConfigurationBotFrameworkAuthentication(BotFrameworkConfig(settings))
+    adapter = CporCloudAdapter(StrictAuthentication(inner, required=settings.auth_enabled))
+
+    async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
+        # The trace stays in our log; the user gets a short apology, never the details.
+        log.error("turn failed", exc_info=(type(error), error, error.__traceback__))
+        if turn_context.activity.type == ActivityTypes.message:
+            try:
+                await turn_context.send_activity("Sorry, something went wrong on our side. Please try again.")
+            except Exception:  # noqa: BLE001 - best effort; the original error is already logged
+                log.warning("could not tell the user about the failed turn")
+
+    adapter.on_turn_error = on_turn_error
+    return adapter
+
+
+def card_activity(card: dict[str, Any]) -> Activity:
+    """A message carrying one Adaptive Card, with its fallback text as the notification summary."""
+    message = MessageFactory.attachment(CardFactory.adaptive_card(card))
+    message.summary = card.get("fallbackText")
+    return message

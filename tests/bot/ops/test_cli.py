@@ -1,0 +1,85 @@
+"""`cpor-bot`: partner keys and the manifest, through the real command line entry point."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from bot.ops.cli import main
+from bot.partner_api.keys import authenticate
+from bot.store.sqlite import SqliteStore
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "cli.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
+    for name in ("MicrosoftAppId", "MicrosoftAppPassword", "MicrosoftAppType", "MicrosoftAppTenantId"):
+        monkeypatch.delenv(name, raising=False)
+    return path
+
+
+async def partner_of(path: Path, key: str) -> str | None:
+    store = await SqliteStore.open_file(str(path))
+    try:
+        partner = await authenticate(store, key)
+        return partner.name if partner else None
+    finally:
+        await store.close()
+
+
+def test_keys_create_shows_the_key_once_and_stores_only_a_hash(
+    database: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["keys", "create", "--partner", "Contoso Partners", "--json"]) == 0
+    created = json.loads(capsys.readouterr().out)
+    assert created["key"].startswith(f"cpor_{created['key_id']}_")
+    assert asyncio.run(partner_of(database, created["key"])) == "Contoso Partners"
+    secret = created["key"].split("_", 2)[2]
+    assert secret.encode() not in database.read_bytes()
+
+    # A second key for the same partner reuses the partner.
+    assert main(["keys", "create", "--partner", "Contoso Partners", "--json"]) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert second["partner_id"] == created["partner_id"]
+
+
+def test_keys_list_and_revoke(database: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["keys", "create", "--partner", "Contoso Partners", "--label", "billing system", "--json"])
+    created = json.loads(capsys.readouterr().out)
+    assert main(["keys", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert created["key_id"] in listing and "active" in listing and "billing system" in listing
+    assert created["key"] not in listing
+
+    assert main(["keys", "revoke", created["key_id"]]) == 0
+    assert asyncio.run(partner_of(database, created["key"])) is None
+    assert main(["keys", "revoke", created["key_id"]]) == 1
+    assert "no active key" in capsys.readouterr().err
+
+
+def test_a_bad_partner_name_is_refused(database: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["keys", "create", "--partner", "Evil\nName"]) == 2
+    assert "--partner" in capsys.readouterr().err
+
+
+def test_bad_configuration_names_the_variable(
+    database: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "mysql://nope")
+    assert main(["keys", "list"]) == 2
+    assert "DATABASE_URL" in capsys.readouterr().err
+
+
+def test_manifest_builds_the_app_package(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "app.zip"
+    bot_id = "9e0b9a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b"
+    assert main(["manifest", "--bot-id", bot_id, "--out", str(out)]) == 0
+    with zipfile.ZipFile(out) as package:
+        manifest = json.loads(package.read("manifest.json"))
+        assert set(package.namelist()) == {"manifest.json", "color.png", "outline.png"}
+    assert manifest["bots"][0]["botId"] == bot_id

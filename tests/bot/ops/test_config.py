@@ -1,0 +1,169 @@
+"""Settings.from_env: defaults, Bot Framework names, and clear failures."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.ops.config import PLACEHOLDER_ORIGINATOR, ConfigError, Settings
+
+APP_ID = "9e0b9a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b"
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+
+
+def test_defaults_run_locally_with_auth_off() -> None:
+    settings = Settings.from_env({})
+    assert settings.port == 3978
+    assert settings.database_url == "sqlite:///var/cpor-bot.db"
+    assert not settings.auth_enabled
+    assert settings.host == "127.0.0.1"
+
+
+def test_bot_framework_names_are_read() -> None:
+    settings = Settings.from_env(
+        {
+            "MicrosoftAppId": APP_ID,
+            "MicrosoftAppPassword": "s3cret-value",
+            "MicrosoftAppType": "SingleTenant",
+            "MicrosoftAppTenantId": TENANT,
+            "PORT": "8080",
+            "DATABASE_URL": "sqlite:////srv/bot/bot.db",
+        }
+    )
+    assert (settings.app_id, settings.app_type, settings.app_tenant_id) == (APP_ID, "SingleTenant", TENANT)
+    assert settings.auth_enabled
+    assert settings.port == 8080
+    assert str(settings.sqlite_path()) == "/srv/bot/bot.db"
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"PORT": "eighty"}, "PORT"),
+        ({"PORT": "70000"}, "PORT"),
+        ({"MicrosoftAppId": "my-bot"}, "MicrosoftAppId"),
+        ({"MicrosoftAppId": APP_ID}, "MicrosoftAppPassword"),
+        ({"MicrosoftAppPassword": "x"}, "MicrosoftAppId"),
+        ({"MicrosoftAppType": "Anything"}, "MicrosoftAppType"),
+        (
+            {"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "x", "MicrosoftAppType": "SingleTenant"},
+            "MicrosoftAppTenantId",
+        ),
+        ({"DATABASE_URL": "mysql://db/bot"}, "DATABASE_URL"),
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+        ({"DELIVERY_POLL_SECONDS": "soon"}, "DELIVERY_POLL_SECONDS"),
+        ({"SMTP_HOST": "smtp://mail.example", "MAIL_FROM": "a@b.example"}, "SMTP_HOST"),
+        ({"SMTP_HOST": "mail.example:587", "MAIL_FROM": "a@b.example"}, "SMTP_HOST"),
+        ({"SMTP_PORT": "0"}, "SMTP_PORT"),
+        ({"SMTP_PORT": "smtp"}, "SMTP_PORT"),
+        ({"SMTP_STARTTLS": "maybe"}, "SMTP_STARTTLS"),
+        ({"SMTP_HOST": "mail.example", "MAIL_FROM": "a@b.example", "SMTP_USERNAME": "cpor"}, "SMTP_PASSWORD"),
+        ({"SMTP_HOST": "mail.example", "MAIL_FROM": "a@b.example", "SMTP_PASSWORD": "x"}, "SMTP_USERNAME"),
+        ({"SMTP_USERNAME": "cpor", "SMTP_PASSWORD": "x"}, "SMTP_HOST"),
+        (
+            {
+                "SMTP_HOST": "mail.example",
+                "MAIL_FROM": "a@b.example",
+                "SMTP_USERNAME": "cpor",
+                "SMTP_PASSWORD": "x",
+                "SMTP_STARTTLS": "false",
+            },
+            "SMTP_STARTTLS",
+        ),
+        ({"SMTP_HOST": "mail.example"}, "MAIL_FROM"),
+        ({"SMTP_HOST": "mail.example", "MAIL_FROM": "CPOR <cpor@partner.example>"}, "MAIL_FROM"),
+        ({"MAIL_FROM": "not-an-address"}, "MAIL_FROM"),
+        ({"MAIL_FROM_NAME": "CPOR\r\nBcc: everyone@example.com"}, "MAIL_FROM_NAME"),
+        ({"SENDER_NAME": "Litware\nBcc: everyone@example.com"}, "SENDER_NAME"),
+        ({"SENDER_NAME": "L" * 101}, "SENDER_NAME"),
+        ({"OUTLOOK_ORIGINATOR": "my-provider"}, "OUTLOOK_ORIGINATOR"),
+    ],
+)
+def test_bad_settings_fail_fast_naming_the_variable(env: dict[str, str], variable: str) -> None:
+    with pytest.raises(ConfigError, match=variable):
+        Settings.from_env(env)
+
+
+def test_the_password_never_shows_in_repr() -> None:
+    settings = Settings.from_env({"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "s3cret-value"})
+    assert "s3cret-value" not in repr(settings)
+    assert "s3cret-value" not in str(settings)
+
+
+def test_sender_name_is_one_line_of_at_most_100_characters() -> None:
+    assert Settings.from_env({"SENDER_NAME": "  Litware   Managed Services "}).sender_name == (
+        "Litware Managed Services"
+    )
+    assert Settings.from_env({"SENDER_NAME": "L" * 100}).sender_name == "L" * 100
+    assert "Litware" in repr(Settings.from_env({"SENDER_NAME": "Litware"}))
+
+
+def test_mail_defaults_write_to_the_outbox_with_the_placeholder_originator() -> None:
+    settings = Settings.from_env({})
+    assert not settings.smtp_enabled
+    assert (settings.smtp_host, settings.smtp_port, settings.smtp_starttls) == ("", 587, True)
+    assert (settings.smtp_username, settings.smtp_password) == ("", "")
+    assert settings.mail_from == "cpor-bot@localhost"
+    assert settings.mail_from_name == ""  # the From name comes from the partner (bot.delivery.worker)
+    assert settings.sender_name == ""  # each partner runs the service itself
+    assert settings.mail_outbox_dir == "var/outbox"
+    assert settings.outlook_originator == PLACEHOLDER_ORIGINATOR == "00000000-0000-0000-0000-000000000000"
+    assert settings.outlook_originator_is_placeholder
+
+
+def test_smtp_relay_settings_are_read() -> None:
+    settings = Settings.from_env(
+        {
+            "SMTP_HOST": "smtp.office365.com",
+            "SMTP_PORT": "25",
+            "SMTP_USERNAME": "cpor@contoso-partners.example",
+            "SMTP_PASSWORD": "relay-s3cret",
+            "SMTP_STARTTLS": "TRUE",
+            "MAIL_FROM": "cpor@contoso-partners.example",
+            "MAIL_FROM_NAME": "Contoso Partners",
+            "OUTLOOK_ORIGINATOR": "C9B4352B-A76B-43B9-88FF-80EDDDAA243B",
+            "MAIL_OUTBOX_DIR": "/srv/outbox",
+        }
+    )
+    assert settings.smtp_enabled
+    assert (settings.smtp_host, settings.smtp_port, settings.smtp_starttls) == (
+        "smtp.office365.com",
+        25,
+        True,
+    )
+    assert (settings.smtp_username, settings.smtp_password) == (
+        "cpor@contoso-partners.example",
+        "relay-s3cret",
+    )
+    assert (settings.mail_from, settings.mail_from_name) == (
+        "cpor@contoso-partners.example",
+        "Contoso Partners",
+    )
+    assert settings.outlook_originator == "c9b4352b-a76b-43b9-88ff-80edddaa243b"
+    assert not settings.outlook_originator_is_placeholder
+    assert settings.mail_outbox_dir == "/srv/outbox"
+
+
+def test_a_relay_without_credentials_may_skip_starttls() -> None:
+    settings = Settings.from_env(
+        {
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": "1025",
+            "SMTP_STARTTLS": "false",
+            "MAIL_FROM": "bot@localhost",
+        }
+    )
+    assert (settings.smtp_host, settings.smtp_port, settings.smtp_starttls) == ("127.0.0.1", 1025, False)
+
+
+def test_the_smtp_password_never_shows_in_repr() -> None:
+    settings = Settings.from_env(
+        {
+            "SMTP_HOST": "smtp.office365.com",
+            "SMTP_USERNAME": "cpor@contoso-partners.example",
+            "SMTP_PASSWORD": "relay-s3cret",
+            "MAIL_FROM": "cpor@contoso-partners.example",
+        }
+    )
+    assert "relay-s3cret" not in repr(settings)
+    assert "relay-s3cret" not in str(settings)
+    assert "smtp.office365.com" in repr(settings)
