@@ -71,7 +71,6 @@ def create_app(
             store, worker.wake, actions, outlook_originator=settings.outlook_originator, sent_by=sent_by
         )
         await _warn_if_sender_unnamed(settings, store)
-        freeze_startup_objects()
         tasks = [
             asyncio.create_task(worker.run(), name="delivery-worker"),
             asyncio.create_task(webhooks.run(), name="webhook-worker"),
@@ -96,6 +95,10 @@ def create_app(
     app.router.add_get("/metrics", metrics_endpoint)
     app.router.add_routes(PartnerApi().routes())
     return app
+
+
+async def _freeze_heap(app: web.Application) -> None:
+    freeze_startup_objects()
 
 
 async def _warn_if_sender_unnamed(settings: Settings, store: Store) -> None:
@@ -165,7 +168,9 @@ def main() -> None:
         f"  Teams client: point the Microsoft 365 Agents Playground at {url}/api/messages",
         flush=True,
     )
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    app = create_app(settings)
+    app.on_startup.append(_freeze_heap)  # after the services above have started (see bot.ops.heap)
+    web.run_app(app, host=settings.host, port=settings.port, print=None)
 
 
 if __name__ == "__main__":

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any
 
 from cards.verbs import VERB_KEY
 
 Card = dict[str, Any]
 Element = dict[str, Any]
-Host = Literal["teams", "outlook"]
 
 SCHEMA_URL = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSIONS: dict[str, str] = {"teams": "1.5", "outlook": "1.4"}

@@ -137,3 +137,19 @@ async def test_the_service_runs_on_postgresql(
         ("teams", "sent"),
     ]
     assert len(sender.sent) == 1
+
+
+async def test_an_app_does_not_freeze_the_heap_of_the_process_that_made_it(
+    aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]],
+    settings: Settings,
+    monkeypatch: Any,
+) -> None:
+    # gc.freeze() is for the long-running service (main), not for every app a test starts.
+    import gc
+
+    frozen: list[bool] = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    client = await aiohttp_client(create_app(settings))
+    assert (await client.get("/healthz")).status == 200
+    await client.close()
+    assert frozen == []

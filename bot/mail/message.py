@@ -29,7 +29,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
-from typing import Any
+from typing import Any, assert_never
 from urllib.parse import urlsplit
 
 from cards.builders import CARD_ONLY_PREFIX
@@ -344,41 +344,46 @@ def _inner_html(blocks: Sequence[_Block]) -> str:
 
 
 def _block_html(block: _Block, *, last: bool = False) -> str:
-    if isinstance(block, _Heading):
-        return _heading_html(block)
-    if isinstance(block, _Para):
-        style = _STYLE["p"] if not last else "margin:0;"
-        if block.subtle:
-            style += _STYLE["subtle"]
-        if block.small:
-            style += _STYLE["small"]
-        if block.separator:
-            style += _STYLE["separator"]
-        return f'<p style="{style}">{_esc_lines(block.text)}</p>'
-    if isinstance(block, _Facts):
-        rows = "\n".join(
-            f'<tr><th scope="row" style="{_STYLE["th"]}">{_esc_lines(title)}</th>'
-            f'<td style="{_STYLE["td"]}">{_esc_lines(value)}</td></tr>'
-            for title, value in block.rows
-        )
-        return f'<table role="presentation" style="{_STYLE["table"]}">\n{rows}\n</table>'
-    if isinstance(block, _Bullets):
-        items = "\n".join(f'<li style="{_STYLE["li"]}">{_inner_html(item)}</li>' for item in block.items)
-        return f'<ul style="{_STYLE["ul"]}">\n{items}\n</ul>'
-    if isinstance(block, _Quote):
-        return f'<blockquote style="{_STYLE["blockquote"]}">{_inner_html(block.blocks)}</blockquote>'
-    if isinstance(block, _Links):
-        items = "\n".join(
-            f'<li style="{_STYLE["li"]}"><a href="{_esc(url)}" style="{_STYLE["a"]}">{_esc(title)}</a></li>'
-            for title, url in block.links
-        )
-        style = _STYLE["links"] + (_STYLE["separator"] if block.separator else "")
-        return f'<ul style="{style}">\n{items}\n</ul>'
-    if isinstance(block, _Group):
-        inner = "\n".join(_block_html(b) for b in block.blocks)
-        return f'<div style="{_STYLE["separator"] if block.separator else ""}">\n{inner}\n</div>'
-    inner = "\n".join(_block_html(b) for b in block.blocks)
-    return f'<div style="{_STYLE["section"]}">\n{_heading_html(block.heading)}\n{inner}\n</div>'
+    match block:
+        case _Heading():
+            return _heading_html(block)
+        case _Para():
+            style = _STYLE["p"] if not last else "margin:0;"
+            if block.subtle:
+                style += _STYLE["subtle"]
+            if block.small:
+                style += _STYLE["small"]
+            if block.separator:
+                style += _STYLE["separator"]
+            return f'<p style="{style}">{_esc_lines(block.text)}</p>'
+        case _Facts():
+            rows = "\n".join(
+                f'<tr><th scope="row" style="{_STYLE["th"]}">{_esc_lines(title)}</th>'
+                f'<td style="{_STYLE["td"]}">{_esc_lines(value)}</td></tr>'
+                for title, value in block.rows
+            )
+            return f'<table role="presentation" style="{_STYLE["table"]}">\n{rows}\n</table>'
+        case _Bullets():
+            items = "\n".join(f'<li style="{_STYLE["li"]}">{_inner_html(item)}</li>' for item in block.items)
+            return f'<ul style="{_STYLE["ul"]}">\n{items}\n</ul>'
+        case _Quote():
+            return f'<blockquote style="{_STYLE["blockquote"]}">{_inner_html(block.blocks)}</blockquote>'
+        case _Links():
+            link = _STYLE["a"]
+            items = "\n".join(
+                f'<li style="{_STYLE["li"]}"><a href="{_esc(url)}" style="{link}">{_esc(title)}</a></li>'
+                for title, url in block.links
+            )
+            style = _STYLE["links"] + (_STYLE["separator"] if block.separator else "")
+            return f'<ul style="{style}">\n{items}\n</ul>'
+        case _Group():
+            inner = "\n".join(_block_html(b) for b in block.blocks)
+            return f'<div style="{_STYLE["separator"] if block.separator else ""}">\n{inner}\n</div>'
+        case _Section():
+            inner = "\n".join(_block_html(b) for b in block.blocks)
+            return f'<div style="{_STYLE["section"]}">\n{_heading_html(block.heading)}\n{inner}\n</div>'
+        case _:
+            assert_never(block)
 
 
 def _script_json(card: dict[str, Any]) -> str:
@@ -460,25 +465,33 @@ def _heading_text(block: _Heading, width: int) -> list[str]:
 
 def _block_text(block: _Block, width: int) -> list[str]:
     """One block as lines at most `width` long; blocks are separated by an empty line."""
-    if isinstance(block, _Heading):
-        return _heading_text(block, width)
-    if isinstance(block, _Para):
-        return _wrap(block.text, width)
-    if isinstance(block, _Facts):
-        return [line for title, value in block.rows for line in _wrap(f"{title}: {value}", width, "", "  ")]
-    if isinstance(block, _Bullets):
-        lines: list[str] = []
-        for item in block.items:
-            item_lines = _blocks_text(item, width - 2)
-            lines += [("- " if i == 0 else "  ") + line if line else "" for i, line in enumerate(item_lines)]
-        return lines
-    if isinstance(block, _Quote):
-        return [f"> {line}".rstrip() for line in _blocks_text(block.blocks, width - 2)]
-    if isinstance(block, _Links):
-        return [line for title, url in block.links for line in _wrap(f"{title}: {url}", width, "", "  ")]
-    if isinstance(block, _Group):
-        return _blocks_text(block.blocks, width)
-    return _blocks_text((block.heading, *block.blocks), width)
+    match block:
+        case _Heading():
+            return _heading_text(block, width)
+        case _Para():
+            return _wrap(block.text, width)
+        case _Facts():
+            return [
+                line for title, value in block.rows for line in _wrap(f"{title}: {value}", width, "", "  ")
+            ]
+        case _Bullets():
+            lines: list[str] = []
+            for item in block.items:
+                item_lines = _blocks_text(item, width - 2)
+                lines += [
+                    ("- " if i == 0 else "  ") + line if line else "" for i, line in enumerate(item_lines)
+                ]
+            return lines
+        case _Quote():
+            return [f"> {line}".rstrip() for line in _blocks_text(block.blocks, width - 2)]
+        case _Links():
+            return [line for title, url in block.links for line in _wrap(f"{title}: {url}", width, "", "  ")]
+        case _Group():
+            return _blocks_text(block.blocks, width)
+        case _Section():
+            return _blocks_text((block.heading, *block.blocks), width)
+        case _:
+            assert_never(block)
 
 
 def _blocks_text(blocks: Sequence[_Block], width: int) -> list[str]:

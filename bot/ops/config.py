@@ -6,7 +6,7 @@ import ipaddress
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,13 +39,16 @@ class Settings:
 
     The Bot Framework names (`MicrosoftAppId` …) are the ones Azure Bot Service and the Teams
     toolkits use, so an existing bot registration's settings work as they are.
+
+    Secrets are left out of `repr` by construction (`repr=False`): the app password, the SMTP
+    password and the database URL, which can carry one (`database_url_for_logs` is safe to show).
     """
 
     app_id: str = ""
-    app_password: str = ""
+    app_password: str = field(default="", repr=False)
     app_type: str = "MultiTenant"
     app_tenant_id: str = ""
-    database_url: str = DEFAULT_DATABASE_URL
+    database_url: str = field(default=DEFAULT_DATABASE_URL, repr=False)
     host: str = "127.0.0.1"
     port: int = 3978
     log_level: str = "INFO"
@@ -55,7 +58,7 @@ class Settings:
     smtp_host: str = ""
     smtp_port: int = 587
     smtp_username: str = ""
-    smtp_password: str = ""
+    smtp_password: str = field(default="", repr=False)
     smtp_starttls: bool = True
     mail_from: str = DEFAULT_MAIL_FROM
     # The email's From name; empty: the partner's name, or "{partner} via {sender}" (see bot.delivery.worker).
@@ -105,9 +108,7 @@ class Settings:
         if password and not app_id:
             raise ConfigError("MicrosoftAppPassword is set but MicrosoftAppId is empty.")
 
-        port_text = get("PORT", "3978")
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise ConfigError(f"PORT must be a TCP port number (1-65535), not {port_text!r}.")
+        port = _port(get, "PORT", 3978)
 
         database_url = get("DATABASE_URL") or DEFAULT_DATABASE_URL
         if not database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
@@ -117,25 +118,9 @@ class Settings:
         if log_level not in LOG_LEVELS:
             raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}.")
 
-        poll_text = get("DELIVERY_POLL_SECONDS", "5")
-        try:
-            poll = float(poll_text)
-        except ValueError:
-            poll = -1.0
-        if not 0.05 <= poll <= 3600:
-            raise ConfigError("DELIVERY_POLL_SECONDS must be a number of seconds between 0.05 and 3600.")
-
-        lease_text = get("DELIVERY_LEASE_SECONDS", "300")
-        try:
-            lease = float(lease_text)
-        except ValueError:
-            lease = -1.0
-        if not 1 <= lease <= 86400:
-            raise ConfigError("DELIVERY_LEASE_SECONDS must be a number of seconds between 1 and 86400.")
-
-        loopback_text = (get("WEBHOOK_ALLOW_LOOPBACK") or "false").lower()
-        if loopback_text not in ("true", "false", "1", "0", "yes", "no"):
-            raise ConfigError("WEBHOOK_ALLOW_LOOPBACK must be true or false.")
+        poll = _seconds(get, "DELIVERY_POLL_SECONDS", 5.0, 0.05, 3600)
+        lease = _seconds(get, "DELIVERY_LEASE_SECONDS", 300.0, 1, 86400)
+        allow_loopback = _boolean(get, "WEBHOOK_ALLOW_LOOPBACK", False)
 
         mail = _mail_settings(get)
         sender_name = _name_setting(get, "SENDER_NAME")
@@ -147,11 +132,11 @@ class Settings:
             app_tenant_id=tenant,
             database_url=database_url,
             host=get("HOST") or "127.0.0.1",
-            port=int(port_text),
+            port=port,
             log_level=log_level,
             delivery_poll_seconds=poll,
             delivery_lease_seconds=lease,
-            webhook_allow_loopback=loopback_text in ("true", "1", "yes"),
+            webhook_allow_loopback=allow_loopback,
             sender_name=sender_name,
             **mail,
         )
@@ -164,20 +149,6 @@ class Settings:
         """The SQLite file named by DATABASE_URL (sqlite:///relative or sqlite:////absolute)."""
         return Path(self.database_url.removeprefix("sqlite:///"))
 
-    def __repr__(self) -> str:
-        # Never let the app password reach a log line or a traceback.
-        shown = "***" if self.app_password else ""
-        return (
-            f"Settings(app_id={self.app_id!r}, app_password={shown!r}, app_type={self.app_type!r}, "
-            f"app_tenant_id={self.app_tenant_id!r}, database_url={self.database_url_for_logs()!r}, "
-            f"host={self.host!r}, port={self.port}, smtp_host={self.smtp_host!r}, "
-            f"smtp_port={self.smtp_port}, smtp_username={self.smtp_username!r}, "
-            f"smtp_password={'***' if self.smtp_password else ''!r}, smtp_starttls={self.smtp_starttls}, "
-            f"mail_from={self.mail_from!r}, sender_name={self.sender_name!r}, "
-            f"outlook_originator={self.outlook_originator!r}, "
-            f"mail_outbox_dir={self.mail_outbox_dir!r})"
-        )
-
 
 def _is_ip(text: str) -> bool:
     try:
@@ -185,6 +156,33 @@ def _is_ip(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _port(get: Callable[[str, str], str], name: str, default: int) -> int:
+    text = get(name, "") or str(default)
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise ConfigError(f"{name} must be a TCP port number (1-65535), not {text!r}.")
+    return int(text)
+
+
+def _seconds(get: Callable[[str, str], str], name: str, default: float, low: float, high: float) -> float:
+    text = get(name, "") or str(default)
+    try:
+        value = float(text)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be a number of seconds between {low:g} and {high:g}.")
+    return value
+
+
+def _boolean(get: Callable[[str, str], str], name: str, default: bool) -> bool:
+    text = get(name, "").lower()
+    if not text:
+        return default
+    if text not in _BOOLEANS:
+        raise ConfigError(f"{name} must be true or false.")
+    return _BOOLEANS[text]
 
 
 def _name_setting(get: Callable[[str, str], str], name: str) -> str:
@@ -201,14 +199,8 @@ def _mail_settings(get: Callable[[str, str], str]) -> dict[str, Any]:
     if host and not (_HOSTNAME.match(host) or _is_ip(host)):
         raise ConfigError(f"SMTP_HOST must be a host name or IP address (no scheme or port), not {host!r}.")
 
-    port_text = get("SMTP_PORT", "587") or "587"
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise ConfigError(f"SMTP_PORT must be a TCP port number (1-65535), not {port_text!r}.")
-
-    starttls_text = (get("SMTP_STARTTLS", "") or "true").lower()
-    if starttls_text not in _BOOLEANS:
-        raise ConfigError("SMTP_STARTTLS must be true or false.")
-    starttls = _BOOLEANS[starttls_text]
+    smtp_port = _port(get, "SMTP_PORT", 587)
+    starttls = _boolean(get, "SMTP_STARTTLS", True)
 
     username = get("SMTP_USERNAME", "")
     password = get("SMTP_PASSWORD", "")
@@ -246,7 +238,7 @@ def _mail_settings(get: Callable[[str, str], str]) -> dict[str, Any]:
 
     return {
         "smtp_host": host,
-        "smtp_port": int(port_text),
+        "smtp_port": smtp_port,
         "smtp_username": username,
         "smtp_password": password,
         "smtp_starttls": starttls,

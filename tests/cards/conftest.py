@@ -12,7 +12,17 @@ from typing import Any
 
 import pytest
 
-from cards import ClaimSummary, build
+from cards import (
+    ClaimSummary,
+    about_card,
+    access_card,
+    claim_card,
+    claims_list_card,
+    help_card,
+    message_card,
+    status_changed_card,
+    welcome_card,
+)
 from cards.samples import (
     ALL_WORKLOADS,
     CONTOSO,
@@ -65,17 +75,17 @@ def cards_for(
     o = {"host": host, "originator": OUTLOOK_ORIGINATOR if host == "outlook" else None, "locale": locale}
     previous = "approved" if summary.status != "approved" else "under_review"
     return [
-        ("claim", build("claim", summary, **o)),
-        ("access", build("access", summary, **o)),
-        ("access-standalone", build("access", (summary.partner_name, summary.workloads), **o)),
-        ("status_changed", build("status_changed", (summary, previous), **o)),
-        ("notice", build("notice", "notice.other_tenant", **o)),
-        ("notice-back", build("notice", ("notice.question_empty", summary.claim_id), **o)),
-        ("welcome", build("welcome", **o)),
-        ("help", build("help", **o)),
-        ("about", build("about", **o)),
-        ("claims", build("claims", [summary, *others], **o)),
-        ("claims-empty", build("claims", [], **o)),
+        ("claim", claim_card(summary, **o)),
+        ("access", access_card(summary.partner_name, summary.workloads, claim_id=summary.claim_id, **o)),
+        ("access-standalone", access_card(summary.partner_name, summary.workloads, **o)),
+        ("status_changed", status_changed_card(summary, previous, **o)),
+        ("notice", message_card("notice.other_tenant", **o)),
+        ("notice-back", message_card("notice.question_empty", claim_id=summary.claim_id, **o)),
+        ("welcome", welcome_card(**o)),
+        ("help", help_card(**o)),
+        ("about", about_card(**o)),
+        ("claims", claims_list_card([summary, *others], **o)),
+        ("claims-empty", claims_list_card([], **o)),
     ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cards import ClaimSummary, about_card, build, claim_card
+from cards import ClaimSummary, about_card, claim_card
 from cards.elements import SCHEMA_URL
 from tests.cards.conftest import OUTLOOK_ORIGINATOR, CardFactory
 from tests.cards.walk import actions, walk
@@ -46,7 +46,7 @@ def test_outlook_needs_an_originator(contoso_claim: ClaimSummary) -> None:
     with pytest.raises(ValueError, match="originator"):
         claim_card(contoso_claim, host="outlook")
     with pytest.raises(ValueError, match="originator"):
-        build("about", host="outlook", originator="  ")
+        about_card(host="outlook", originator="  ")
 
 
 def test_unknown_host_is_refused() -> None:

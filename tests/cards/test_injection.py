@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from cards import WorkloadLine, build
+from cards import WorkloadLine, claim_card, message_card
 from tests.cards.conftest import INJECTION, OUTLOOK_ORIGINATOR, cards_for, make_claim
 from tests.cards.walk import actions, link_hazards, markdown_hazards, markdown_strings
 
@@ -30,9 +30,9 @@ def hostile_cards(host: str) -> list[tuple[str, dict[str, Any]]]:
         *cards_for(HOSTILE, [HOSTILE], host),
         (
             "claim-not-recognised",
-            build("claim", replace(HOSTILE, not_recognised_reported=True), host=host, originator=o),
+            claim_card(replace(HOSTILE, not_recognised_reported=True), host=host, originator=o),
         ),
-        ("notice-text", build("notice", (INJECTION, INJECTION), host=host, originator=o)),
+        ("notice-text", message_card(INJECTION, claim_id=INJECTION, host=host, originator=o)),
     ]
 
 
@@ -64,7 +64,7 @@ def test_plain_text_places_have_no_links_or_date_functions(host: str) -> None:
 
 
 def test_only_our_links_are_clickable() -> None:
-    card = build("claim", HOSTILE, host="outlook", originator=OUTLOOK_ORIGINATOR)
+    card = claim_card(HOSTILE, host="outlook", originator=OUTLOOK_ORIGINATOR)
     urls = {a["url"] for a in actions(card) if a["type"] == "Action.OpenUrl"}
     assert urls and not any("evil" in url for url in urls)
 

@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 
 import pytest
 
-from cards import build
+from cards import claim_card, help_card
 from cards.render import (
     OUTLOOK_SAMPLE_ORIGINATOR,
     RendererUnavailable,
@@ -26,11 +26,11 @@ CARDS = sample_cards()
 
 
 def _outlook_claim() -> dict[str, Any]:
-    return copy.deepcopy(build("claim", make_claim(), host="outlook", originator=OUTLOOK_SAMPLE_ORIGINATOR))
+    return copy.deepcopy(claim_card(make_claim(), host="outlook", originator=OUTLOOK_SAMPLE_ORIGINATOR))
 
 
 def _teams_help() -> dict[str, Any]:
-    return copy.deepcopy(build("help", host="teams"))
+    return copy.deepcopy(help_card(host="teams"))
 
 
 def _unknown_element() -> dict[str, Any]:

@@ -60,7 +60,7 @@ def test_partner_text_is_capped(worst_claim: ClaimSummary) -> None:
 
 def test_importing_cards_loads_no_bot_framework_and_no_bot_code() -> None:
     code = (
-        "import sys, cards; cards.build('about'); "
+        "import sys, cards; cards.about_card(); "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('bot', 'botbuilder', 'botframework', 'aiohttp', 'jsonschema', 'app', 'textstat')))"
     )

@@ -167,3 +167,14 @@ def test_the_smtp_password_never_shows_in_repr() -> None:
     assert "relay-s3cret" not in repr(settings)
     assert "relay-s3cret" not in str(settings)
     assert "smtp.office365.com" in repr(settings)
+
+
+def test_every_secret_is_left_out_of_repr_by_construction() -> None:
+    import dataclasses
+
+    secret = {f.name for f in dataclasses.fields(Settings) if "password" in f.name or f.name.endswith("_url")}
+    assert secret == {"app_password", "smtp_password", "database_url"}
+    assert all(not f.repr for f in dataclasses.fields(Settings) if f.name in secret)
+    settings = Settings.from_env({"DATABASE_URL": "postgresql://cpor:db-s3cret@db.example/cpor"})
+    assert "db-s3cret" not in repr(settings)
+    assert settings.database_url_for_logs() == "postgresql://cpor:***@db.example/cpor"
