@@ -22,6 +22,7 @@ from bot.ops.state import METRICS, SETTINGS, STORE, WEBHOOKS, WORKER
 from bot.partner_api.problems import problem_middleware
 from bot.partner_api.routes import PartnerApi
 from bot.store import Store, open_store
+from bot.teams import openid
 from bot.teams.actions import Actions
 from bot.teams.adapter import create_adapter
 from bot.teams.connector import ConnectorCardSender
@@ -75,6 +76,9 @@ def create_app(
             asyncio.create_task(worker.run(), name="delivery-worker"),
             asyncio.create_task(webhooks.run(), name="webhook-worker"),
         ]
+        if settings.auth_enabled:  # the signing keys, fetched now and kept fresh off the event loop
+            urls = openid.metadata_urls(adapter.bot_framework_authentication)
+            tasks.append(asyncio.create_task(openid.keep_fresh(urls), name="openid-keys"))
         try:
             yield
         finally:

@@ -7,10 +7,9 @@ factories build, so the tests count constructions without touching library inter
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,6 @@ from botbuilder.schema import (
 )
 from botframework.connector.auth import BotFrameworkAuthentication, ClaimsIdentity, ConnectorFactory
 from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt.algorithms import RSAAlgorithm
 
 from app import ADAPTER, create_app
 from bot.ops.config import Settings
@@ -85,19 +83,6 @@ class CountingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc] 
 
     def get_originating_audience(self) -> str:
         return str(self._inner.get_originating_audience())
-
-
-@pytest.fixture(scope="module")
-def signing_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-@pytest.fixture(scope="module")
-def openid(signing_key: rsa.RSAPrivateKey) -> Iterator[OpenIdServer]:
-    endorsed = json.loads(RSAAlgorithm.to_jwk(signing_key.public_key()))
-    endorsed.update(kid="endorsed-key", use="sig", endorsements=["msteams"])
-    with OpenIdServer({"keys": [endorsed]}) as server:
-        yield server
 
 
 @pytest.fixture

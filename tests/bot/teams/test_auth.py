@@ -11,7 +11,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,6 @@ import pytest
 from aiohttp.test_utils import TestClient
 from botframework.connector.auth import AppCredentials, ServiceClientCredentialsFactory
 from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt.algorithms import RSAAlgorithm
 
 from app import create_app
 from bot.ops.config import Settings
@@ -115,21 +114,6 @@ def local_auth(openid_base: str) -> Any:
         TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL = f"{openid_base}/{uuid.uuid4().hex}/emulator/metadata"
 
     return ConfigurationBotFrameworkAuthentication(Config(), credentials_factory=FixedCredentialsFactory())
-
-
-@pytest.fixture(scope="module")
-def signing_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-@pytest.fixture(scope="module")
-def openid(signing_key: rsa.RSAPrivateKey) -> Iterator[OpenIdServer]:
-    endorsed = json.loads(RSAAlgorithm.to_jwk(signing_key.public_key()))
-    endorsed.update(kid="endorsed-key", use="sig", endorsements=["msteams"])
-    unendorsed = json.loads(RSAAlgorithm.to_jwk(signing_key.public_key()))
-    unendorsed.update(kid="webchat-only-key", use="sig", endorsements=["webchat"])
-    with OpenIdServer({"keys": [endorsed, unendorsed]}) as server:
-        yield server
 
 
 @pytest.fixture
