@@ -12,10 +12,9 @@ import cards
 from bot.domain.claims import Claim, Status
 from bot.domain.workloads import catalog
 from bot.store import Response, ResponseKind
+from cards.elements import REFRESH_USERS_LIMIT
 from cards.model import ClaimSummary, WorkloadLine
 from cards.partner import partner_notice_card
-
-MAX_REFRESH_USERS = 60  # Teams refreshes a card automatically for at most 60 listed users
 
 
 def claim_summary(claim: Claim, partner_name: str, **reader_state: Any) -> ClaimSummary:
@@ -80,7 +79,7 @@ class ClaimView:
             locale=self.locale,
             originator=self.originator,
             sender=self.sender,
-            refresh_user_ids=self.refresh_user_ids[:MAX_REFRESH_USERS],
+            refresh_user_ids=self.refresh_user_ids[:REFRESH_USERS_LIMIT],
         )
 
     def access_card(self) -> dict[str, Any]:

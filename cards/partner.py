@@ -14,8 +14,8 @@ from cards.elements import Card, Element, action_set, envelope, execute, fact_se
 from cards.i18n import text_for
 from cards.markdown import escape, for_speech, plain
 from cards.model import ClaimSummary
+from cards.verbs import QUESTION_MAX_LENGTH
 
-QUESTION_LIMIT = 500
 RESPONSE_KINDS = ("acknowledged", "not_recognised", "question")
 
 # The claim form's inputs, in order, and the limits the partner API applies to them.
@@ -61,7 +61,7 @@ def partner_notice_card(
     if kind == "question" and text:
         body += [
             heading(t("partner.question_title", who=who), host=host),
-            quote(escape(text, limit=QUESTION_LIMIT)),
+            quote(escape(text, limit=QUESTION_MAX_LENGTH)),
         ]
     body += [
         text_block(t(f"partner.next_{kind}")),

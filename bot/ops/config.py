@@ -10,15 +10,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.domain.formats import NAME_MAX, is_guid
+
 APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEFAULT_DATABASE_URL = "sqlite:///var/cpor-bot.db"
 # Not a real Actionable Messages provider: Outlook shows no card with it. Register a provider
 # (https://outlook.office.com/connectors/oam/publish) and set OUTLOOK_ORIGINATOR to its id.
 PLACEHOLDER_ORIGINATOR = "00000000-0000-0000-0000-000000000000"
 DEFAULT_MAIL_FROM = "cpor-bot@localhost"
-NAME_LIMIT = 100  # SENDER_NAME and MAIL_FROM_NAME
 DEFAULT_MAIL_OUTBOX_DIR = "var/outbox"
 _EMAIL = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$"
@@ -97,9 +97,9 @@ class Settings:
         password = get("MicrosoftAppPassword")
         if app_type not in APP_TYPES:
             raise ConfigError(f"MicrosoftAppType must be one of {', '.join(APP_TYPES)}, not {app_type!r}.")
-        if app_id and not _GUID.match(app_id):
+        if app_id and not is_guid(app_id):
             raise ConfigError("MicrosoftAppId must be the bot's application (client) id, a GUID.")
-        if tenant and not _GUID.match(tenant):
+        if tenant and not is_guid(tenant):
             raise ConfigError("MicrosoftAppTenantId must be a tenant id (a GUID).")
         if app_id and app_type == "SingleTenant" and not tenant:
             raise ConfigError("MicrosoftAppTenantId is required when MicrosoftAppType is SingleTenant.")
@@ -188,8 +188,8 @@ def _boolean(get: Callable[[str, str], str], name: str, default: bool) -> bool:
 def _name_setting(get: Callable[[str, str], str], name: str) -> str:
     """An organisation name shown to customers: one line, at most 100 characters, or empty."""
     value = " ".join(get(name, "").split())
-    if len(value) > NAME_LIMIT or any(ord(c) < 32 or ord(c) == 127 for c in get(name, "")):
-        raise ConfigError(f"{name} must be at most {NAME_LIMIT} characters, without control characters.")
+    if len(value) > NAME_MAX or any(ord(c) < 32 or ord(c) == 127 for c in get(name, "")):
+        raise ConfigError(f"{name} must be at most {NAME_MAX} characters, without control characters.")
     return value
 
 
@@ -227,7 +227,7 @@ def _mail_settings(get: Callable[[str, str], str]) -> dict[str, Any]:
     from_name = _name_setting(get, "MAIL_FROM_NAME")
 
     originator = (get("OUTLOOK_ORIGINATOR", "") or PLACEHOLDER_ORIGINATOR).lower()
-    if not _GUID.match(originator):
+    if not is_guid(originator):
         raise ConfigError(
             "OUTLOOK_ORIGINATOR must be the Actionable Messages provider id (originator), a GUID."
         )

@@ -25,6 +25,8 @@ from urllib.parse import urlsplit
 
 from jsonschema import Draft4Validator, ValidationError, validators
 
+from bot.domain.formats import is_guid
+
 MANIFEST_DIR = Path(__file__).resolve().parents[2] / "manifest"
 TEMPLATE_NAME = "manifest.template.json"
 DEFAULT_OUT = Path("build/cpor-bot-teams-app.zip")
@@ -37,7 +39,6 @@ DEFAULT_URLS = {
 # Pixel sizes Teams requires for each icon (manifest schema descriptions).
 ICON_SIZES = {"color": (192, 192), "outline": (32, 32), "color32x32": (32, 32)}
 
-_GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 _SEMVER = re.compile(r"(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)")
 _PLACEHOLDER = re.compile(r"\$\{([A-Z0-9_]+)\}")
 _SCHEMA_URL = re.compile(
@@ -67,7 +68,7 @@ def schema_url(manifest_version: str) -> str:
 
 
 def _check_guid(bot_id: str) -> str:
-    if not isinstance(bot_id, str) or not _GUID.fullmatch(bot_id.strip()):
+    if not isinstance(bot_id, str) or not is_guid(bot_id.strip()):
         raise ManifestError(
             f"bot id {bot_id!r} is not a GUID: the bot id is the bot's Microsoft App ID "
             "(MicrosoftAppId), like 00000000-0000-0000-0000-000000000000"

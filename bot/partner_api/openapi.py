@@ -12,17 +12,13 @@ from referencing.jsonschema import DRAFT202012
 
 from bot import __version__
 from bot.domain.claims import Status
+from bot.domain.formats import GUID_PATTERN, MAX_CONTACTS, MESSAGE_MAX, NAME_MAX, REFERENCE_MAX
 from bot.domain.workloads import catalog
 
-GUID_PATTERN = "^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$"
 LOCALE_PATTERN = "^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$"
 # No control characters (newlines included) in single-line fields.
 LINE_PATTERN = "^[^\\u0000-\\u001f\\u007f]*$"
 DOC_URI = "urn:cpor-bot:openapi"
-
-MAX_CONTACTS = 20
-NAME_MAX = 100
-MESSAGE_MAX = 500
 
 
 def _problem_ref(description: str) -> dict[str, Any]:
@@ -100,7 +96,7 @@ def _schemas() -> dict[str, Any]:
                 "partner_reference": {
                     "type": "string",
                     "minLength": 1,
-                    "maxLength": 64,
+                    "maxLength": REFERENCE_MAX,
                     "pattern": LINE_PATTERN,
                     "description": "Your own reference for the claim, e.g. the Partner Center claim id.",
                 },

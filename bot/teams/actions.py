@@ -18,11 +18,10 @@ from typing import Any
 import cards
 from bot.store import Response, ResponseKind, Store
 from bot.views import ClaimView
+from cards import verbs
 from cards.i18n import choose_locale
 
 log = logging.getLogger(__name__)
-
-QUESTION_MAX = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +191,7 @@ async def ask(actions: Actions, request: ActionRequest, view: ClaimView) -> Outc
     question = " ".join(raw.split()) if isinstance(raw, str) else ""
     if not question:
         return Outcome(_notice(request, view.sender)("notice.question_empty", claim_id=view.claim.id))
-    question = question[:QUESTION_MAX]
+    question = question[: verbs.QUESTION_MAX_LENGTH]
     response, new = await actions.record(request, view, ResponseKind.QUESTION, question)
     view = replace(_with(view, response), question_sent=True)
     return Outcome(view.claim_card(), response, new)
@@ -217,10 +216,10 @@ def _notice(request: ActionRequest, sent_by: str | None) -> Callable[..., dict[s
 
 # The verbs a card can send (Action.Execute `verb`, or `verb` in an Action.Submit's data).
 VERBS: dict[str, Verb] = {
-    "claim.show": show_claim,
-    "claim.refresh": show_claim,
-    "claim.access": show_access,
-    "claim.acknowledge": acknowledge,
-    "claim.not_recognised": not_recognised,
-    "claim.ask": ask,
+    verbs.SHOW: show_claim,
+    verbs.REFRESH: show_claim,
+    verbs.ACCESS: show_access,
+    verbs.ACKNOWLEDGE: acknowledge,
+    verbs.NOT_RECOGNISED: not_recognised,
+    verbs.ASK: ask,
 }

@@ -52,3 +52,14 @@ def test_final_statuses_lead_nowhere_and_every_status_is_reachable() -> None:
     assert TRANSITIONS[Status.CUSTOMER_DECLINED] == frozenset()
     reachable = {Status.DRAFT} | {s for targets in TRANSITIONS.values() for s in targets}
     assert reachable == set(Status)
+
+
+def test_the_cards_show_in_full_what_the_api_accepts() -> None:
+    # The cards cannot import the bot, so their display caps are their own: they must not cut what the
+    # partner API lets through.
+    from bot.domain import formats
+    from cards import builders
+
+    assert builders.NAME_LIMIT == formats.NAME_MAX
+    assert builders.MESSAGE_LIMIT == formats.MESSAGE_MAX
+    assert builders.REFERENCE_LIMIT == formats.REFERENCE_MAX
