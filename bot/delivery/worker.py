@@ -46,7 +46,7 @@ GONE = frozenset({403, 404})
 
 
 # The metric label for each status an outcome leaves a delivery in.
-DELIVERY_LABELS = {
+DELIVERY_LABELS: dict[str, str] = {
     DeliveryStatus.SENT: "sent",
     DeliveryStatus.QUEUED: "retry",
     DeliveryStatus.FAILED: "failed",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -66,11 +67,11 @@ class Delivery:
     notification_id: str | None
     claim_id: str
     contact_id: str | None
-    channel: str
-    kind: str  # DeliveryKind
+    channel: Channel
+    kind: DeliveryKind
     target_activity_id: str | None
     response_id: str | None
-    status: str
+    status: DeliveryStatus
     conversation_id: str | None
     activity_id: str | None
     attempts: int
@@ -99,7 +100,7 @@ class DeliveryOutcome:
     """How a leased delivery ended this time (a retry is `queued` again with a `retry_at`)."""
 
     delivery_id: str
-    status: str
+    status: DeliveryStatus
     at: dt.datetime
     activity_id: str | None = None
     error: str | None = None
@@ -107,7 +108,7 @@ class DeliveryOutcome:
     counts_as_attempt: bool = True  # False when the worker gave it back unsent (rate limits)
 
 
-class Channel:
+class Channel(enum.StrEnum):
     """Where a delivery goes. A notification may ask for teams, email, both, or auto (Teams where
     the contact has the app, email otherwise)."""
 
@@ -117,7 +118,7 @@ class Channel:
     AUTO = "auto"
 
 
-class DeliveryKind:
+class DeliveryKind(enum.StrEnum):
     CLAIM = "claim"  # the claim card
     STATUS = "status"  # a short "the status changed" message
     UPDATE = "update"  # replace a sent claim card in place
@@ -130,13 +131,13 @@ class Response:
 
     id: str
     claim_id: str
-    kind: str  # ResponseKind
+    kind: ResponseKind
     tenant_id: str
     aad_object_id: str | None
     user_id: str | None
     user_name: str | None
     contact_id: str | None
-    channel: str
+    channel: str  # the Bot Framework channel the answer came through: msteams, outlook
     text: str | None
     dedupe_key: str
     created_at: dt.datetime
@@ -184,7 +185,7 @@ class WebhookEvent:
     event_type: str
     payload: dict[str, Any]
     dedupe_key: str
-    status: str  # queued, sending, sent, failed
+    status: DeliveryStatus  # queued, sending, sent or failed
     attempts: int
     next_attempt_at: dt.datetime
     last_status_code: int | None
@@ -193,13 +194,13 @@ class WebhookEvent:
     delivered_at: dt.datetime | None
 
 
-class ResponseKind:
+class ResponseKind(enum.StrEnum):
     ACKNOWLEDGED = "acknowledged"
     NOT_RECOGNISED = "not_recognised"
     QUESTION = "question"
 
 
-class DeliveryStatus:
+class DeliveryStatus(enum.StrEnum):
     WAITING = "waiting"  # no Teams conversation with this contact yet
     QUEUED = "queued"
     SENDING = "sending"
@@ -260,7 +261,7 @@ class Store(Protocol):
         delivery_id: str,
         owner: str,
         *,
-        status: str,
+        status: DeliveryStatus,
         at: dt.datetime,
         activity_id: str | None = None,
         error: str | None = None,
@@ -363,7 +364,7 @@ class Store(Protocol):
         event_id: str,
         owner: str,
         *,
-        status: str,
+        status: DeliveryStatus,
         at: dt.datetime,
         status_code: int | None = None,
         error: str | None = None,

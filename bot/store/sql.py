@@ -26,6 +26,7 @@ from bot.store import (
     PartnerKey,
     PartnerLink,
     Response,
+    ResponseKind,
     StoredReference,
     Webhook,
     WebhookEvent,
@@ -428,8 +429,8 @@ class SqlStore:
         async with self._tx() as db:
             await db.execute(
                 "INSERT INTO notifications (id, claim_id, partner_id, kind, created_at) "
-                "VALUES (?, ?, ?, 'claim', ?)",
-                (notification_id, claim.id, claim.partner_id, ts(at)),
+                "VALUES (?, ?, ?, ?, ?)",
+                (notification_id, claim.id, claim.partner_id, DeliveryKind.CLAIM, ts(at)),
             )
             await _enqueue_for_contacts(db, claim, notification_id, DeliveryKind.CLAIM, at, channel)
             await _audit(
@@ -454,7 +455,7 @@ class SqlStore:
     async def delivery_counts(self) -> dict[str, int]:
         async with self._read() as db:
             rows = await db.rows("SELECT status, count(*) AS n FROM deliveries GROUP BY status")
-        counts = dict.fromkeys(
+        counts: dict[str, int] = dict.fromkeys(
             (
                 DeliveryStatus.WAITING,
                 DeliveryStatus.QUEUED,
@@ -570,7 +571,7 @@ class SqlStore:
         delivery_id: str,
         owner: str,
         *,
-        status: str,
+        status: DeliveryStatus,
         at: dt.datetime,
         activity_id: str | None = None,
         error: str | None = None,
@@ -601,7 +602,7 @@ class SqlStore:
                 "UPDATE deliveries SET status = ?, activity_id = COALESCE(?, activity_id), "
                 "last_error = ?, next_attempt_at = COALESCE(?, next_attempt_at), "
                 "attempts = attempts - ?, lease_owner = NULL, lease_until = NULL, updated_at = ?, "
-                "sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END "
+                "sent_at = CASE WHEN ? = ? THEN ? ELSE sent_at END "
                 "WHERE id = ? AND lease_owner = ? AND status = ?",
                 [
                     (
@@ -612,6 +613,7 @@ class SqlStore:
                         0 if o.counts_as_attempt else 1,
                         ts(o.at),
                         o.status,
+                        DeliveryStatus.SENT,
                         ts(o.at),
                         o.delivery_id,
                         owner,
@@ -672,9 +674,9 @@ class SqlStore:
         async with self._tx() as db:
             changed = await db.execute(
                 "UPDATE claims SET status = ?, updated_at = ?, "
-                "dispute_used = CASE WHEN ? = 'dispute' THEN 1 ELSE dispute_used END "
+                "dispute_used = CASE WHEN ? = ? THEN 1 ELSE dispute_used END "
                 "WHERE id = ? AND partner_id = ? AND status = ?",
-                (wanted.value, ts(at), wanted.value, claim_id, partner_id, expected.value),
+                (wanted.value, ts(at), wanted.value, Status.DISPUTE, claim_id, partner_id, expected.value),
             )
             if changed != 1:
                 exists = await db.rows(
@@ -865,10 +867,11 @@ class SqlStore:
                 await db.execute(
                     "INSERT INTO deliveries (id, claim_id, channel, kind, response_id, dedupe_key, status, "
                     "conversation_id, attempts, next_attempt_at, created_at, updated_at) "
-                    "VALUES (?, ?, 'teams', ?, ?, ?, ?, ?, 0, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
                     (
                         str(uuid.uuid4()),
                         response.claim_id,
+                        Channel.TEAMS,
                         DeliveryKind.PARTNER,
                         response.id,
                         f"{response.id}:{link['conversation_id']}:partner",
@@ -917,7 +920,7 @@ class SqlStore:
             changed = await db.execute(
                 "INSERT INTO webhook_events (id, partner_id, claim_id, event_type, payload_json, dedupe_key, "
                 "status, attempts, next_attempt_at, created_at, updated_at) "
-                "SELECT ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ? "
+                "SELECT ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ? "
                 "WHERE EXISTS (SELECT 1 FROM partner_webhooks WHERE partner_id = ?) "
                 "ON CONFLICT (dedupe_key) DO NOTHING",
                 (
@@ -927,6 +930,7 @@ class SqlStore:
                     event_type,
                     json.dumps(payload, sort_keys=True),
                     dedupe_key,
+                    DeliveryStatus.QUEUED,
                     ts(at),
                     ts(at),
                     ts(at),
@@ -947,22 +951,22 @@ class SqlStore:
             # A webhook POST is safe to repeat (receivers dedupe on the event id): a lost lease
             # simply makes the event due again.
             await db.execute(
-                "UPDATE webhook_events SET status = 'queued', lease_owner = NULL, lease_until = NULL "
-                "WHERE status = 'sending' AND lease_until < ?",
-                (now_s,),
+                "UPDATE webhook_events SET status = ?, lease_owner = NULL, lease_until = NULL "
+                "WHERE status = ? AND lease_until < ?",
+                (DeliveryStatus.QUEUED, DeliveryStatus.SENDING, now_s),
             )
             rows = await db.rows(
                 "SELECT e.*, w.url, w.secret, w.created_at AS w_created, w.updated_at AS w_updated "
                 "FROM webhook_events e JOIN partner_webhooks w ON w.partner_id = e.partner_id "
-                "WHERE e.status = 'queued' AND e.next_attempt_at <= ? "
+                "WHERE e.status = ? AND e.next_attempt_at <= ? "
                 "ORDER BY e.next_attempt_at, e.id LIMIT ?" + self._engine.skip_locked_of("e"),
-                (now_s, limit),
+                (DeliveryStatus.QUEUED, now_s, limit),
             )
             for row in rows:
                 await db.execute(
-                    "UPDATE webhook_events SET status = 'sending', lease_owner = ?, lease_until = ?, "
+                    "UPDATE webhook_events SET status = ?, lease_owner = ?, lease_until = ?, "
                     "attempts = attempts + 1, updated_at = ? WHERE id = ?",
-                    (owner, ts(now + lease_for), now_s, row["id"]),
+                    (DeliveryStatus.SENDING, owner, ts(now + lease_for), now_s, row["id"]),
                 )
                 fresh = await db.rows("SELECT * FROM webhook_events WHERE id = ?", (row["id"],))
                 hook = Webhook(
@@ -980,7 +984,7 @@ class SqlStore:
         event_id: str,
         owner: str,
         *,
-        status: str,
+        status: DeliveryStatus,
         at: dt.datetime,
         status_code: int | None = None,
         error: str | None = None,
@@ -991,8 +995,8 @@ class SqlStore:
             changed = await db.execute(
                 "UPDATE webhook_events SET status = ?, last_status_code = ?, last_error = ?, "
                 "next_attempt_at = COALESCE(?, next_attempt_at), lease_owner = NULL, lease_until = NULL, "
-                "updated_at = ?, delivered_at = CASE WHEN ? = 'sent' THEN ? ELSE delivered_at END "
-                "WHERE id = ? AND lease_owner = ? AND status = 'sending'",
+                "updated_at = ?, delivered_at = CASE WHEN ? = ? THEN ? ELSE delivered_at END "
+                "WHERE id = ? AND lease_owner = ? AND status = ?",
                 (
                     status,
                     status_code,
@@ -1000,9 +1004,11 @@ class SqlStore:
                     ts(retry_at) if retry_at else None,
                     now,
                     status,
+                    DeliveryStatus.SENT,
                     now,
                     event_id,
                     owner,
+                    DeliveryStatus.SENDING,
                 ),
             )
             return changed == 1
@@ -1058,8 +1064,16 @@ async def _enqueue_status_change(
     now = ts(at)
     await db.execute(
         "INSERT INTO notifications (id, claim_id, partner_id, kind, old_status, new_status, "
-        "created_at) VALUES (?, ?, ?, 'status', ?, ?, ?)",
-        (change_id, claim.id, claim.partner_id, old_status.value, claim.status.value, now),
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            change_id,
+            claim.id,
+            claim.partner_id,
+            DeliveryKind.STATUS,
+            old_status.value,
+            claim.status.value,
+            now,
+        ),
     )
     sent = await db.rows(
         "SELECT * FROM deliveries WHERE claim_id = ? AND kind = ? AND status = ? AND activity_id IS NOT NULL",
@@ -1319,7 +1333,7 @@ def _webhook_event(row: Row) -> WebhookEvent:
         event_type=row["event_type"],
         payload=json.loads(row["payload_json"]),
         dedupe_key=row["dedupe_key"],
-        status=row["status"],
+        status=DeliveryStatus(row["status"]),
         attempts=row["attempts"],
         next_attempt_at=_req_ts(row["next_attempt_at"]),
         last_status_code=row["last_status_code"],
@@ -1333,7 +1347,7 @@ def _response(row: Row) -> Response:
     return Response(
         id=row["id"],
         claim_id=row["claim_id"],
-        kind=row["kind"],
+        kind=ResponseKind(row["kind"]),
         tenant_id=row["tenant_id"],
         aad_object_id=row["aad_object_id"],
         user_id=row["user_id"],
@@ -1352,11 +1366,11 @@ def _delivery(row: Row) -> Delivery:
         notification_id=row["notification_id"],
         claim_id=row["claim_id"],
         contact_id=row["contact_id"],
-        channel=row["channel"],
-        kind=row["kind"],
+        channel=Channel(row["channel"]),
+        kind=DeliveryKind(row["kind"]),
         target_activity_id=row["target_activity_id"],
         response_id=row["response_id"],
-        status=row["status"],
+        status=DeliveryStatus(row["status"]),
         conversation_id=row["conversation_id"],
         activity_id=row["activity_id"],
         attempts=row["attempts"],

@@ -122,7 +122,7 @@ class Actions:
         return await verb(self, request, view)
 
     async def record(
-        self, request: ActionRequest, view: ClaimView, kind: str, text: str | None = None
+        self, request: ActionRequest, view: ClaimView, kind: ResponseKind, text: str | None = None
     ) -> tuple[Response, bool]:
         actor = request.actor
         who = actor.aad_object_id or actor.user_id or "unknown"

@@ -16,7 +16,7 @@ from bot.domain.validation import InvalidRequest, claim_from_request
 from bot.domain.workloads import catalog
 from bot.partner_api.keys import hash_link_code
 from bot.partner_api.schema import check
-from bot.store import Conflict, PartnerLink, Store
+from bot.store import Conflict, DeliveryStatus, PartnerLink, Store
 from bot.teams.actions import Actor
 from bot.views import claim_summary
 from cards.partner import Choice, compose_card, compose_done_card
@@ -147,7 +147,7 @@ class PartnerDesk:
             deliveries = await self._store.deliveries_for_claim(claim_id)
         partner = await self._store.get_partner(link.partner_id)
         summary = claim_summary(claim, partner.name if partner else "")
-        queued = sum(1 for d in deliveries if d.status != "waiting")
+        queued = sum(1 for d in deliveries if d.status != DeliveryStatus.WAITING)
         return compose_done_card(summary, queued=queued, waiting=len(deliveries) - queued)
 
     async def _linked(self, actor: Actor, conversation_id: str) -> PartnerLink | None:

@@ -25,7 +25,7 @@ import aiohttp
 
 from bot.ops.metrics import Metrics
 from bot.ops.polling import Poller
-from bot.store import Response, Store, WebhookEvent
+from bot.store import DeliveryStatus, Response, Store, WebhookEvent
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +184,7 @@ class WebhookWorker:
         now = dt.datetime.now(dt.UTC)
         if status is not None and 200 <= status < 300:
             await self._store.finish_webhook_event(
-                event.id, self._owner, status="sent", at=now, status_code=status
+                event.id, self._owner, status=DeliveryStatus.SENT, at=now, status_code=status
             )
             self._metrics.webhooks.labels(outcome="sent").inc()
             return
@@ -196,7 +196,7 @@ class WebhookWorker:
             await self._store.finish_webhook_event(
                 event.id,
                 self._owner,
-                status="queued",
+                status=DeliveryStatus.QUEUED,
                 at=now,
                 status_code=status,
                 error=f"attempt {event.attempts}: {reason}; will retry",
@@ -206,7 +206,7 @@ class WebhookWorker:
         await self._store.finish_webhook_event(
             event.id,
             self._owner,
-            status="failed",
+            status=DeliveryStatus.FAILED,
             at=now,
             status_code=status,
             error=f"gave up after {event.attempts} attempt(s): {reason}",
