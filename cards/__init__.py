@@ -8,13 +8,15 @@ Action verbs the cards send; `cards.samples` has named sample data and every car
 from __future__ import annotations
 
 from cards import verbs
-from cards.builders import (
-    KINDS,
-    LINKS,
+from cards.access import access_card
+from cards.claim import claim_card
+from cards.common import KINDS, LINKS
+from cards.elements import HOSTS, Card
+from cards.i18n import STATUS_TEXT, SUPPORTED_LOCALES, StatusText, choose_locale
+from cards.markdown import escape
+from cards.messages import (
     NOTICE_KEYS,
     about_card,
-    access_card,
-    claim_card,
     claims_list_card,
     help_card,
     message_card,
@@ -22,9 +24,6 @@ from cards.builders import (
     status_changed_card,
     welcome_card,
 )
-from cards.elements import HOSTS, Card
-from cards.i18n import STATUS_TEXT, SUPPORTED_LOCALES, StatusText, choose_locale
-from cards.markdown import escape
 from cards.model import ClaimSummary, WorkloadLine
 
 __all__ = [

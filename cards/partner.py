@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from cards.builders import LABEL_LIMIT, NAME_LIMIT, _services_short
+from cards.common import LABEL_LIMIT, NAME_LIMIT, services_short
 from cards.elements import Card, Element, action_set, envelope, execute, fact_set, heading, quote, text_block
 from cards.i18n import text_for
 from cards.markdown import escape, for_speech, plain
@@ -53,7 +53,7 @@ def partner_notice_card(
             [
                 (t("partner.fact_from"), who),
                 (t("partner.fact_customer"), customer),
-                (t("partner.fact_services"), _services_short(t, summary.workloads)),
+                (t("partner.fact_services"), services_short(t, summary.workloads)),
                 (t("partner.fact_status"), t.status(summary.status).label),
             ]
         ),
@@ -164,7 +164,7 @@ def compose_done_card(
         heading(t("compose.done_title", customer=customer), host=host, size="medium"),
         fact_set(
             [
-                (t("partner.fact_services"), _services_short(t, summary.workloads)),
+                (t("partner.fact_services"), services_short(t, summary.workloads)),
                 (t("compose.done_sent"), t.number(queued)),
                 (t("compose.done_waiting"), t.number(waiting)),
                 (t("compose.done_claim"), escape(summary.claim_id, limit=64)),

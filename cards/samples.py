@@ -13,20 +13,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import partial
 
-from cards.builders import (
-    KINDS,
-    CardOptions,
+from cards.access import access_card
+from cards.claim import claim_card
+from cards.common import KINDS, CardOptions
+from cards.elements import HOSTS, Card
+from cards.i18n import SUPPORTED_LOCALES
+from cards.messages import (
     about_card,
-    access_card,
-    claim_card,
     claims_list_card,
     help_card,
     message_card,
     status_changed_card,
     welcome_card,
 )
-from cards.elements import HOSTS, Card
-from cards.i18n import SUPPORTED_LOCALES
 from cards.model import ClaimSummary, WorkloadLine
 from cards.partner import Choice, compose_card, partner_notice_card
 

@@ -19,7 +19,7 @@ from bot.ops.metrics import Metrics
 from bot.ops.polling import Poller
 from bot.store import Channel, DeliveryKind, DeliveryOutcome, DeliveryStatus, LeasedDelivery, Store
 from bot.views import ClaimView
-from cards.builders import NAME_LIMIT, same_name
+from cards.common import NAME_LIMIT, same_name
 from cards.i18n import choose_locale, text_for
 from cards.markdown import plain
 

@@ -32,7 +32,7 @@ from email.utils import format_datetime
 from typing import Any, assert_never
 from urllib.parse import urlsplit
 
-from cards.builders import CARD_ONLY_PREFIX
+from cards.common import CARD_ONLY_PREFIX
 
 __all__ = ["build_message", "render_html", "render_text"]
 

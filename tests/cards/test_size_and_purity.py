@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cards import HOSTS, KINDS, SUPPORTED_LOCALES, ClaimSummary, claim_card
-from cards.builders import MESSAGE_LIMIT
+from cards.common import MESSAGE_LIMIT
 from cards.samples import PARTNER_KINDS, variants
 from tests.cards.conftest import CardFactory
 from tests.cards.readability import unescape
@@ -71,7 +71,19 @@ def test_importing_cards_loads_no_bot_framework_and_no_bot_code() -> None:
 
 
 def test_builders_read_no_clock() -> None:
-    modules = ("builders", "elements", "i18n", "markdown", "model", "samples", "verbs")
+    modules = (
+        "common",
+        "claim",
+        "access",
+        "messages",
+        "partner",
+        "elements",
+        "i18n",
+        "markdown",
+        "model",
+        "samples",
+        "verbs",
+    )
     source = "\n".join((REPO / "cards" / f"{m}.py").read_text(encoding="utf-8") for m in modules)
     for call in ("today(", "now(", "utcnow(", "time.time("):
         assert call not in source, call

@@ -58,7 +58,7 @@ def test_the_cards_show_in_full_what_the_api_accepts() -> None:
     # The cards cannot import the bot, so their display caps are their own: they must not cut what the
     # partner API lets through.
     from bot.domain import formats
-    from cards import builders
+    from cards import common as builders
 
     assert builders.NAME_LIMIT == formats.NAME_MAX
     assert builders.MESSAGE_LIMIT == formats.MESSAGE_MAX
