@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 NODE_INSTALLED := node_modules/.installed
 
-.PHONY: run test lint e2e manifest previews clean
+.PHONY: run test test-fast lint e2e manifest previews clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ run: $(INSTALLED)
 
 test: $(INSTALLED) $(NODE_INSTALLED)
 	$(PY) -m pytest -q
+
+# The inner loop: unit and HTTP tests, without Chromium, PostgreSQL, the Playground or slow runs.
+test-fast: $(INSTALLED)
+	$(PY) -m pytest -q -m "not e2e and not browser and not pg and not slow"
 
 e2e: $(INSTALLED) $(NODE_INSTALLED)
 	$(PY) -m pytest -q tests/e2e

@@ -162,3 +162,22 @@ async def sqlite_store(tmp_path: Path) -> AsyncIterator[Store]:
     opened = await SqliteStore.open_file(str(tmp_path / "store.db"))
     yield opened
     await opened.close()
+
+
+# --- markers ---------------------------------------------------------------------------------------
+# `make test` runs everything (and CI allows no skip); `make test-fast` leaves out the tests marked
+# here, which need Chromium, PostgreSQL, the Playground or several seconds.
+_BROWSER_MODULES = ("tests/cards/test_render.py",)
+_SLOW_MODULES = ("tests/test_scale_out.py", "tests/bench/")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        fixtures = getattr(item, "fixturenames", ())
+        if "postgres" in fixtures or "[postgresql" in item.nodeid or "postgresql]" in item.nodeid:
+            item.add_marker(pytest.mark.pg)
+        if path.startswith(_BROWSER_MODULES) or "renderer" in item.name:
+            item.add_marker(pytest.mark.browser)
+        if path.startswith(_SLOW_MODULES):
+            item.add_marker(pytest.mark.slow)
