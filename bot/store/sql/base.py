@@ -1,0 +1,166 @@
+"""The SQL store's foundation: the engine and connection protocols, migrations, the store's
+lifecycle (open, migrate, health, close) and helpers every aggregate uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from importlib import resources
+from typing import Any, Protocol, Self
+
+from bot.store import ts
+
+Row = Mapping[str, Any]
+# Values per IN (...) list: well under SQLite's and PostgreSQL's limits on parameters.
+IN_CHUNK = 500
+
+
+def parse_ts(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def _req_ts(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value)
+
+
+class Db(Protocol):
+    """One connection inside a transaction. SQL uses `?` placeholders on every engine."""
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run a statement; how many rows it changed."""
+        ...
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
+    async def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+
+class Engine(Protocol):
+    name: str
+    integrity_errors: tuple[type[Exception], ...]
+    # Appended to a leasing SELECT: rows another worker holds are skipped, not waited for.
+    skip_locked: str
+    # Appended to a SELECT whose rows the transaction is about to change: they are locked, waited for.
+    for_update: str
+
+    def skip_locked_of(self, table: str) -> str: ...
+    def transaction(self) -> AbstractAsyncContextManager[Db]: ...
+    def reader(self) -> AbstractAsyncContextManager[Db]: ...
+    async def lock_migrations(self, db: Db) -> None: ...
+    # Workers starting together must count each other: their heartbeats go one at a time.
+    async def lock_workers(self, db: Db) -> None: ...
+    async def close(self) -> None: ...
+
+
+def migrations() -> list[tuple[str, str]]:
+    """(version, sql) for every migration shipped with the package, in order."""
+    folder = resources.files("bot.store").joinpath("migrations")
+    found = sorted(
+        (entry.name.split("_", 1)[0], entry.read_text(encoding="utf-8"))
+        for entry in folder.iterdir()
+        if entry.name.endswith(".sql")
+    )
+    return found
+
+
+class SqlBase:
+    """The engine and its transactions; every aggregate's methods build on these."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @classmethod
+    async def open(cls, engine: Engine) -> Self:
+        store = cls(engine)
+        await store.migrate()
+        return store
+
+    async def close(self) -> None:
+        await self._engine.close()
+
+    def _tx(self) -> AbstractAsyncContextManager[Db]:
+        return self._engine.transaction()
+
+    def _read(self) -> AbstractAsyncContextManager[Db]:
+        return self._engine.reader()
+
+    async def migrate(self) -> list[str]:
+        """Apply the migrations this database has not had yet; return their versions."""
+        applied: list[str] = []
+        async with self._tx() as db:
+            await self._engine.lock_migrations(db)
+            await db.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
+            rows = await db.rows("SELECT version FROM schema_migrations")
+            done = {row["version"] for row in rows}
+            for version, sql in migrations():
+                if version in done:
+                    continue
+                for statement in _statements(sql):
+                    await db.execute(statement)
+                await db.execute(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                    (version, ts(dt.datetime.now(dt.UTC))),
+                )
+                applied.append(version)
+        return applied
+
+    async def health(self) -> dict[str, Any]:
+        async with self._read() as db:
+            rows = await db.rows("SELECT max(version) AS v FROM schema_migrations")
+        return {"engine": self._engine.name, "ok": True, "schema_version": rows[0]["v"]}
+
+
+def _statements(sql: str) -> Iterable[str]:
+    """Split a migration file into statements (no semicolons inside our DDL strings)."""
+    lines = [line for line in sql.splitlines() if not line.strip().startswith("--")]
+    for statement in "\n".join(lines).split(";"):
+        if statement.strip():
+            yield statement.strip()
+
+
+async def _audit(
+    db: Db,
+    actor: str,
+    action: str,
+    subject: str | None,
+    detail: dict[str, Any],
+    at: dt.datetime,
+) -> None:
+    await _audit_many(db, [(actor, action, subject, detail, at)])
+
+
+async def _audit_many(
+    db: Db, entries: Sequence[tuple[str, str, str | None, dict[str, Any], dt.datetime]]
+) -> None:
+    """Audit entries as (actor, action, subject, detail, at), in one statement."""
+    await db.executemany(
+        "INSERT INTO audit_log (id, at, actor, action, subject, detail_json) VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (str(uuid.uuid4()), ts(at), actor, action, subject, json.dumps(detail, sort_keys=True))
+            for actor, action, subject, detail, at in entries
+        ],
+    )
+
+
+async def _rows_in(
+    db: Db,
+    select: str,
+    values: Sequence[str],
+    *,
+    params: Sequence[Any] = (),
+    order: str = "",
+    suffix: str = "",
+) -> list[Row]:
+    """`select` (ending in a column name) IN `values`, in chunks small enough for any engine."""
+    rows: list[Row] = []
+    for begin in range(0, len(values), IN_CHUNK):
+        chunk = list(values[begin : begin + IN_CHUNK])
+        marks = ",".join("?" * len(chunk))
+        ordered = f" ORDER BY {order}" if order else ""
+        rows.extend(await db.rows(f"{select} IN ({marks}){ordered}{suffix}", (*params, *chunk)))
+    return rows

@@ -1,0 +1,463 @@
+"""Notifications and the outbox: deliveries queued per contact and channel, leased by workers,
+finished in batches."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+
+from bot.domain.claims import Claim, Status
+from bot.store import (
+    Channel,
+    Conflict,
+    Delivery,
+    DeliveryKind,
+    DeliveryOutcome,
+    DeliveryStatus,
+    LeasedDelivery,
+    Response,
+    ts,
+)
+from bot.store.sql.base import Db, SqlBase, _audit, _audit_many, _rows_in
+from bot.store.sql.rows import _delivery, _hydrate, _reference, _response
+
+
+class DeliveriesSql(SqlBase):
+    async def create_notification(
+        self, claim: Claim, notification_id: str, at: dt.datetime, channel: str = Channel.AUTO
+    ) -> list[Delivery]:
+        try:
+            return await self._create_notification(claim, notification_id, at, channel)
+        except self._engine.integrity_errors as exc:
+            raise Conflict(f"notification {notification_id!r} exists") from exc
+
+    async def _create_notification(
+        self, claim: Claim, notification_id: str, at: dt.datetime, channel: str
+    ) -> list[Delivery]:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO notifications (id, claim_id, partner_id, kind, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (notification_id, claim.id, claim.partner_id, DeliveryKind.CLAIM, ts(at)),
+            )
+            await _enqueue_for_contacts(db, claim, notification_id, DeliveryKind.CLAIM, at, channel)
+            await _audit(
+                db,
+                f"partner:{claim.partner_id}",
+                "claim.notified",
+                claim.id,
+                {"notification_id": notification_id, "contacts": len(claim.contacts), "channel": channel},
+                at,
+            )
+            return await _notification_deliveries(db, notification_id)
+
+    async def deliveries_for_claim(self, claim_id: str) -> list[Delivery]:
+        async with self._read() as db:
+            rows = await db.rows(
+                "SELECT d.* FROM deliveries d LEFT JOIN contacts c ON c.id = d.contact_id "
+                "WHERE d.claim_id = ? ORDER BY d.created_at, c.position",
+                (claim_id,),
+            )
+        return [_delivery(row) for row in rows]
+
+    async def delivery_counts(self) -> dict[str, int]:
+        async with self._read() as db:
+            rows = await db.rows("SELECT status, count(*) AS n FROM deliveries GROUP BY status")
+        counts: dict[str, int] = dict.fromkeys(
+            (
+                DeliveryStatus.WAITING,
+                DeliveryStatus.QUEUED,
+                DeliveryStatus.SENDING,
+                DeliveryStatus.SENT,
+                DeliveryStatus.FAILED,
+                DeliveryStatus.UNKNOWN,
+            ),
+            0,
+        )
+        counts.update({row["status"]: row["n"] for row in rows})
+        return counts
+
+    async def lease_deliveries(
+        self, owner: str, now: dt.datetime, lease_for: dt.timedelta, limit: int
+    ) -> list[LeasedDelivery]:
+        """Lease up to `limit` due deliveries with everything needed to send them, in a fixed number
+        of queries whatever the count (the worker leases hundreds at a time)."""
+        now_s = ts(now)
+        async with self._tx() as db:
+            # A lease that ran out while sending: the message may have arrived. Never resend blindly.
+            await db.execute(
+                "UPDATE deliveries SET status = ?, lease_owner = NULL, lease_until = NULL, "
+                "last_error = 'lease expired while sending; it may or may not have arrived', "
+                "updated_at = ? WHERE status = ? AND lease_until < ?",
+                (DeliveryStatus.UNKNOWN, now_s, DeliveryStatus.SENDING, now_s),
+            )
+            # A conversation another worker is sending to stays with that worker for now: the
+            # per-conversation limits are kept in each worker's memory.
+            due = await db.rows(
+                "SELECT id, conversation_id, channel FROM deliveries d "  # noqa: S608 - constant
+                "WHERE status = ? AND next_attempt_at <= ? AND NOT EXISTS ("
+                "SELECT 1 FROM deliveries busy WHERE busy.conversation_id = d.conversation_id "
+                "AND busy.status = ? AND busy.lease_owner <> ?) "
+                "ORDER BY next_attempt_at, id LIMIT ?" + self._engine.skip_locked,
+                (DeliveryStatus.QUEUED, now_s, DeliveryStatus.SENDING, owner, limit),
+            )
+            if not due:
+                return []
+            conversation_ids = sorted({row["conversation_id"] for row in due if row["conversation_id"]})
+            references = {
+                row["conversation_id"]: _reference(row)
+                for row in await _rows_in(
+                    db, "SELECT * FROM conversation_refs WHERE conversation_id", conversation_ids
+                )
+            }
+            # Uninstalled since it was queued: wait for the contact to install again.
+            orphans = [
+                row["id"]
+                for row in due
+                if row["channel"] != Channel.EMAIL and row["conversation_id"] not in references
+            ]
+            set_of_orphans = set(orphans)
+            if orphans:
+                await db.executemany(
+                    "UPDATE deliveries SET status = ?, conversation_id = NULL, updated_at = ? WHERE id = ?",
+                    [(DeliveryStatus.WAITING, now_s, delivery_id) for delivery_id in orphans],
+                )
+            ids = [row["id"] for row in due if row["id"] not in set_of_orphans]
+            if not ids:
+                return []
+            marks = ",".join("?" * len(ids))
+            await db.execute(
+                "UPDATE deliveries SET status = ?, lease_owner = ?, lease_until = ?, "  # noqa: S608 - only placeholders are interpolated
+                f"attempts = attempts + 1, updated_at = ? WHERE id IN ({marks})",
+                (DeliveryStatus.SENDING, owner, ts(now + lease_for), now_s, *ids),
+            )
+            leased_rows = await _rows_in(db, "SELECT * FROM deliveries WHERE id", ids)
+            deliveries = [_delivery(row) for row in leased_rows]
+            claim_ids = sorted({d.claim_id for d in deliveries})
+            claims = {
+                claim.id: claim
+                for claim in await _hydrate(
+                    db, await _rows_in(db, "SELECT * FROM claims WHERE id", claim_ids)
+                )
+            }
+            partner_ids = sorted({claim.partner_id for claim in claims.values()})
+            partner_names = {
+                row["id"]: row["name"]
+                for row in await _rows_in(db, "SELECT id, name FROM partners WHERE id", partner_ids)
+            }
+            responses: dict[str, list[Response]] = {claim_id: [] for claim_id in claim_ids}
+            for row in await _rows_in(
+                db, "SELECT * FROM responses WHERE claim_id", claim_ids, order="created_at, id"
+            ):
+                responses[row["claim_id"]].append(_response(row))
+            notification_ids = sorted({d.notification_id for d in deliveries if d.notification_id})
+            old_statuses = {
+                row["id"]: row["old_status"]
+                for row in await _rows_in(
+                    db, "SELECT id, old_status FROM notifications WHERE id", notification_ids
+                )
+            }
+        leased: list[LeasedDelivery] = []
+        for delivery in sorted(deliveries, key=lambda d: (d.next_attempt_at, d.id)):
+            claim = claims[delivery.claim_id]
+            old = old_statuses.get(delivery.notification_id or "")
+            leased.append(
+                LeasedDelivery(
+                    delivery=delivery,
+                    claim=claim,
+                    contact=next((c for c in claim.contacts if c.id == delivery.contact_id), None),
+                    reference=references.get(delivery.conversation_id or ""),
+                    old_status=Status(old) if old else None,
+                    partner_name=partner_names.get(claim.partner_id, ""),
+                    responses=tuple(responses[claim.id]),
+                )
+            )
+        return leased
+
+    async def finish_delivery(
+        self,
+        delivery_id: str,
+        owner: str,
+        *,
+        status: DeliveryStatus,
+        at: dt.datetime,
+        activity_id: str | None = None,
+        error: str | None = None,
+        retry_at: dt.datetime | None = None,
+    ) -> bool:
+        outcome = DeliveryOutcome(delivery_id, status, at, activity_id, error, retry_at)
+        return delivery_id in await self.finish_deliveries(owner, [outcome])
+
+    async def finish_deliveries(self, owner: str, outcomes: Sequence[DeliveryOutcome]) -> set[str]:
+        if not outcomes:
+            return set()
+        async with self._tx() as db:
+            ids = [outcome.delivery_id for outcome in outcomes]
+            # Fenced: only rows this owner still holds in `sending`; the rest went `unknown` or to
+            # another worker, and their outcome is not ours to write.
+            held = {
+                row["id"]
+                for row in await _rows_in(
+                    db,
+                    "SELECT id FROM deliveries WHERE lease_owner = ? AND status = ? AND id",
+                    ids,
+                    params=(owner, DeliveryStatus.SENDING),
+                    suffix=self._engine.for_update,
+                )
+            }
+            mine = [outcome for outcome in outcomes if outcome.delivery_id in held]
+            await db.executemany(
+                "UPDATE deliveries SET status = ?, activity_id = COALESCE(?, activity_id), "
+                "last_error = ?, next_attempt_at = COALESCE(?, next_attempt_at), "
+                "attempts = attempts - ?, lease_owner = NULL, lease_until = NULL, updated_at = ?, "
+                "sent_at = CASE WHEN ? = ? THEN ? ELSE sent_at END "
+                "WHERE id = ? AND lease_owner = ? AND status = ?",
+                [
+                    (
+                        o.status,
+                        o.activity_id,
+                        o.error,
+                        ts(o.retry_at) if o.retry_at else None,
+                        0 if o.counts_as_attempt else 1,
+                        ts(o.at),
+                        o.status,
+                        DeliveryStatus.SENT,
+                        ts(o.at),
+                        o.delivery_id,
+                        owner,
+                        DeliveryStatus.SENDING,
+                    )
+                    for o in mine
+                ],
+            )
+            await _audit_many(
+                db,
+                [
+                    (
+                        "delivery",
+                        f"delivery.{o.status}",
+                        o.delivery_id,
+                        {"activity_id": o.activity_id, "error": o.error},
+                        o.at,
+                    )
+                    for o in mine
+                ],
+            )
+        return {o.delivery_id for o in mine}
+
+    async def worker_heartbeat(self, owner: str, at: dt.datetime, *, alive_within: dt.timedelta) -> int:
+        async with self._tx() as db:
+            await self._engine.lock_workers(db)
+            await db.execute("DELETE FROM delivery_workers WHERE seen_at < ?", (ts(at - alive_within),))
+            await db.execute(
+                "INSERT INTO delivery_workers (owner, seen_at) VALUES (?, ?) "
+                "ON CONFLICT (owner) DO UPDATE SET seen_at = excluded.seen_at",
+                (owner, ts(at)),
+            )
+            rows = await db.rows("SELECT count(*) AS n FROM delivery_workers")
+        return int(rows[0]["n"])
+
+    async def worker_left(self, owner: str) -> None:
+        async with self._tx() as db:
+            await db.execute("DELETE FROM delivery_workers WHERE owner = ?", (owner,))
+
+    async def enqueue_card_update(self, delivery_id: str, at: dt.datetime) -> bool:
+        async with self._tx() as db:
+            rows = await db.rows(
+                "SELECT d.*, c.updated_at AS claim_updated FROM deliveries d "
+                "JOIN claims c ON c.id = d.claim_id "
+                "WHERE d.id = ? AND d.status = ? AND d.activity_id IS NOT NULL",
+                (delivery_id, DeliveryStatus.SENT),
+            )
+            if not rows:
+                return False
+            row = rows[0]
+            changed = await insert_delivery(
+                db,
+                claim_id=row["claim_id"],
+                contact_id=row["contact_id"],
+                channel=row["channel"],
+                kind=DeliveryKind.UPDATE,
+                target_activity_id=row["activity_id"],
+                dedupe_key=f"{delivery_id}:update:{row['claim_updated']}",
+                conversation_id=row["conversation_id"],
+                at=at,
+            )
+            return changed == 1
+
+    async def fall_back_to_email(self, delivery_id: str, owner: str, at: dt.datetime, reason: str) -> bool:
+        async with self._tx() as db:
+            rows = await db.rows(
+                "SELECT * FROM deliveries WHERE id = ? AND lease_owner = ? AND status = ?",
+                (delivery_id, owner, DeliveryStatus.SENDING),
+            )
+            if not rows:
+                return False
+            row = rows[0]
+            await db.execute(
+                "UPDATE deliveries SET status = ?, last_error = ?, lease_owner = NULL, lease_until = NULL, "
+                "updated_at = ? WHERE id = ?",
+                (DeliveryStatus.FAILED, f"{reason}; sent by email instead", ts(at), delivery_id),
+            )
+            if row["conversation_id"]:
+                await db.execute(
+                    "DELETE FROM conversation_refs WHERE conversation_id = ?", (row["conversation_id"],)
+                )
+            claims = await _hydrate(
+                db, await db.rows("SELECT * FROM claims WHERE id = ?", (row["claim_id"],))
+            )
+            await _insert_for_contact(
+                db,
+                claims[0].id,
+                row["notification_id"],
+                row["contact_id"],
+                Channel.EMAIL,
+                row["kind"],
+                DeliveryStatus.QUEUED,
+                None,
+                at,
+                error=f"fallback: {reason}",
+            )
+            await _audit(db, "delivery", "delivery.fallback_email", delivery_id, {"reason": reason}, at)
+        return True
+
+    async def enqueue_partner_notices(self, response: Response, partner_id: str, at: dt.datetime) -> int:
+        async with self._tx() as db:
+            links = await db.rows(
+                "SELECT l.conversation_id FROM partner_links l JOIN conversation_refs r "
+                "ON r.conversation_id = l.conversation_id WHERE l.partner_id = ?",
+                (partner_id,),
+            )
+            for link in links:
+                await insert_delivery(
+                    db,
+                    claim_id=response.claim_id,
+                    channel=Channel.TEAMS,
+                    kind=DeliveryKind.PARTNER,
+                    response_id=response.id,
+                    dedupe_key=f"{response.id}:{link['conversation_id']}:partner",
+                    conversation_id=link["conversation_id"],
+                    at=at,
+                )
+        return len(links)
+
+
+async def _enqueue_for_contacts(
+    db: Db,
+    claim: Claim,
+    notification_id: str,
+    kind: str,
+    at: dt.datetime,
+    channel: str = Channel.AUTO,
+) -> None:
+    """Deliveries of `kind` for every contact, by `channel`: Teams (queued where the contact has the
+    app, else waiting for them to install it), email, both, or auto (Teams where they have the app,
+    email otherwise)."""
+    for contact in claim.contacts:
+        refs = await db.rows(
+            "SELECT conversation_id FROM conversation_refs WHERE tenant_id = ? AND "
+            "conversation_type = 'personal' AND (aad_object_id = ? OR email = ?) "
+            "ORDER BY updated_at DESC LIMIT 1",
+            (claim.customer_tenant_id, contact.aad_object_id, contact.email.lower()),
+        )
+        conversation_id = refs[0]["conversation_id"] if refs else None
+        teams = channel in (Channel.TEAMS, Channel.BOTH) or (channel == Channel.AUTO and conversation_id)
+        email = channel in (Channel.EMAIL, Channel.BOTH) or (channel == Channel.AUTO and not conversation_id)
+        if teams:
+            status = DeliveryStatus.QUEUED if conversation_id else DeliveryStatus.WAITING
+            await _insert_for_contact(
+                db, claim.id, notification_id, contact.id, Channel.TEAMS, kind, status, conversation_id, at
+            )
+        if email:
+            await _insert_for_contact(
+                db,
+                claim.id,
+                notification_id,
+                contact.id,
+                Channel.EMAIL,
+                kind,
+                DeliveryStatus.QUEUED,
+                None,
+                at,
+            )
+
+
+async def insert_delivery(
+    db: Db,
+    *,
+    claim_id: str,
+    channel: str,
+    kind: str,
+    dedupe_key: str,
+    at: dt.datetime,
+    status: str = DeliveryStatus.QUEUED,
+    notification_id: str | None = None,
+    contact_id: str | None = None,
+    conversation_id: str | None = None,
+    target_activity_id: str | None = None,
+    response_id: str | None = None,
+    error: str | None = None,
+) -> int:
+    """Queue one delivery, unless one with the same `dedupe_key` exists; how many were added (0 or 1).
+    The one INSERT INTO deliveries: every kind of delivery is queued through here."""
+    now = ts(at)
+    return await db.execute(
+        "INSERT INTO deliveries (id, notification_id, claim_id, contact_id, channel, kind, "
+        "target_activity_id, response_id, dedupe_key, status, conversation_id, attempts, "
+        "next_attempt_at, last_error, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+        (
+            str(uuid.uuid4()),
+            notification_id,
+            claim_id,
+            contact_id,
+            channel,
+            kind,
+            target_activity_id,
+            response_id,
+            dedupe_key,
+            status,
+            conversation_id,
+            now,
+            error,
+            now,
+            now,
+        ),
+    )
+
+
+async def _insert_for_contact(
+    db: Db,
+    claim_id: str,
+    notification_id: str,
+    contact_id: str,
+    channel: str,
+    kind: str,
+    status: str,
+    conversation_id: str | None,
+    at: dt.datetime,
+    error: str | None = None,
+) -> None:
+    await insert_delivery(
+        db,
+        claim_id=claim_id,
+        notification_id=notification_id,
+        contact_id=contact_id,
+        channel=channel,
+        kind=kind,
+        dedupe_key=f"{notification_id}:{contact_id}:{channel}:{kind}",
+        status=status,
+        conversation_id=conversation_id,
+        at=at,
+        error=error,
+    )
+
+
+async def _notification_deliveries(db: Db, notification_id: str) -> list[Delivery]:
+    rows = await db.rows(
+        "SELECT d.* FROM deliveries d LEFT JOIN contacts c ON c.id = d.contact_id "
+        "WHERE d.notification_id = ? ORDER BY d.created_at, c.position, d.id",
+        (notification_id,),
+    )
+    return [_delivery(row) for row in rows]

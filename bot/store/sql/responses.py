@@ -1,0 +1,76 @@
+"""The customers' responses to the cards, and the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from bot.store import (
+    Response,
+    ts,
+)
+from bot.store.sql.base import SqlBase, _audit
+from bot.store.sql.rows import _response
+
+
+class ResponsesSql(SqlBase):
+    async def record_response(self, response: Response) -> tuple[Response, bool]:
+        async with self._tx() as db:
+            changed = await db.execute(
+                "INSERT INTO responses (id, claim_id, kind, tenant_id, aad_object_id, user_id, user_name, "
+                "contact_id, channel, text, dedupe_key, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+                (
+                    response.id,
+                    response.claim_id,
+                    response.kind,
+                    response.tenant_id,
+                    response.aad_object_id,
+                    response.user_id,
+                    response.user_name,
+                    response.contact_id,
+                    response.channel,
+                    response.text,
+                    response.dedupe_key,
+                    ts(response.created_at),
+                ),
+            )
+            is_new = changed == 1
+            if is_new:
+                await _audit(
+                    db,
+                    f"customer:{response.tenant_id}/{response.aad_object_id or response.user_id}",
+                    f"response.{response.kind}",
+                    response.claim_id,
+                    {"response_id": response.id, "channel": response.channel},
+                    response.created_at,
+                )
+            rows = await db.rows("SELECT * FROM responses WHERE dedupe_key = ?", (response.dedupe_key,))
+        return _response(rows[0]), is_new
+
+    async def responses_for_claim(self, claim_id: str) -> list[Response]:
+        async with self._read() as db:
+            rows = await db.rows(
+                "SELECT * FROM responses WHERE claim_id = ? ORDER BY created_at, id", (claim_id,)
+            )
+        return [_response(row) for row in rows]
+
+    async def audit(
+        self, actor: str, action: str, subject: str | None, detail: dict[str, Any], at: dt.datetime
+    ) -> None:
+        async with self._tx() as db:
+            await _audit(db, actor, action, subject, detail, at)
+
+    async def audit_entries(self, subject: str) -> list[dict[str, Any]]:
+        async with self._read() as db:
+            rows = await db.rows("SELECT * FROM audit_log WHERE subject = ? ORDER BY at, id", (subject,))
+        return [
+            {
+                "at": row["at"],
+                "actor": row["actor"],
+                "action": row["action"],
+                "detail": json.loads(row["detail_json"]),
+            }
+            for row in rows
+        ]
