@@ -1,0 +1,208 @@
+"""The store's records: what each method takes and gives, the enumerations, and its errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from bot.domain.claims import Claim, Contact, Status
+
+
+def ts(value: dt.datetime) -> str:
+    """A fixed-width UTC timestamp that sorts as text: how every engine stores times."""
+    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+class StoreError(Exception):
+    """Base class for store failures the callers handle."""
+
+
+class NotFound(StoreError):
+    """The row does not exist, or belongs to someone else."""
+
+
+class Conflict(StoreError):
+    """The write lost a race (e.g. the status changed under it) or breaks a uniqueness rule."""
+
+
+@dataclass(frozen=True, slots=True)
+class Partner:
+    id: str
+    name: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerKey:
+    id: str
+    partner_id: str
+    secret_hash: str
+    label: str | None
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReference:
+    """A Teams conversation the bot can post into, with the Bot Framework reference as JSON."""
+
+    conversation_id: str
+    tenant_id: str
+    aad_object_id: str | None
+    user_id: str | None
+    email: str | None
+    conversation_type: str
+    channel_id: str
+    service_url: str
+    reference: dict[str, Any]
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    id: str
+    notification_id: str | None
+    claim_id: str
+    contact_id: str | None
+    channel: Channel
+    kind: DeliveryKind
+    target_activity_id: str | None
+    response_id: str | None
+    status: DeliveryStatus
+    conversation_id: str | None
+    activity_id: str | None
+    attempts: int
+    next_attempt_at: dt.datetime
+    last_error: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    sent_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class LeasedDelivery:
+    """A delivery this worker holds the lease on, with what it needs to send it."""
+
+    delivery: Delivery
+    claim: Claim
+    contact: Contact | None  # None for a notice to a partner user
+    reference: StoredReference | None  # None for an email
+    old_status: Status | None = None  # for a status-changed card
+    partner_name: str = ""
+    responses: tuple[Response, ...] = ()  # what the claim's contacts did so far, oldest first
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryOutcome:
+    """How a leased delivery ended this time (a retry is `queued` again with a `retry_at`)."""
+
+    delivery_id: str
+    status: DeliveryStatus
+    at: dt.datetime
+    activity_id: str | None = None
+    error: str | None = None
+    retry_at: dt.datetime | None = None
+    counts_as_attempt: bool = True  # False when the worker gave it back unsent (rate limits)
+
+
+class Channel(enum.StrEnum):
+    """Where a delivery goes. A notification may ask for teams, email, both, or auto (Teams where
+    the contact has the app, email otherwise)."""
+
+    TEAMS = "teams"
+    EMAIL = "email"
+    BOTH = "both"
+    AUTO = "auto"
+
+
+class DeliveryKind(enum.StrEnum):
+    CLAIM = "claim"  # the claim card
+    STATUS = "status"  # a short "the status changed" message
+    UPDATE = "update"  # replace a sent claim card in place
+    PARTNER = "partner"  # tell a partner user in Teams about a customer response
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """Something a customer did with a card."""
+
+    id: str
+    claim_id: str
+    kind: ResponseKind
+    tenant_id: str
+    aad_object_id: str | None
+    user_id: str | None
+    user_name: str | None
+    contact_id: str | None
+    channel: str  # the Bot Framework channel the answer came through: msteams, outlook
+    text: str | None
+    dedupe_key: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotentRequest:
+    """A partner's earlier request with the same Idempotency-Key; `status` is None while it runs."""
+
+    request_hash: str
+    status: int | None
+    response_json: str | None
+    location: str | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerLink:
+    """A partner user's Teams chat, linked to the partner with a one-time code."""
+
+    conversation_id: str
+    partner_id: str
+    tenant_id: str
+    aad_object_id: str | None
+    user_name: str | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    partner_id: str
+    url: str
+    secret: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookEvent:
+    """One POST to a partner's webhook, and how it went."""
+
+    id: str
+    partner_id: str
+    claim_id: str
+    event_type: str
+    payload: dict[str, Any]
+    dedupe_key: str
+    status: DeliveryStatus  # queued, sending, sent or failed
+    attempts: int
+    next_attempt_at: dt.datetime
+    last_status_code: int | None
+    last_error: str | None
+    created_at: dt.datetime
+    delivered_at: dt.datetime | None
+
+
+class ResponseKind(enum.StrEnum):
+    ACKNOWLEDGED = "acknowledged"
+    NOT_RECOGNISED = "not_recognised"
+    QUESTION = "question"
+
+
+class DeliveryStatus(enum.StrEnum):
+    WAITING = "waiting"  # no Teams conversation with this contact yet
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNKNOWN = "unknown"  # the lease ran out mid-send: it may or may not have arrived
