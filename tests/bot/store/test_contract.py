@@ -6,81 +6,23 @@ import asyncio
 import dataclasses
 import datetime as dt
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.domain.claims import Claim, Contact, Status
+from bot.domain.claims import Contact, Status
 from bot.store import (
     Conflict,
     DeliveryOutcome,
     Response,
     ResponseKind,
     Store,
-    StoredReference,
     open_store,
 )
 from bot.store.sql import migrations
 from bot.store.sqlite import SqliteStore
-
-TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    if request.param == "sqlite":
-        opened = await SqliteStore.open_file(str(tmp_path / "contract.db"))
-    else:
-        server = request.getfixturevalue("postgres")
-        opened = await open_store(server.create_database())
-    yield opened
-    await opened.close()
-
-
-def make_claim(partner_id: str, claim_id: str = "claim-1", **overrides: object) -> Claim:
-    now = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
-    values: dict[str, object] = {
-        "id": claim_id,
-        "partner_id": partner_id,
-        "customer_tenant_id": TENANT,
-        "customer_name": "Fabrikam Ltd",
-        "solution_area": "modern_work_security",
-        "workloads": ("teams", "exchange"),
-        "status": Status.SUBMITTED,
-        "submitted_on": now.date(),
-        "created_at": now,
-        "updated_at": now,
-        "contacts": (
-            Contact(id=f"{claim_id}-c1", name="Megan Bowen", email="Megan.Bowen@fabrikam.example"),
-            Contact(
-                id=f"{claim_id}-c2",
-                name="Lee Gu",
-                email="lee.gu@fabrikam.example",
-                aad_object_id="11111111-2222-3333-4444-555555555555",
-                locale="de-DE",
-            ),
-        ),
-        "message": "Thanks for working with us.",
-    }
-    values.update(overrides)
-    return Claim(**values)  # type: ignore[arg-type]
-
-
-def reference(conversation_id: str, *, aad: str | None = None, email: str | None = None) -> StoredReference:
-    return StoredReference(
-        conversation_id=conversation_id,
-        tenant_id=TENANT,
-        aad_object_id=aad,
-        user_id="29:user",
-        email=email,
-        conversation_type="personal",
-        channel_id="msteams",
-        service_url="https://smba.trafficmanager.net/emea/",
-        reference={"conversation": {"id": conversation_id}},
-        updated_at=dt.datetime.now(dt.UTC),
-    )
+from tests.bot.store.support import TENANT, make_claim, reference
 
 
 async def test_a_claim_round_trips_with_workloads_and_contacts_in_order(store: Store) -> None:

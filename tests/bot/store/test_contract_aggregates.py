@@ -28,12 +28,7 @@ from bot.store import (
     Store,
     open_store,
 )
-from tests.bot.store.test_contract import (
-    TENANT,
-    make_claim,
-    reference,
-    store,  # noqa: F401 - the two-engine fixture, used by name
-)
+from tests.bot.store.support import TENANT, make_claim, reference
 
 NOW = dt.datetime(2026, 11, 21, 9, 0, tzinfo=dt.UTC)
 LEASE = dt.timedelta(minutes=5)
