@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.domain.formats import NAME_MAX, is_guid
+from bot.domain.formats import NAME_MAX, is_email, is_guid
 
 APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -20,9 +20,6 @@ DEFAULT_DATABASE_URL = "sqlite:///var/cpor-bot.db"
 PLACEHOLDER_ORIGINATOR = "00000000-0000-0000-0000-000000000000"
 DEFAULT_MAIL_FROM = "cpor-bot@localhost"
 DEFAULT_MAIL_OUTBOX_DIR = "var/outbox"
-_EMAIL = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$"
-)
 _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
 )
@@ -219,7 +216,7 @@ def _mail_settings(get: Callable[[str, str], str]) -> dict[str, Any]:
     mail_from = get("MAIL_FROM", "")
     if host and not mail_from:
         raise ConfigError("MAIL_FROM is required when SMTP_HOST is set (the sender's email address).")
-    if mail_from and not _EMAIL.match(mail_from):
+    if mail_from and not is_email(mail_from, dotless_domain=True):
         raise ConfigError(
             f"MAIL_FROM must be an email address such as cpor@partner.example, not {mail_from!r}."
         )

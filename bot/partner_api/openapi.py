@@ -12,7 +12,15 @@ from referencing.jsonschema import DRAFT202012
 
 from bot import __version__
 from bot.domain.claims import Status
-from bot.domain.formats import GUID_PATTERN, MAX_CONTACTS, MESSAGE_MAX, NAME_MAX, REFERENCE_MAX
+from bot.domain.formats import (
+    EMAIL_MAX,
+    GUID_PATTERN,
+    MAX_CONTACTS,
+    MESSAGE_MAX,
+    NAME_MAX,
+    REFERENCE_MAX,
+    is_email,
+)
 from bot.domain.workloads import catalog
 
 LOCALE_PATTERN = "^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$"
@@ -50,7 +58,7 @@ def _schemas() -> dict[str, Any]:
             "required": ["name", "email"],
             "properties": {
                 "name": {"type": "string", "minLength": 1, "maxLength": NAME_MAX, "pattern": LINE_PATTERN},
-                "email": {"type": "string", "format": "email", "maxLength": 254},
+                "email": {"type": "string", "format": "email", "maxLength": EMAIL_MAX},
                 "aad_object_id": {
                     "type": "string",
                     "pattern": GUID_PATTERN,
@@ -531,6 +539,11 @@ def openapi_document() -> dict[str, Any]:
     }
 
 
+# The formats the schema names, checked as the rest of the service checks them.
+_FORMATS = FormatChecker()
+_FORMATS.checks("email")(is_email)
+
+
 @cache
 def request_validator(schema_name: str) -> Draft202012Validator:
     """A validator for one of the document's component schemas, resolving its $refs."""
@@ -539,5 +552,5 @@ def request_validator(schema_name: str) -> Draft202012Validator:
     return Draft202012Validator(
         {"$ref": f"{DOC_URI}#/components/schemas/{schema_name}"},
         registry=registry,
-        format_checker=FormatChecker(),
+        format_checker=_FORMATS,
     )

@@ -52,7 +52,7 @@ def _describe(kind: str, value: Any, fallback: str) -> str:
         case "pattern":
             return _pattern_message(str(value))
         case "format":
-            return f"must be a valid {value}"
+            return "must be a valid email address" if value == "email" else f"must be a valid {value}"
     return fallback
 
 
