@@ -164,6 +164,30 @@ async def sqlite_store(tmp_path: Path) -> AsyncIterator[Store]:
     await opened.close()
 
 
+# --- every partner API response, checked against the OpenAPI document ------------------------------
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _responses_follow_the_openapi_document() -> Iterator[None]:
+    from aiohttp.test_utils import TestClient as Client
+
+    from tests.openapi_check import problems
+
+    original = Client._request
+
+    async def checked(self: Client[Any, Any], method: str, path: Any, **kwargs: Any) -> Any:
+        response = await original(self, method, path, **kwargs)
+        body = await response.read()  # kept by aiohttp: the test can still read it
+        found = problems(method.upper(), response.url.path, response.status, response.headers, body)
+        assert found == [], found
+        return response
+
+    patcher = pytest.MonkeyPatch()
+    patcher.setattr(Client, "_request", checked)
+    yield
+    patcher.undo()
+
+
 # --- markers ---------------------------------------------------------------------------------------
 # `make test` runs everything (and CI allows no skip); `make test-fast` leaves out the tests marked
 # here, which need Chromium, PostgreSQL, the Playground or several seconds.

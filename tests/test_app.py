@@ -153,3 +153,17 @@ async def test_an_app_does_not_freeze_the_heap_of_the_process_that_made_it(
     assert (await client.get("/healthz")).status == 200
     await client.close()
     assert frozen == []
+
+
+def test_the_response_check_sees_a_document_that_drifted() -> None:
+    # Every API response in the suite goes through this check (tests/conftest.py); it must be able
+    # to fail on each kind of drift.
+    from tests.openapi_check import problems
+
+    json_type = {"Content-Type": "application/json"}
+    assert problems("GET", "/api/workloads", 200, json_type, b'{"items": []}') == []
+    assert problems("GET", "/api/workloads", 200, json_type, b'{"items": 3}')  # the body's shape
+    assert problems("GET", "/api/workloads", 200, {"Content-Type": "text/html"}, b"<p>")  # the type
+    assert problems("GET", "/api/claims/c1", 418, {"Content-Type": "application/problem+json"}, b"{}")
+    assert problems("GET", "/api/no-such-operation", 200, json_type, b"{}")
+    assert problems("POST", "/api/messages", 500, {}, b"") == []  # the Bot Framework's endpoint

@@ -43,6 +43,13 @@ def _json(ref: str, description: str) -> dict[str, Any]:
     }
 
 
+# What any operation with a request body may answer before reading it as its own.
+BODY_ERRORS = {
+    "400": _problem_ref("The body is not a JSON object."),
+    "413": _problem_ref("The body is larger than 64 KiB."),
+    "415": _problem_ref("The body is not sent as application/json."),
+}
+
 COMMON_ERRORS = {
     "401": _problem_ref("Missing, unknown or revoked partner key."),
     "500": _problem_ref("Unexpected server error (no details are exposed)."),
@@ -403,8 +410,7 @@ def openapi_document() -> dict[str, Any]:
                     },
                     "responses": {
                         "201": _json("Claim", "Created; Location names the new claim."),
-                        "400": _problem_ref("The body is not a JSON object."),
-                        "413": _problem_ref("The body is larger than 64 KiB."),
+                        **BODY_ERRORS,
                         "422": _problem_ref("A field is missing, unknown or invalid; `field` names it."),
                         **replay_errors,
                         **COMMON_ERRORS,
@@ -454,7 +460,7 @@ def openapi_document() -> dict[str, Any]:
                     },
                     "responses": {
                         "200": _json("Claim", "The claim with its new status."),
-                        "400": _problem_ref("The body is not a JSON object."),
+                        **BODY_ERRORS,
                         "404": _problem_ref("No such claim among yours."),
                         "409": _problem_ref("Partner Center does not allow this status change."),
                         "422": _problem_ref("A missing, unknown or invalid field."),
@@ -471,6 +477,8 @@ def openapi_document() -> dict[str, Any]:
                     "security": secured,
                     "responses": {
                         "201": _json("LinkCode", "The code, shown once."),
+                        **BODY_ERRORS,
+                        "422": _problem_ref("The body has fields; it must be empty, {} or absent."),
                         **COMMON_ERRORS,
                     },
                 }
@@ -487,6 +495,7 @@ def openapi_document() -> dict[str, Any]:
                     },
                     "responses": {
                         "200": _json("Webhook", "Set. Keep the secret: it is shown only now."),
+                        **BODY_ERRORS,
                         "422": _problem_ref("Not an https URL, or one that points at a private address."),
                         **COMMON_ERRORS,
                     },
@@ -525,7 +534,7 @@ def openapi_document() -> dict[str, Any]:
                     },
                     "responses": {
                         "202": _json("Notification", "Queued; each contact gets a delivery."),
-                        "400": _problem_ref("The body is not a JSON object."),
+                        **BODY_ERRORS,
                         "404": _problem_ref("No such claim among yours."),
                         "422": _problem_ref(
                             "An unknown field, or an Idempotency-Key reused with another body."
