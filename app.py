@@ -20,7 +20,7 @@ from bot.ops.heap import freeze_startup_objects
 from bot.ops.metrics import CONTENT_TYPE_LATEST, Metrics
 from bot.ops.state import METRICS, SETTINGS, STORE, WEBHOOKS, WORKER
 from bot.partner_api.problems import problem_middleware
-from bot.partner_api.routes import PartnerApi
+from bot.partner_api.routes import partner_api_app
 from bot.store import Store, open_store
 from bot.teams import openid
 from bot.teams.actions import Actions
@@ -97,7 +97,7 @@ def create_app(
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_endpoint)
-    app.router.add_routes(PartnerApi().routes())
+    app.add_subapp("/api", partner_api_app())  # after /api/messages, which stays the Bot Framework's
     return app
 
 

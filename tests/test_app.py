@@ -28,13 +28,17 @@ async def test_healthz_reports_version_and_store(client: TestClient[Any, Any]) -
 
 
 def routes_of(app: web.Application) -> set[tuple[str, str]]:
+    """(method, path) of every route, the sub-applications' included (aiohttp has prefixed them)."""
     found = set()
-    for route in app.router.routes():
-        if route.method == "HEAD":
+    for resource in app.router.resources():
+        info = resource.get_info()
+        if "app" in info:  # a sub-application
+            found |= routes_of(info["app"])
             continue
-        info = route.resource.get_info() if route.resource else {}
         path = info.get("path") or info.get("formatter")
-        found.add((route.method.lower(), str(path)))
+        for route in resource:
+            if route.method != "HEAD":
+                found.add((route.method.lower(), str(path)))
     return found
 
 

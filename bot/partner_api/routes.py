@@ -35,89 +35,112 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_ABANDONED = dt.timedelta(minutes=2)
 
 
-class PartnerApi:
-    """Routes under /api for partners; the store and the delivery worker come from the app."""
+# The partner a request's key belongs to, set by `authenticate_partner` before any handler runs.
+PARTNER = web.RequestKey("partner", Partner)
+# Open to anyone: the API's own description.
+PUBLIC_PATHS = frozenset({"/api/openapi.json"})
 
-    def routes(self) -> list[web.RouteDef]:
-        return [
-            web.get("/api/openapi.json", self.openapi),
-            web.get("/api/workloads", self._authed(self.list_workloads)),
-            web.post("/api/claims", self._authed(self.create_claim)),
-            web.get("/api/claims", self._authed(self.list_claims)),
-            web.get("/api/claims/{claim_id}", self._authed(self.get_claim)),
-            web.patch("/api/claims/{claim_id}", self._authed(self.update_claim)),
-            web.post("/api/claims/{claim_id}/notifications", self._authed(self.notify)),
-            web.post("/api/teams-links", self._authed(self.create_link_code)),
-            web.put("/api/webhook", self._authed(self.set_webhook)),
-            web.get("/api/webhook", self._authed(self.get_webhook)),
-            web.delete("/api/webhook", self._authed(self.delete_webhook)),
+
+def partner_api_app() -> web.Application:
+    """The partner API as a sub-application for `/api`: every route but the OpenAPI document needs a
+    partner key, checked once by the middleware (`authenticate_partner`). The store, worker and
+    settings come from the parent application (`request.config_dict`)."""
+    api = PartnerApi()
+    app = web.Application(middlewares=[authenticate_partner])
+    app.router.add_routes(
+        [
+            web.get("/openapi.json", api.openapi),
+            web.get("/workloads", api.list_workloads),
+            web.post("/claims", api.create_claim),
+            web.get("/claims", api.list_claims),
+            web.get("/claims/{claim_id}", api.get_claim),
+            web.patch("/claims/{claim_id}", api.update_claim),
+            web.post("/claims/{claim_id}/notifications", api.notify),
+            web.post("/teams-links", api.create_link_code),
+            web.put("/webhook", api.set_webhook),
+            web.get("/webhook", api.get_webhook),
+            web.delete("/webhook", api.delete_webhook),
         ]
+    )
+    return app
 
-    # --- authentication ----------------------------------------------------------------------
 
-    def _authed(
-        self, handler: Callable[[web.Request, Partner], Awaitable[web.StreamResponse]]
-    ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-        async def wrapper(request: web.Request) -> web.StreamResponse:
-            partner = await self._partner(request)
-            key = request.headers.get(IDEMPOTENCY_HEADER)
-            if request.method == "POST" and key is not None:
-                return await idempotent(request, partner, key, handler)
-            return await handler(request, partner)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-        wrapper.__name__ = handler.__name__
-        return wrapper
 
-    async def _partner(self, request: web.Request) -> Partner:
-        header = request.headers.get("Authorization", "")
-        scheme, _, presented = header.partition(" ")
-        challenge = {"WWW-Authenticate": 'Bearer realm="cpor-bot partner API"'}
-        if scheme.lower() != "bearer" or not presented.strip():
-            raise Problem(401, "Send your partner key as 'Authorization: Bearer <key>'.", headers=challenge)
-        partner = await authenticate(request.app[STORE], presented.strip())
-        if partner is None:
-            raise Problem(401, "The partner key is unknown or has been revoked.", headers=challenge)
-        return partner
+@web.middleware
+async def authenticate_partner(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The partner key in `Authorization: Bearer <key>`, checked before the handler runs; a POST
+    with an Idempotency-Key runs at most once per key."""
+    if request.path in PUBLIC_PATHS or request.match_info.http_exception is not None:
+        return await handler(request)  # open, or no such route (404) or method (405): nothing to guard
+    partner = await _partner(request)
+    request[PARTNER] = partner
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if request.method == "POST" and key is not None:
+        return await idempotent(request, partner, key, handler)
+    return await handler(request)
+
+
+async def _partner(request: web.Request) -> Partner:
+    header = request.headers.get("Authorization", "")
+    scheme, _, presented = header.partition(" ")
+    challenge = {"WWW-Authenticate": 'Bearer realm="cpor-bot partner API"'}
+    if scheme.lower() != "bearer" or not presented.strip():
+        raise Problem(401, "Send your partner key as 'Authorization: Bearer <key>'.", headers=challenge)
+    partner = await authenticate(request.config_dict[STORE], presented.strip())
+    if partner is None:
+        raise Problem(401, "The partner key is unknown or has been revoked.", headers=challenge)
+    return partner
+
+
+class PartnerApi:
+    """The partner API's handlers; the partner is `request[PARTNER]`, the store and the delivery
+    worker come from the application."""
 
     # --- handlers ----------------------------------------------------------------------------
 
     async def openapi(self, request: web.Request) -> web.Response:
         return web.json_response(openapi_document())
 
-    async def list_workloads(self, request: web.Request, partner: Partner) -> web.Response:
+    async def list_workloads(self, request: web.Request) -> web.Response:
         items = [
             {"id": w.id, "name": w.name, "plain": w.plain, "solution_area": w.area}
             for w in catalog().workloads.values()
         ]
         return web.json_response({"items": items})
 
-    async def create_claim(self, request: web.Request, partner: Partner) -> web.Response:
+    async def create_claim(self, request: web.Request) -> web.Response:
+        partner = request[PARTNER]
         body = await read_json_object(request)
         check(body, "ClaimCreate")
         claim = claim_from_request(body, partner_id=partner.id, now=dt.datetime.now(dt.UTC))
-        await request.app[STORE].create_claim(claim)
+        await request.config_dict[STORE].create_claim(claim)
         log.info("claim %s created by partner %s", claim.id, partner.id)
         location = f"/api/claims/{claim.id}"
         return web.json_response(claim_json(claim, deliveries=[]), status=201, headers={"Location": location})
 
-    async def list_claims(self, request: web.Request, partner: Partner) -> web.Response:
+    async def list_claims(self, request: web.Request) -> web.Response:
+        partner = request[PARTNER]
         limit = _page_size(request.query.get("limit"))
         before = _decode_cursor(request.query.get("cursor"))
-        claims = await request.app[STORE].list_claims(partner.id, limit=limit + 1, before=before)
+        claims = await request.config_dict[STORE].list_claims(partner.id, limit=limit + 1, before=before)
         page, more = claims[:limit], len(claims) > limit
         next_cursor = _encode_cursor(page[-1]) if more and page else None
         return web.json_response(
             {"items": [claim_json(c, deliveries=None) for c in page], "next_cursor": next_cursor}
         )
 
-    async def get_claim(self, request: web.Request, partner: Partner) -> web.Response:
+    async def get_claim(self, request: web.Request) -> web.Response:
+        partner = request[PARTNER]
         claim = await self._own_claim(request, partner)
-        store = request.app[STORE]
+        store = request.config_dict[STORE]
         deliveries = await store.deliveries_for_claim(claim.id)
         responses = await store.responses_for_claim(claim.id)
         return web.json_response(claim_json(claim, deliveries=deliveries, responses=responses))
 
-    async def update_claim(self, request: web.Request, partner: Partner) -> web.Response:
+    async def update_claim(self, request: web.Request) -> web.Response:
+        partner = request[PARTNER]
         claim = await self._own_claim(request, partner)
         body = await read_json_object(request)
         check(body, "ClaimUpdate")
@@ -126,7 +149,7 @@ class PartnerApi:
             check_transition(claim.status, wanted, dispute_used=claim.dispute_used)
         except TransitionError as exc:
             raise Problem(409, str(exc), errors=[FieldError("status", str(exc))]) from None
-        store = request.app[STORE]
+        store = request.config_dict[STORE]
         try:
             updated, _ = await store.change_status(
                 claim.id,
@@ -141,21 +164,22 @@ class PartnerApi:
             raise Problem(
                 409, "The claim changed while you were updating it. Read it and try again."
             ) from None
-        request.app[WORKER].wake()
+        request.config_dict[WORKER].wake()
         log.info("claim %s: %s -> %s", claim.id, claim.status, wanted)
         deliveries = await store.deliveries_for_claim(claim.id)
         responses = await store.responses_for_claim(claim.id)
         return web.json_response(claim_json(updated, deliveries=deliveries, responses=responses))
 
-    async def notify(self, request: web.Request, partner: Partner) -> web.Response:
+    async def notify(self, request: web.Request) -> web.Response:
+        partner = request[PARTNER]
         claim = await self._own_claim(request, partner)
         body = await read_json_object(request, allow_empty=True)
         check(body, "NotificationCreate")
         notification_id = str(uuid.uuid4())
-        deliveries = await request.app[STORE].create_notification(
+        deliveries = await request.config_dict[STORE].create_notification(
             claim, notification_id, dt.datetime.now(dt.UTC), body.get("channel", Channel.AUTO)
         )
-        request.app[WORKER].wake()
+        request.config_dict[WORKER].wake()
         return web.json_response(
             {
                 "notification_id": notification_id,
@@ -166,13 +190,14 @@ class PartnerApi:
             headers={"Location": f"/api/claims/{claim.id}"},
         )
 
-    async def create_link_code(self, request: web.Request, partner: Partner) -> web.Response:
+    async def create_link_code(self, request: web.Request) -> web.Response:
+        partner = request[PARTNER]
         body = await read_json_object(request, allow_empty=True)
         check(body, "Empty")
         code = new_link_code()
         now = dt.datetime.now(dt.UTC)
         expires = now + LINK_CODE_TTL
-        await request.app[STORE].add_link_code(hash_link_code(code), partner.id, expires, now)
+        await request.config_dict[STORE].add_link_code(hash_link_code(code), partner.id, expires, now)
         return web.json_response(
             {
                 "code": code,
@@ -182,37 +207,40 @@ class PartnerApi:
             status=201,
         )
 
-    async def set_webhook(self, request: web.Request, partner: Partner) -> web.Response:
+    async def set_webhook(self, request: web.Request) -> web.Response:
+        partner = request[PARTNER]
         body = await read_json_object(request)
         check(body, "WebhookSet")
         try:
-            url = check_url(body["url"], allow_loopback=request.app[SETTINGS].webhook_allow_loopback)
+            url = check_url(body["url"], allow_loopback=request.config_dict[SETTINGS].webhook_allow_loopback)
         except WebhookUrlError as exc:
             raise Problem(
                 422, "The request has invalid fields.", errors=[FieldError("url", str(exc))]
             ) from None
         secret = new_secret()
-        hook = await request.app[STORE].set_webhook(partner.id, url, secret, dt.datetime.now(dt.UTC))
+        hook = await request.config_dict[STORE].set_webhook(partner.id, url, secret, dt.datetime.now(dt.UTC))
         # The secret is shown here only: it signs every POST, and a new PUT replaces it.
         return web.json_response({**webhook_json(hook), "secret": secret})
 
-    async def get_webhook(self, request: web.Request, partner: Partner) -> web.Response:
-        store = request.app[STORE]
+    async def get_webhook(self, request: web.Request) -> web.Response:
+        partner = request[PARTNER]
+        store = request.config_dict[STORE]
         hook = await store.get_webhook(partner.id)
         if hook is None:
             raise Problem(404, "No webhook is set. PUT /api/webhook with a url sets one.")
         events = await store.webhook_events(partner.id, limit=50)
         return web.json_response({**webhook_json(hook), "events": [webhook_event_json(e) for e in events]})
 
-    async def delete_webhook(self, request: web.Request, partner: Partner) -> web.Response:
-        if not await request.app[STORE].delete_webhook(partner.id):
+    async def delete_webhook(self, request: web.Request) -> web.Response:
+        partner = request[PARTNER]
+        if not await request.config_dict[STORE].delete_webhook(partner.id):
             raise Problem(404, "No webhook is set.")
         return web.Response(status=204)
 
     async def _own_claim(self, request: web.Request, partner: Partner) -> Claim:
         claim_id = request.match_info["claim_id"]
         # Another partner's claim answers exactly like a missing one.
-        claim = await request.app[STORE].get_claim(claim_id, partner_id=partner.id)
+        claim = await request.config_dict[STORE].get_claim(claim_id, partner_id=partner.id)
         if claim is None:
             raise Problem(404, f"No claim {claim_id!r} among yours.")
         return claim
@@ -225,7 +253,7 @@ async def idempotent(
     request: web.Request,
     partner: Partner,
     key: str,
-    handler: Callable[[web.Request, Partner], Awaitable[web.StreamResponse]],
+    handler: Handler,
 ) -> web.StreamResponse:
     """Run a POST once per Idempotency-Key: the same key and body replay the first response; the
     same key with another body is a 422."""
@@ -237,7 +265,7 @@ async def idempotent(
         )
     body = await request.read()
     digest = hashlib.sha256(f"{request.method} {request.path}\n".encode() + body).hexdigest()
-    store = request.app[STORE]
+    store = request.config_dict[STORE]
     earlier = await store.reserve_idempotency_key(
         partner.id, key, digest, dt.datetime.now(dt.UTC), abandon_after=IDEMPOTENCY_ABANDONED
     )
@@ -260,7 +288,7 @@ async def idempotent(
             headers=headers,
         )
     try:
-        response = await handler(request, partner)
+        response = await handler(request)
     except BaseException:
         await store.release_idempotency_key(partner.id, key)  # a refused request may be sent again
         raise

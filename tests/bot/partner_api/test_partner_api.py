@@ -388,3 +388,24 @@ async def test_keys_are_per_partner(
     assert mine.status == theirs.status == 201
     assert (await mine.json())["id"] != (await theirs.json())["id"]
     assert "Idempotent-Replayed" not in theirs.headers
+
+
+async def test_every_secured_operation_needs_a_key(client: TestClient[Any, Any]) -> None:
+    # The sub-application's middleware guards every route but the API's description.
+    from bot.partner_api.openapi import openapi_document
+
+    checked = 0
+    for path, item in openapi_document()["paths"].items():
+        if not path.startswith("/api/") or path == "/api/messages":
+            continue
+        for method, operation in item.items():
+            url = path.replace("{claim_id}", "claim-1")
+            resp = await client.request(
+                method.upper(), url, json={} if method in ("post", "put", "patch") else None
+            )
+            if operation.get("security"):
+                await problem(resp, 401)
+                checked += 1
+            else:
+                assert resp.status == 200, (method, path)
+    assert checked >= 10
