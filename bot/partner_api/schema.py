@@ -9,7 +9,8 @@ from jsonschema import ValidationError
 
 from bot.domain.formats import GUID_PATTERN
 from bot.domain.validation import FieldError, InvalidRequest, field_path
-from bot.partner_api.openapi import LINE_PATTERN, LOCALE_PATTERN, request_validator
+from bot.partner_api.components import LINE_PATTERN, LOCALE_PATTERN
+from bot.partner_api.openapi import request_validator
 
 
 def check(body: dict[str, Any], schema_name: str) -> None:

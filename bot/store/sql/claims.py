@@ -16,7 +16,7 @@ from bot.store import (
     ts,
 )
 from bot.store.sql.base import Db, SqlBase, _audit, _rows_in
-from bot.store.sql.deliveries import _enqueue_for_contacts, _notification_deliveries, insert_delivery
+from bot.store.sql.outbox import enqueue_for_contacts, insert_delivery, notification_deliveries
 from bot.store.sql.rows import _hydrate
 
 
@@ -191,5 +191,5 @@ async def _enqueue_status_change(
             at=at,
         )
     if message:
-        await _enqueue_for_contacts(db, claim, change_id, DeliveryKind.STATUS, at, Channel.AUTO)
-    return await _notification_deliveries(db, change_id)
+        await enqueue_for_contacts(db, claim, change_id, DeliveryKind.STATUS, at, Channel.AUTO)
+    return await notification_deliveries(db, change_id)

@@ -4,7 +4,6 @@ finished in batches."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Sequence
 
 from bot.domain.claims import Claim, Status
@@ -19,7 +18,13 @@ from bot.store import (
     Response,
     ts,
 )
-from bot.store.sql.base import Db, SqlBase, _audit, _audit_many, _rows_in
+from bot.store.sql.base import SqlBase, _audit, _audit_many, _rows_in
+from bot.store.sql.outbox import (
+    enqueue_for_contacts,
+    insert_delivery,
+    insert_for_contact,
+    notification_deliveries,
+)
 from bot.store.sql.rows import _delivery, _hydrate, _reference, _response
 
 
@@ -41,7 +46,7 @@ class DeliveriesSql(SqlBase):
                 "VALUES (?, ?, ?, ?, ?)",
                 (notification_id, claim.id, claim.partner_id, DeliveryKind.CLAIM, ts(at)),
             )
-            await _enqueue_for_contacts(db, claim, notification_id, DeliveryKind.CLAIM, at, channel)
+            await enqueue_for_contacts(db, claim, notification_id, DeliveryKind.CLAIM, at, channel)
             await _audit(
                 db,
                 f"partner:{claim.partner_id}",
@@ -50,7 +55,7 @@ class DeliveriesSql(SqlBase):
                 {"notification_id": notification_id, "contacts": len(claim.contacts), "channel": channel},
                 at,
             )
-            return await _notification_deliveries(db, notification_id)
+            return await notification_deliveries(db, notification_id)
 
     async def deliveries_for_claim(self, claim_id: str) -> list[Delivery]:
         async with self._read() as db:
@@ -307,7 +312,7 @@ class DeliveriesSql(SqlBase):
             claims = await _hydrate(
                 db, await db.rows("SELECT * FROM claims WHERE id = ?", (row["claim_id"],))
             )
-            await _insert_for_contact(
+            await insert_for_contact(
                 db,
                 claims[0].id,
                 row["notification_id"],
@@ -341,123 +346,3 @@ class DeliveriesSql(SqlBase):
                     at=at,
                 )
         return len(links)
-
-
-async def _enqueue_for_contacts(
-    db: Db,
-    claim: Claim,
-    notification_id: str,
-    kind: str,
-    at: dt.datetime,
-    channel: str = Channel.AUTO,
-) -> None:
-    """Deliveries of `kind` for every contact, by `channel`: Teams (queued where the contact has the
-    app, else waiting for them to install it), email, both, or auto (Teams where they have the app,
-    email otherwise)."""
-    for contact in claim.contacts:
-        refs = await db.rows(
-            "SELECT conversation_id FROM conversation_refs WHERE tenant_id = ? AND "
-            "conversation_type = 'personal' AND (aad_object_id = ? OR email = ?) "
-            "ORDER BY updated_at DESC LIMIT 1",
-            (claim.customer_tenant_id, contact.aad_object_id, contact.email.lower()),
-        )
-        conversation_id = refs[0]["conversation_id"] if refs else None
-        teams = channel in (Channel.TEAMS, Channel.BOTH) or (channel == Channel.AUTO and conversation_id)
-        email = channel in (Channel.EMAIL, Channel.BOTH) or (channel == Channel.AUTO and not conversation_id)
-        if teams:
-            status = DeliveryStatus.QUEUED if conversation_id else DeliveryStatus.WAITING
-            await _insert_for_contact(
-                db, claim.id, notification_id, contact.id, Channel.TEAMS, kind, status, conversation_id, at
-            )
-        if email:
-            await _insert_for_contact(
-                db,
-                claim.id,
-                notification_id,
-                contact.id,
-                Channel.EMAIL,
-                kind,
-                DeliveryStatus.QUEUED,
-                None,
-                at,
-            )
-
-
-async def insert_delivery(
-    db: Db,
-    *,
-    claim_id: str,
-    channel: str,
-    kind: str,
-    dedupe_key: str,
-    at: dt.datetime,
-    status: str = DeliveryStatus.QUEUED,
-    notification_id: str | None = None,
-    contact_id: str | None = None,
-    conversation_id: str | None = None,
-    target_activity_id: str | None = None,
-    response_id: str | None = None,
-    error: str | None = None,
-) -> int:
-    """Queue one delivery, unless one with the same `dedupe_key` exists; how many were added (0 or 1).
-    The one INSERT INTO deliveries: every kind of delivery is queued through here."""
-    now = ts(at)
-    return await db.execute(
-        "INSERT INTO deliveries (id, notification_id, claim_id, contact_id, channel, kind, "
-        "target_activity_id, response_id, dedupe_key, status, conversation_id, attempts, "
-        "next_attempt_at, last_error, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
-        (
-            str(uuid.uuid4()),
-            notification_id,
-            claim_id,
-            contact_id,
-            channel,
-            kind,
-            target_activity_id,
-            response_id,
-            dedupe_key,
-            status,
-            conversation_id,
-            now,
-            error,
-            now,
-            now,
-        ),
-    )
-
-
-async def _insert_for_contact(
-    db: Db,
-    claim_id: str,
-    notification_id: str,
-    contact_id: str,
-    channel: str,
-    kind: str,
-    status: str,
-    conversation_id: str | None,
-    at: dt.datetime,
-    error: str | None = None,
-) -> None:
-    await insert_delivery(
-        db,
-        claim_id=claim_id,
-        notification_id=notification_id,
-        contact_id=contact_id,
-        channel=channel,
-        kind=kind,
-        dedupe_key=f"{notification_id}:{contact_id}:{channel}:{kind}",
-        status=status,
-        conversation_id=conversation_id,
-        at=at,
-        error=error,
-    )
-
-
-async def _notification_deliveries(db: Db, notification_id: str) -> list[Delivery]:
-    rows = await db.rows(
-        "SELECT d.* FROM deliveries d LEFT JOIN contacts c ON c.id = d.contact_id "
-        "WHERE d.notification_id = ? ORDER BY d.created_at, c.position, d.id",
-        (notification_id,),
-    )
-    return [_delivery(row) for row in rows]
