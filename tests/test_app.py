@@ -171,3 +171,24 @@ def test_the_response_check_sees_a_document_that_drifted() -> None:
     assert problems("GET", "/api/claims/c1", 418, {"Content-Type": "application/problem+json"}, b"{}")
     assert problems("GET", "/api/no-such-operation", 200, json_type, b"{}")
     assert problems("POST", "/api/messages", 500, {}, b"") == []  # the Bot Framework's endpoint
+
+
+def test_the_documents_schemas_are_generated_from_the_models() -> None:
+    from bot.domain.formats import MESSAGE_MAX
+    from bot.partner_api.models import REQUESTS, RESPONSES
+
+    components = openapi_document()["components"]["schemas"]
+    assert {model.__name__ for model in (*REQUESTS, *RESPONSES)} <= set(components)
+    for model in REQUESTS:  # strict requests: a field the API does not know is refused
+        assert components[model.__name__]["additionalProperties"] is False, model.__name__
+    create = components["ClaimCreate"]
+    assert create["properties"]["message"]["maxLength"] == MESSAGE_MAX
+    assert "null" not in str(create["properties"]["locale"])  # optional, but never null
+    assert set(create["required"]) == {
+        "customer_tenant_id",
+        "customer_name",
+        "solution_area",
+        "workloads",
+        "contacts",
+    }
+    assert not any("title" in str(schema.keys()) for schema in components.values())

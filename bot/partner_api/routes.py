@@ -14,14 +14,15 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.domain.claims import NEEDS_CUSTOMER_ATTENTION, Claim, Status, TransitionError, check_transition
+from bot.domain.claims import NEEDS_CUSTOMER_ATTENTION, Claim, TransitionError, check_transition
 from bot.domain.validation import claim_from_request
 from bot.domain.workloads import catalog
 from bot.ops.state import SETTINGS, STORE, WORKER
 from bot.partner_api.keys import LINK_CODE_TTL, authenticate, hash_link_code, new_link_code
+from bot.partner_api.models import ClaimCreate, ClaimUpdate, Empty, NotificationCreate, WebhookSet
 from bot.partner_api.openapi import openapi_document
 from bot.partner_api.problems import FieldError, Problem
-from bot.partner_api.schema import check
+from bot.partner_api.schema import parse
 from bot.partner_api.serialize import (
     _iso,
     claim_json,
@@ -120,7 +121,7 @@ class PartnerApi:
     async def create_claim(self, request: web.Request) -> web.Response:
         partner = request[PARTNER]
         body = await read_json_object(request)
-        check(body, "ClaimCreate")
+        parse(body, ClaimCreate)  # the claim rules beyond the schema are the domain's (claim_from_request)
         claim = claim_from_request(body, partner_id=partner.id, now=dt.datetime.now(dt.UTC))
         await request.config_dict[STORE].create_claim(claim)
         log.info("claim %s created by partner %s", claim.id, partner.id)
@@ -149,9 +150,7 @@ class PartnerApi:
     async def update_claim(self, request: web.Request) -> web.Response:
         partner = request[PARTNER]
         claim = await self._own_claim(request, partner)
-        body = await read_json_object(request)
-        check(body, "ClaimUpdate")
-        wanted = Status(body["status"])
+        wanted = parse(await read_json_object(request), ClaimUpdate).status
         try:
             check_transition(claim.status, wanted, dispute_used=claim.dispute_used)
         except TransitionError as exc:
@@ -180,11 +179,10 @@ class PartnerApi:
     async def notify(self, request: web.Request) -> web.Response:
         partner = request[PARTNER]
         claim = await self._own_claim(request, partner)
-        body = await read_json_object(request, allow_empty=True)
-        check(body, "NotificationCreate")
+        wanted = parse(await read_json_object(request, allow_empty=True), NotificationCreate)
         notification_id = str(uuid.uuid4())
         deliveries = await request.config_dict[STORE].create_notification(
-            claim, notification_id, dt.datetime.now(dt.UTC), body.get("channel", Channel.AUTO)
+            claim, notification_id, dt.datetime.now(dt.UTC), wanted.channel or Channel.AUTO
         )
         request.config_dict[WORKER].wake()
         return web.json_response(
@@ -199,8 +197,7 @@ class PartnerApi:
 
     async def create_link_code(self, request: web.Request) -> web.Response:
         partner = request[PARTNER]
-        body = await read_json_object(request, allow_empty=True)
-        check(body, "Empty")
+        parse(await read_json_object(request, allow_empty=True), Empty)
         code = new_link_code()
         now = dt.datetime.now(dt.UTC)
         expires = now + LINK_CODE_TTL
@@ -216,10 +213,9 @@ class PartnerApi:
 
     async def set_webhook(self, request: web.Request) -> web.Response:
         partner = request[PARTNER]
-        body = await read_json_object(request)
-        check(body, "WebhookSet")
+        asked = parse(await read_json_object(request), WebhookSet)
         try:
-            url = check_url(body["url"], allow_loopback=request.config_dict[SETTINGS].webhook_allow_loopback)
+            url = check_url(asked.url, allow_loopback=request.config_dict[SETTINGS].webhook_allow_loopback)
         except WebhookUrlError as exc:
             raise Problem(
                 422, "The request has invalid fields.", errors=[FieldError("url", str(exc))]

@@ -3,14 +3,24 @@ field at fault. Used by the API, the Teams claim form and the bulk command alike
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from jsonschema import ValidationError
+from pydantic import BaseModel
 
 from bot.domain.formats import GUID_PATTERN
 from bot.domain.validation import FieldError, InvalidRequest, field_path
 from bot.partner_api.components import LINE_PATTERN, LOCALE_PATTERN
 from bot.partner_api.openapi import request_validator
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def parse(body: dict[str, Any], model: type[Model]) -> Model:
+    """`body` checked against the schema generated from `model` (an InvalidRequest names every field
+    at fault, in the API's words), then as that model."""
+    check(body, model.__name__)
+    return model.model_validate(body, strict=False)  # the schema has held it to the exact types
 
 
 def check(body: dict[str, Any], schema_name: str) -> None:
