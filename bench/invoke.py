@@ -45,7 +45,7 @@ from bot.domain.claims import Claim, Contact, Status  # noqa: E402
 from bot.ops.config import Settings  # noqa: E402
 from bot.ops.state import STORE  # noqa: E402
 from tests.bot.teams.test_auth import APP_ID, OpenIdServer, local_auth, mint  # noqa: E402
-from tests.conftest import load_fixture  # noqa: E402
+from tests.support import load_fixture  # noqa: E402
 
 SERVICE_URL = "https://smba.trafficmanager.net/emea/"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import copy
-import datetime as dt
-import json
 import os
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -16,19 +14,10 @@ from aiohttp.test_utils import TestClient
 
 from app import create_app
 from bot.ops.config import Settings
-from bot.ops.state import STORE, WEBHOOKS, WORKER
-from bot.partner_api.keys import new_key
-from bot.store import Store, StoredReference
+from bot.ops.state import STORE, WORKER
+from bot.store import Store
 from tests.postgres import PostgresServer
-
-FIXTURES = Path(__file__).parent / "fixtures"
-ACTIVITIES = FIXTURES / "activities"
-
-
-def load_fixture(name: str) -> dict[str, Any]:
-    path = ACTIVITIES / name if (ACTIVITIES / name).exists() else FIXTURES / name
-    return json.loads(path.read_text(encoding="utf-8"))
-
+from tests.support import RecordingSender, load_fixture, make_key, quiet
 
 _LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "ip6-localhost"}
 _real_getaddrinfo = socket.getaddrinfo
@@ -62,21 +51,6 @@ def claim_body() -> dict[str, Any]:
     return copy.deepcopy(load_fixture("claim_create.json"))
 
 
-class RecordingSender:
-    """Stands in for Teams where a test is about the service, not the Bot Connector."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[dict[str, Any], dict[str, Any]]] = []
-        self.updated: list[tuple[dict[str, Any], str, dict[str, Any]]] = []
-
-    async def send_card(self, reference: dict[str, Any], card: dict[str, Any]) -> str | None:
-        self.sent.append((reference, card))
-        return f"activity-{len(self.sent)}"
-
-    async def update_card(self, reference: dict[str, Any], activity_id: str, card: dict[str, Any]) -> None:
-        self.updated.append((reference, activity_id, card))
-
-
 @pytest.fixture
 def sender() -> RecordingSender:
     return RecordingSender()
@@ -91,13 +65,6 @@ async def client(
     return quiet(await aiohttp_client(create_app(settings, sender=sender)))
 
 
-def quiet(client: TestClient[Any, Any]) -> TestClient[Any, Any]:
-    """Stop the app's background workers, so a test decides when deliveries run (`run_once`)."""
-    client.app[WORKER].stop()
-    client.app[WEBHOOKS].stop()
-    return client
-
-
 @pytest.fixture
 def store(client: TestClient[Any, Any]) -> Store:
     return client.app[STORE]
@@ -106,30 +73,6 @@ def store(client: TestClient[Any, Any]) -> Store:
 @pytest.fixture
 def run_delivery(client: TestClient[Any, Any]) -> Callable[[], Awaitable[int]]:
     return client.app[WORKER].run_once
-
-
-def first_contact_in_teams(claim_body: dict[str, Any]) -> StoredReference:
-    """The Teams chat of the claim body's first contact, as an install would have stored it."""
-    return StoredReference(
-        conversation_id="a:megan",
-        tenant_id=claim_body["customer_tenant_id"],
-        aad_object_id=claim_body["contacts"][0]["aad_object_id"],
-        user_id="29:megan",
-        email=None,
-        conversation_type="personal",
-        channel_id="msteams",
-        service_url="https://smba.trafficmanager.net/emea/",
-        reference={"conversation": {"id": "a:megan"}},
-        updated_at=dt.datetime.now(dt.UTC),
-    )
-
-
-async def make_key(store: Store, partner: str = "Contoso Partners") -> str:
-    existing = await store.partner_by_name(partner)
-    record_partner = existing or await store.create_partner(partner)
-    plain, record = new_key(record_partner.id)
-    await store.add_partner_key(record)
-    return plain
 
 
 @pytest.fixture

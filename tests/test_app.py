@@ -14,8 +14,8 @@ from jsonschema import Draft202012Validator
 from app import create_app
 from bot.ops.config import Settings
 from bot.partner_api.openapi import openapi_document
-from tests.conftest import load_fixture, make_key
 from tests.fakes import running_connector
+from tests.support import load_fixture, make_key
 
 
 async def test_healthz_reports_version_and_store(client: TestClient[Any, Any]) -> None:
@@ -68,7 +68,7 @@ async def test_a_restart_loses_no_reference_claim_or_pending_delivery(
     claim_body: dict[str, Any],
     tmp_path: Path,
 ) -> None:
-    from tests.conftest import RecordingSender
+    from tests.support import RecordingSender
 
     first_sender = RecordingSender()
     first = await aiohttp_client(create_app(settings, sender=first_sender))
@@ -118,7 +118,7 @@ async def test_the_service_runs_on_postgresql(
     tmp_path: Path,
 ) -> None:
     from bot.ops.state import STORE, WORKER
-    from tests.conftest import RecordingSender, quiet
+    from tests.support import RecordingSender, quiet
 
     settings = Settings(
         database_url=postgres.create_database(), delivery_poll_seconds=3600, mail_outbox_dir=str(tmp_path)

@@ -20,8 +20,8 @@ from cards.render import RendererUnavailable, render
 from tests.bot.mail.test_email_message import check_html, check_text, script_json
 from tests.cards.conftest import INJECTION
 from tests.cards.schema_check import validate_card
-from tests.conftest import RecordingSender, load_fixture, make_key, quiet
 from tests.smtp import SmtpServer, smtp_server
+from tests.support import RecordingSender, load_fixture, make_key, quiet
 
 ORIGINATOR = "6f1c2d3e-4b5a-4c7d-9e8f-0a1b2c3d4e5f"
 

@@ -9,7 +9,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.ops.state import STORE, WORKER
 from bot.store import Store
-from tests.conftest import first_contact_in_teams
+from tests.support import first_contact_in_teams
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

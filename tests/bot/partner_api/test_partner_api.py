@@ -8,7 +8,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.store import Store
-from tests.conftest import first_contact_in_teams
+from tests.support import first_contact_in_teams
 
 PROBLEM = "application/problem+json"
 

@@ -13,7 +13,7 @@ from bot.domain.claims import Claim, Contact, Status
 from bot.store import Store
 from bot.teams.handler import CporTeamsBot
 from tests.bot.teams.test_teams import RecordingAdapter
-from tests.conftest import load_fixture
+from tests.support import load_fixture
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 MEGAN = "6f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f"

@@ -38,8 +38,8 @@ from bot.teams.adapter import (
     create_adapter,
 )
 from tests.bot.teams.test_auth import APP_ID, OpenIdServer, local_auth, mint, typing_activity
-from tests.conftest import load_fixture
 from tests.fakes import FakeConnector, running_connector
+from tests.support import load_fixture
 
 EMEA = "https://smba.trafficmanager.net/emea/"
 AMER = "https://smba.trafficmanager.net/amer/"

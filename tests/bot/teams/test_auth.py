@@ -24,8 +24,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from app import create_app
 from bot.ops.config import Settings
-from tests.conftest import load_fixture
 from tests.fakes import FakeConnector, running_connector
+from tests.support import load_fixture
 
 APP_ID = "9e0b9a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b"
 ISSUER = "https://api.botframework.com"

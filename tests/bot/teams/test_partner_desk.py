@@ -11,8 +11,8 @@ from aiohttp.test_utils import TestClient
 
 from bot.ops.state import WORKER
 from bot.store import Store
-from tests.conftest import load_fixture, make_key
 from tests.fakes import FakeConnector, running_connector
+from tests.support import load_fixture, make_key
 
 PARTNER_TENANT = "3c2b1a09-8f7e-4d6c-b5a4-93827160f5e4"
 PARTNER_USER = "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d"

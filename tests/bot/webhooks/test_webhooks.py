@@ -26,7 +26,7 @@ from bot.webhooks.worker import (
     sign,
     verify,
 )
-from tests.conftest import RecordingSender, load_fixture, make_key, quiet
+from tests.support import RecordingSender, load_fixture, make_key, quiet
 
 
 class Receiver:
