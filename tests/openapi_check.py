@@ -10,11 +10,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from referencing import Registry
-from referencing.jsonschema import DRAFT202012
-
-from bot.partner_api.openapi import DOC_URI, openapi_document
+from bot.partner_api.openapi import openapi_document, request_validator
 
 # Not the partner API: the Bot Framework endpoint answers the Bot Framework's way.
 UNCHECKED = ("/api/messages",)
@@ -29,14 +25,6 @@ def _operations() -> list[tuple[re.Pattern[str], str, dict[str, Any]]]:
             if method in ("get", "post", "put", "patch", "delete"):
                 found.append((pattern, method.upper(), operation))
     return found
-
-
-@cache
-def _validator(ref: str) -> Draft202012Validator:
-    registry: Registry[Any] = Registry().with_resource(
-        DOC_URI, DRAFT202012.create_resource(openapi_document())
-    )
-    return Draft202012Validator({"$ref": f"{DOC_URI}{ref}"}, registry=registry)
 
 
 def problems(method: str, path: str, status: int, headers: Mapping[str, str], body: bytes) -> list[str]:
@@ -63,12 +51,13 @@ def problems(method: str, path: str, status: int, headers: Mapping[str, str], bo
     if media not in content:
         return [f"{method} {path} {status}: content type {media!r}, documented {sorted(content)}"]
     schema = content[media].get("schema", {})
-    ref = schema.get("$ref", "").removeprefix("#") if isinstance(schema, dict) else ""
-    if not ref:
+    ref = schema.get("$ref", "") if isinstance(schema, dict) else ""
+    if not ref.startswith("#/components/schemas/"):
         return []
     try:
         document = json.loads(body)
     except ValueError:
         return [f"{method} {path} {status}: the body is not JSON"]
-    errors = sorted(_validator("#" + ref).iter_errors(document), key=lambda e: list(e.absolute_path))
+    validator = request_validator(ref.rsplit("/", 1)[1])  # the component's schema, its $refs resolved
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
     return [f"{method} {path} {status}: {'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors]

@@ -184,8 +184,9 @@ def _boolean(get: Callable[[str, str], str], name: str, default: bool) -> bool:
 
 def _name_setting(get: Callable[[str, str], str], name: str) -> str:
     """An organisation name shown to customers: one line, at most 100 characters, or empty."""
-    value = " ".join(get(name, "").split())
-    if len(value) > NAME_MAX or any(ord(c) < 32 or ord(c) == 127 for c in get(name, "")):
+    raw = get(name, "")
+    value = " ".join(raw.split())
+    if len(value) > NAME_MAX or any(ord(c) < 32 or ord(c) == 127 for c in raw):
         raise ConfigError(f"{name} must be at most {NAME_MAX} characters, without control characters.")
     return value
 
