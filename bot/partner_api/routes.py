@@ -19,17 +19,21 @@ from bot.domain.validation import claim_from_request
 from bot.domain.workloads import catalog
 from bot.ops.state import SETTINGS, STORE, WORKER
 from bot.partner_api.keys import LINK_CODE_TTL, authenticate, hash_link_code, new_link_code
-from bot.partner_api.models import ClaimCreate, ClaimUpdate, Empty, NotificationCreate, WebhookSet
+from bot.partner_api.models import (
+    ClaimCreate,
+    ClaimList,
+    ClaimUpdate,
+    Empty,
+    LinkCode,
+    Notification,
+    NotificationCreate,
+    WebhookSet,
+    WorkloadList,
+)
 from bot.partner_api.openapi import openapi_document
 from bot.partner_api.problems import FieldError, Problem
 from bot.partner_api.schema import parse
-from bot.partner_api.serialize import (
-    _iso,
-    claim_json,
-    delivery_json,
-    webhook_event_json,
-    webhook_json,
-)
+from bot.partner_api.serialize import claim_model, delivery_model, iso, reply, webhook_model, workload_model
 from bot.store import Channel, Conflict, Partner, ts
 from bot.webhooks.worker import WebhookUrlError, check_url, new_secret
 
@@ -112,11 +116,8 @@ class PartnerApi:
         return web.json_response(openapi_document())
 
     async def list_workloads(self, request: web.Request) -> web.Response:
-        items = [
-            {"id": w.id, "name": w.name, "plain": w.plain, "solution_area": w.area}
-            for w in catalog().workloads.values()
-        ]
-        return web.json_response({"items": items})
+        items = [workload_model(w, fallback_area="") for w in catalog().workloads]
+        return reply(WorkloadList(items=items))
 
     async def create_claim(self, request: web.Request) -> web.Response:
         partner = request[PARTNER]
@@ -126,7 +127,7 @@ class PartnerApi:
         await request.config_dict[STORE].create_claim(claim)
         log.info("claim %s created by partner %s", claim.id, partner.id)
         location = f"/api/claims/{claim.id}"
-        return web.json_response(claim_json(claim, deliveries=[]), status=201, headers={"Location": location})
+        return reply(claim_model(claim, deliveries=[]), status=201, headers={"Location": location})
 
     async def list_claims(self, request: web.Request) -> web.Response:
         partner = request[PARTNER]
@@ -135,9 +136,8 @@ class PartnerApi:
         claims = await request.config_dict[STORE].list_claims(partner.id, limit=limit + 1, before=before)
         page, more = claims[:limit], len(claims) > limit
         next_cursor = _encode_cursor(page[-1]) if more and page else None
-        return web.json_response(
-            {"items": [claim_json(c, deliveries=None) for c in page], "next_cursor": next_cursor}
-        )
+        items = [claim_model(c, deliveries=None) for c in page]
+        return reply(ClaimList(items=items, next_cursor=next_cursor))
 
     async def get_claim(self, request: web.Request) -> web.Response:
         partner = request[PARTNER]
@@ -145,7 +145,7 @@ class PartnerApi:
         store = request.config_dict[STORE]
         deliveries = await store.deliveries_for_claim(claim.id)
         responses = await store.responses_for_claim(claim.id)
-        return web.json_response(claim_json(claim, deliveries=deliveries, responses=responses))
+        return reply(claim_model(claim, deliveries=deliveries, responses=responses))
 
     async def update_claim(self, request: web.Request) -> web.Response:
         partner = request[PARTNER]
@@ -174,7 +174,7 @@ class PartnerApi:
         log.info("claim %s: %s -> %s", claim.id, claim.status, wanted)
         deliveries = await store.deliveries_for_claim(claim.id)
         responses = await store.responses_for_claim(claim.id)
-        return web.json_response(claim_json(updated, deliveries=deliveries, responses=responses))
+        return reply(claim_model(updated, deliveries=deliveries, responses=responses))
 
     async def notify(self, request: web.Request) -> web.Response:
         partner = request[PARTNER]
@@ -185,12 +185,12 @@ class PartnerApi:
             claim, notification_id, dt.datetime.now(dt.UTC), wanted.channel or Channel.AUTO
         )
         request.config_dict[WORKER].wake()
-        return web.json_response(
-            {
-                "notification_id": notification_id,
-                "claim_id": claim.id,
-                "deliveries": [delivery_json(d) for d in deliveries],
-            },
+        return reply(
+            Notification(
+                notification_id=notification_id,
+                claim_id=claim.id,
+                deliveries=[delivery_model(d) for d in deliveries],
+            ),
             status=202,
             headers={"Location": f"/api/claims/{claim.id}"},
         )
@@ -202,12 +202,12 @@ class PartnerApi:
         now = dt.datetime.now(dt.UTC)
         expires = now + LINK_CODE_TTL
         await request.config_dict[STORE].add_link_code(hash_link_code(code), partner.id, expires, now)
-        return web.json_response(
-            {
-                "code": code,
-                "expires_at": _iso(expires),
-                "instructions": f"In Teams, in your chat with this app, send: link {code}",
-            },
+        return reply(
+            LinkCode(
+                code=code,
+                expires_at=iso(expires),
+                instructions=f"In Teams, in your chat with this app, send: link {code}",
+            ),
             status=201,
         )
 
@@ -223,7 +223,7 @@ class PartnerApi:
         secret = new_secret()
         hook = await request.config_dict[STORE].set_webhook(partner.id, url, secret, dt.datetime.now(dt.UTC))
         # The secret is shown here only: it signs every POST, and a new PUT replaces it.
-        return web.json_response({**webhook_json(hook), "secret": secret})
+        return reply(webhook_model(hook, secret=secret))
 
     async def get_webhook(self, request: web.Request) -> web.Response:
         partner = request[PARTNER]
@@ -232,7 +232,7 @@ class PartnerApi:
         if hook is None:
             raise Problem(404, "No webhook is set. PUT /api/webhook with a url sets one.")
         events = await store.webhook_events(partner.id, limit=50)
-        return web.json_response({**webhook_json(hook), "events": [webhook_event_json(e) for e in events]})
+        return reply(webhook_model(hook, events=events))
 
     async def delete_webhook(self, request: web.Request) -> web.Response:
         partner = request[PARTNER]

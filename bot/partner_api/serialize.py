@@ -1,107 +1,150 @@
-"""The partner API's response bodies: each record as the JSON the OpenAPI document describes."""
+"""The partner API's response bodies: each record as the response model the OpenAPI document is
+generated from (`bot.partner_api.models`), so a field the document lacks cannot be written."""
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-from typing import Any
+from typing import Any, Literal
+
+from aiohttp import web
+from pydantic import BaseModel
 
 from bot.domain.claims import Claim
 from bot.domain.workloads import catalog
-from bot.store import Delivery, Response, Webhook, WebhookEvent
-
-log = logging.getLogger(__name__)
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if value else None
+from bot.partner_api import models
+from bot.store import Channel, Delivery, DeliveryStatus, Response, Webhook, WebhookEvent
 
 
-def delivery_json(d: Delivery) -> dict[str, Any]:
-    return {
-        "id": d.id,
-        "notification_id": d.notification_id,
-        "contact_id": d.contact_id,
-        "channel": d.channel,
-        "kind": d.kind,
-        "status": d.status,
-        "attempts": d.attempts,
-        "activity_id": d.activity_id,
-        "last_error": d.last_error,
-        "created_at": _iso(d.created_at),
-        "updated_at": _iso(d.updated_at),
-        "sent_at": _iso(d.sent_at),
-    }
+def iso(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-def webhook_json(hook: Webhook) -> dict[str, Any]:
-    return {"url": hook.url, "created_at": _iso(hook.created_at), "updated_at": _iso(hook.updated_at)}
+def _iso_or_none(value: dt.datetime | None) -> str | None:
+    return iso(value) if value else None
 
 
-def webhook_event_json(e: WebhookEvent) -> dict[str, Any]:
-    return {
-        "id": e.id,
-        "claim_id": e.claim_id,
-        "type": e.event_type,
-        "status": e.status,
-        "attempts": e.attempts,
-        "last_status_code": e.last_status_code,
-        "last_error": e.last_error,
-        "created_at": _iso(e.created_at),
-        "delivered_at": _iso(e.delivered_at),
-    }
+class StoredValueError(ValueError):
+    """A stored record holds a value its response model does not allow: a bug, never the client's."""
 
 
-def response_json(r: Response) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "kind": r.kind,
-        "user_name": r.user_name,
-        "contact_id": r.contact_id,
-        "channel": r.channel,
-        "text": r.text,
-        "created_at": _iso(r.created_at),
-    }
+def _delivery_channel(channel: Channel) -> Literal[Channel.TEAMS, Channel.EMAIL]:
+    # A delivery is made on one channel; "auto" is only ever asked for, never stored.
+    if channel is Channel.TEAMS:
+        return Channel.TEAMS
+    if channel is Channel.EMAIL:
+        return Channel.EMAIL
+    raise StoredValueError(f"a delivery on channel {channel!r}")
 
 
-def claim_json(
+def _event_status(
+    status: DeliveryStatus,
+) -> Literal[DeliveryStatus.QUEUED, DeliveryStatus.SENDING, DeliveryStatus.SENT, DeliveryStatus.FAILED]:
+    # Webhook events are never "waiting" or "unknown": those belong to deliveries to contacts.
+    if status is DeliveryStatus.QUEUED:
+        return DeliveryStatus.QUEUED
+    if status is DeliveryStatus.SENDING:
+        return DeliveryStatus.SENDING
+    if status is DeliveryStatus.SENT:
+        return DeliveryStatus.SENT
+    if status is DeliveryStatus.FAILED:
+        return DeliveryStatus.FAILED
+    raise StoredValueError(f"a webhook event with status {status!r}")
+
+
+def reply(body: BaseModel, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    """A response model as JSON. Fields left at their defaults were not set on purpose (a claim in a
+    list carries no deliveries; only the answer to PUT shows a webhook's secret) and are left out."""
+    return web.json_response(body.model_dump(mode="json", exclude_unset=True), status=status, headers=headers)
+
+
+def delivery_model(d: Delivery) -> models.Delivery:
+    return models.Delivery(
+        id=d.id,
+        notification_id=d.notification_id,
+        contact_id=d.contact_id,
+        channel=_delivery_channel(d.channel),
+        kind=d.kind,
+        status=d.status,
+        attempts=d.attempts,
+        activity_id=d.activity_id,
+        last_error=d.last_error,
+        created_at=iso(d.created_at),
+        updated_at=iso(d.updated_at),
+        sent_at=_iso_or_none(d.sent_at),
+    )
+
+
+def webhook_model(
+    hook: Webhook, *, secret: str | None = None, events: list[WebhookEvent] | None = None
+) -> models.Webhook:
+    extra: dict[str, Any] = {}
+    if secret is not None:
+        extra["secret"] = secret
+    if events is not None:
+        extra["events"] = [webhook_event_model(e) for e in events]
+    created, updated = iso(hook.created_at), iso(hook.updated_at)
+    return models.Webhook(url=hook.url, created_at=created, updated_at=updated, **extra)
+
+
+def webhook_event_model(e: WebhookEvent) -> models.WebhookEvent:
+    return models.WebhookEvent(
+        id=e.id,
+        claim_id=e.claim_id,
+        type=e.event_type,
+        status=_event_status(e.status),
+        attempts=e.attempts,
+        last_status_code=e.last_status_code,
+        last_error=e.last_error,
+        created_at=iso(e.created_at),
+        delivered_at=_iso_or_none(e.delivered_at),
+    )
+
+
+def response_model(r: Response) -> models.Response:
+    return models.Response(
+        id=r.id,
+        kind=r.kind,
+        user_name=r.user_name,
+        contact_id=r.contact_id,
+        channel=r.channel,
+        text=r.text,
+        created_at=iso(r.created_at),
+    )
+
+
+def workload_model(workload_id: str, *, fallback_area: str) -> models.Workload:
+    known = catalog().workloads.get(workload_id)
+    if known is None:  # retired from the catalog since the claim was made: shown as stored
+        return models.Workload(id=workload_id, name=workload_id, plain="", solution_area=fallback_area)
+    return models.Workload(id=known.id, name=known.name, plain=known.plain, solution_area=known.area)
+
+
+def claim_model(
     claim: Claim, *, deliveries: list[Delivery] | None, responses: list[Response] | None = None
-) -> dict[str, Any]:
-    cat = catalog()
-    body: dict[str, Any] = {
-        "id": claim.id,
-        "customer_tenant_id": claim.customer_tenant_id,
-        "customer_name": claim.customer_name,
-        "solution_area": claim.solution_area,
-        "workloads": [
-            {
-                "id": w,
-                "name": cat.workloads[w].name if w in cat.workloads else w,
-                "plain": cat.workloads[w].plain if w in cat.workloads else "",
-                "solution_area": cat.workloads[w].area if w in cat.workloads else claim.solution_area,
-            }
-            for w in claim.workloads
-        ],
-        "status": claim.status.value,
-        "submitted_on": claim.submitted_on.isoformat(),
-        "partner_reference": claim.partner_reference,
-        "message": claim.message,
-        "locale": claim.locale,
-        "contacts": [
-            {
-                "id": c.id,
-                "name": c.name,
-                "email": c.email,
-                "aad_object_id": c.aad_object_id,
-                "locale": c.locale,
-            }
+) -> models.Claim:
+    extra: dict[str, Any] = {}
+    if deliveries is not None:
+        extra["deliveries"] = [delivery_model(d) for d in deliveries]
+    if responses is not None:
+        extra["responses"] = [response_model(r) for r in responses]
+    return models.Claim(
+        id=claim.id,
+        customer_tenant_id=claim.customer_tenant_id,
+        customer_name=claim.customer_name,
+        solution_area=claim.solution_area,
+        workloads=[workload_model(w, fallback_area=claim.solution_area) for w in claim.workloads],
+        status=claim.status,
+        submitted_on=claim.submitted_on,
+        partner_reference=claim.partner_reference,
+        message=claim.message,
+        locale=claim.locale,
+        contacts=[
+            models.Contact(
+                id=c.id, name=c.name, email=c.email, aad_object_id=c.aad_object_id, locale=c.locale
+            )
             for c in claim.contacts
         ],
-        "created_at": _iso(claim.created_at),
-        "updated_at": _iso(claim.updated_at),
-    }
-    if deliveries is not None:
-        body["deliveries"] = [delivery_json(d) for d in deliveries]
-    if responses is not None:
-        body["responses"] = [response_json(r) for r in responses]
-    return body
+        created_at=iso(claim.created_at),
+        updated_at=iso(claim.updated_at),
+        **extra,
+    )
