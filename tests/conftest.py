@@ -14,8 +14,8 @@ from aiohttp.test_utils import TestClient
 
 from app import create_app
 from bot.ops.config import Settings
-from bot.ops.state import STORE, WORKER
-from bot.store import Store
+from bot.ops.state import WORKER
+from bot.store import Store, open_store
 from tests.postgres import PostgresServer
 from tests.support import RecordingSender, load_fixture, make_key, quiet
 
@@ -66,8 +66,12 @@ async def client(
 
 
 @pytest.fixture
-def store(client: TestClient[Any, Any]) -> Store:
-    return client.app[STORE]
+async def store(settings: Settings) -> AsyncIterator[Store]:
+    """The store on the settings' database: the one an app built from `settings` uses, opened on its
+    own, so a test that wants only a store builds no app."""
+    opened = await open_store(settings.database_url)
+    yield opened
+    await opened.close()
 
 
 @pytest.fixture

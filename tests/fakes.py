@@ -11,6 +11,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from tests.changes import Changes
+
 
 class FakeConnector:
     def __init__(self) -> None:
@@ -20,6 +22,7 @@ class FakeConnector:
         self.latency = 0.0  # seconds before each accepted post is answered
         self.in_flight = 0
         self.most_in_flight = 0
+        self.changes = Changes()  # after each post or update it records
         self._faults: defaultdict[str, deque[tuple[int, dict[str, str], str]]] = defaultdict(deque)
 
     def fail_next(
@@ -45,6 +48,7 @@ class FakeConnector:
             error = {"error": {"code": code or "Error", "message": f"scripted {status}"}}
             return web.json_response(error, status=status, headers=headers)
         self.posts.append((request.path, body, request.headers.get("Authorization", "")))
+        self.changes.changed()
         answer = {"id": f"reply-{len(self.posts)}"}
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
@@ -62,6 +66,7 @@ class FakeConnector:
             error = {"error": {"code": code or "Error", "message": f"scripted {status}"}}
             return web.json_response(error, status=status, headers=headers)
         self.updates.append((request.match_info["aid"], await request.json()))
+        self.changes.changed()
         return web.json_response({"id": request.match_info["aid"]})
 
     async def _member(self, request: web.Request) -> web.Response:

@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient
 from bot.ops.state import WEBHOOKS, WORKER
 from bot.partner_api.keys import new_key
 from bot.store import Store, StoredReference
+from tests.changes import Changes
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ACTIVITIES = FIXTURES / "activities"
@@ -29,13 +30,16 @@ class RecordingSender:
     def __init__(self) -> None:
         self.sent: list[tuple[dict[str, Any], dict[str, Any]]] = []
         self.updated: list[tuple[dict[str, Any], str, dict[str, Any]]] = []
+        self.changes = Changes()
 
     async def send_card(self, reference: dict[str, Any], card: dict[str, Any]) -> str | None:
         self.sent.append((reference, card))
+        self.changes.changed()
         return f"activity-{len(self.sent)}"
 
     async def update_card(self, reference: dict[str, Any], activity_id: str, card: dict[str, Any]) -> None:
         self.updated.append((reference, activity_id, card))
+        self.changes.changed()
 
 
 def quiet(client: TestClient[Any, Any]) -> TestClient[Any, Any]:

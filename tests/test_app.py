@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 from jsonschema import Draft202012Validator
 
+import app
 from app import create_app
 from bot.ops.config import Settings
 from bot.partner_api.openapi import openapi_document
+from bot.store import Store, open_store
+from tests.changes import WatchedStore
 from tests.fakes import running_connector
 from tests.support import load_fixture, make_key
 
@@ -67,9 +70,14 @@ async def test_a_restart_loses_no_reference_claim_or_pending_delivery(
     settings: Settings,
     claim_body: dict[str, Any],
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from tests.support import RecordingSender
 
+    async def open_watched_store(url: str) -> Store:
+        return cast(Store, WatchedStore(await open_store(url)))
+
+    monkeypatch.setattr(app, "open_store", open_watched_store)
     first_sender = RecordingSender()
     first = await aiohttp_client(create_app(settings, sender=first_sender))
     from bot.ops.state import STORE
@@ -93,12 +101,15 @@ async def test_a_restart_loses_no_reference_claim_or_pending_delivery(
         assert (await second.post("/api/messages", json=install)).status in (200, 201)
         ((_, welcome, _),) = connector.posts
         assert welcome["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
-    # The install woke the background worker; give it a moment to send and record it.
-    for _ in range(300):
-        statuses = {d.status for d in await second.app[STORE].deliveries_for_claim(claim["id"])}
-        if "sent" in statuses:
-            break
-        await asyncio.sleep(0.01)
+    # The install woke the background worker; wait for it to send and record it.
+    watched = second.app[STORE]
+    assert isinstance(watched, WatchedStore)
+
+    async def recorded() -> bool:
+        statuses = {d.status for d in await watched.inner.deliveries_for_claim(claim["id"])}
+        return "sent" in statuses
+
+    await watched.changes.until(recorded)
     assert len(second_sender.sent) == 1
     reference, card = second_sender.sent[0]
     assert reference["conversation"]["id"] == install["conversation"]["id"]

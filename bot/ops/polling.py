@@ -36,6 +36,9 @@ class Poller:
                 worked = 0
             if worked:
                 continue  # more may be due right away
+            if self._stopping:
+                # Asked to stop during this pass: another lane may have cleared the wake-up already.
+                break
             try:
                 await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll)
             except TimeoutError:

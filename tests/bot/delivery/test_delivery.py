@@ -8,12 +8,14 @@ from typing import Any
 
 import pytest
 
+from bot.delivery.limits import TeamsLimits
 from bot.delivery.worker import MAX_ATTEMPTS, DeliveryWorker, MailIdentity, backoff
 from bot.domain.claims import Claim, Contact, Status
 from bot.ops.config import Settings
 from bot.store import Store, StoredReference
 from bot.teams.adapter import create_adapter
 from bot.teams.connector import ConnectorCardSender
+from tests.changes import Changes
 from tests.fakes import FakeConnector, RecordingMailer, running_connector
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
@@ -414,27 +416,41 @@ async def test_a_send_the_limits_hold_back_for_long_goes_back_to_the_queue_uncou
     assert metrics.registry.get_sample_value("cpor_deliveries_total", labels) == 1
 
 
+class CountedLimits(TeamsLimits):
+    """The worker's limits, announcing each new count of the workers alive."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.changes = Changes()
+        self.shares: list[int] = []
+
+    def share_with(self, workers: int) -> None:
+        super().share_with(workers)
+        self.shares.append(workers)
+        self.changes.changed()
+
+
 async def test_running_workers_share_the_tenant_limits_and_sign_off(
     sqlite_store: Store, sender: ConnectorCardSender
 ) -> None:
     import asyncio
 
     beat = dt.timedelta(milliseconds=20)
-    first = DeliveryWorker(sqlite_store, sender, poll_seconds=3600, heartbeat_every=beat)
-    second = DeliveryWorker(sqlite_store, sender, poll_seconds=3600, heartbeat_every=beat)
+    first_limits, second_limits = CountedLimits(), CountedLimits()
+    first = DeliveryWorker(sqlite_store, sender, poll_seconds=3600, heartbeat_every=beat, limits=first_limits)
+    second = DeliveryWorker(
+        sqlite_store, sender, poll_seconds=3600, heartbeat_every=beat, limits=second_limits
+    )
     runs = [asyncio.create_task(first.run()), asyncio.create_task(second.run())]
-    for _ in range(100):
-        await asyncio.sleep(0.02)
-        if first._limits.workers == second._limits.workers == 2:
-            break
-    assert first._limits.workers == second._limits.workers == 2
+    await first_limits.changes.until(lambda: first_limits.workers == 2)
+    await second_limits.changes.until(lambda: second_limits.workers == 2)
     second.stop()
     await runs[1]
-    for _ in range(100):
-        await asyncio.sleep(0.02)
-        if first._limits.workers == 1:
-            break
-    assert first._limits.workers == 1  # signed off on stop: no wait for it to go silent
+    # Signed off on stop: the first counts one worker at its next beat, not when the other goes silent
+    # (that takes five beats).
+    beats_before = len(first_limits.shares)
+    await first_limits.changes.until(lambda: first_limits.workers == 1)
+    assert len(first_limits.shares) - beats_before < 5
     first.stop()
     await runs[0]
 
@@ -456,18 +472,21 @@ async def test_a_worker_joining_others_waits_until_they_have_counted_it(
     await sqlite_store.worker_heartbeat(
         "other", dt.datetime.now(dt.UTC), alive_within=dt.timedelta(seconds=10)
     )
-    worker = DeliveryWorker(
-        sqlite_store, sender, poll_seconds=3600, heartbeat_every=dt.timedelta(seconds=0.2)
-    )
+    limits = CountedLimits()
+    beat = dt.timedelta(seconds=0.2)
+    worker = DeliveryWorker(sqlite_store, sender, poll_seconds=3600, heartbeat_every=beat, limits=limits)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
     running = asyncio.create_task(worker.run())
-    await asyncio.sleep(0.3)
-    assert connector.posts == []  # still waiting: 0.2 s for the other's next beat + 0.3 s of its bookings
-    for _ in range(100):
-        await asyncio.sleep(0.05)
-        if connector.posts:
-            break
+    await connector.changes.until(lambda: bool(connector.posts))
+    waited = loop.time() - started
+    shares_at_post = list(limits.shares)
+    # It counted the others, waited for their next beat and for the sends they booked, and counted
+    # again before its first send.
+    assert shares_at_post[:2] == [2, 2]
+    assert waited >= beat.total_seconds() + 0.3
     assert len(connector.posts) == 1
-    assert worker._limits.workers == 2
+    assert limits.workers == 2
     worker.stop()
     await running
 
