@@ -4,6 +4,7 @@ that set up an app or a partner key. Fixtures stay in `conftest.py` and import t
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -71,3 +72,12 @@ async def make_key(store: Store, partner: str = "Contoso Partners") -> str:
     plain, record = new_key(record_partner.id)
     await store.add_partner_key(record)
     return plain
+
+
+def png_bytes(size: tuple[int, int], mode: str = "RGBA") -> bytes:
+    """A blank PNG image of this size and colour mode."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new(mode, size).save(buf, format="PNG")
+    return buf.getvalue()

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import random
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from bot.delivery.limits import TeamsLimits
+from bot.delivery.retries import GONE, MAX_ATTEMPTS, RETRYABLE, Deferred, backoff
 from bot.delivery.sending import CardSender, SendFailure
+from bot.mail.identity import MailIdentity
 from bot.mail.message import build_message
 from bot.mail.sender import Mailer, MailFailure, mailer_from_settings
 from bot.ops.config import Settings
@@ -19,7 +19,7 @@ from bot.ops.metrics import Metrics
 from bot.ops.polling import Poller
 from bot.store import Channel, DeliveryKind, DeliveryOutcome, DeliveryStatus, LeasedDelivery, Store
 from bot.views import ClaimView
-from cards.common import NAME_LIMIT, same_name
+from cards.common import NAME_LIMIT
 from cards.i18n import choose_locale, text_for
 from cards.markdown import plain
 
@@ -39,10 +39,6 @@ HEARTBEAT_EVERY = dt.timedelta(seconds=2)
 # A send the limits would hold back longer than this goes back to the queue until then. It also
 # bounds how far ahead a worker has booked, which a worker joining others waits out (see `run`).
 DEFER_AFTER_SECONDS = 2.0
-MAX_ATTEMPTS = 5
-# As Teams documents it: 429 (honour Retry-After), 412 and 502-504 are worth retrying; 500 is not.
-RETRYABLE = frozenset({412, 429, 502, 503, 504})
-GONE = frozenset({403, 404})
 
 
 # The metric label for each status an outcome leaves a delivery in.
@@ -51,45 +47,6 @@ DELIVERY_LABELS: dict[str, str] = {
     DeliveryStatus.QUEUED: "retry",
     DeliveryStatus.FAILED: "failed",
 }
-
-
-class Deferred(Exception):
-    """The limits would hold this send back too long: requeue it, without counting an attempt."""
-
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"held back by Teams' rate limits; due again in {seconds:.0f} s")
-        self.seconds = seconds
-
-
-def backoff(attempt: int, retry_after: float | None) -> dt.timedelta:
-    """Retry-After when the server gave one, else exponential with jitter (5 s, 10 s … 10 min)."""
-    if retry_after is not None:
-        return dt.timedelta(seconds=min(max(retry_after, 0.0), 3600.0))
-    base = min(5.0 * 2 ** (attempt - 1), 600.0)
-    return dt.timedelta(seconds=base * random.uniform(0.8, 1.2))  # noqa: S311 - jitter, not security
-
-
-@dataclass(frozen=True, slots=True)
-class MailIdentity:
-    """Who the emails come from, and the Actionable Messages provider id their cards carry.
-
-    `sender_name` is the From name as configured (MAIL_FROM_NAME); empty, each email is from the
-    partner's name, or "{partner} via {organisation}" when another organisation (SENDER_NAME)
-    runs the service: never a name that reads like Microsoft's own notice."""
-
-    sender: str
-    sender_name: str
-    originator: str
-    organisation: str = ""
-
-    def from_name(self, partner_name: str) -> str:
-        """The From name for an email about `partner_name`'s claim."""
-        if self.sender_name:
-            return self.sender_name
-        partner = plain(partner_name, limit=NAME_LIMIT)
-        if not self.organisation or same_name(self.organisation, partner_name):
-            return partner
-        return f"{partner} via {plain(self.organisation, limit=NAME_LIMIT)}"
 
 
 class DeliveryWorker:

@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import re
-import struct
 import sys
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -26,6 +25,7 @@ from urllib.parse import urlsplit
 from jsonschema import Draft4Validator, ValidationError, validators
 
 from bot.domain.formats import is_guid
+from bot.ops.icons import icon_errors
 
 MANIFEST_DIR = Path(__file__).resolve().parents[2] / "manifest"
 TEMPLATE_NAME = "manifest.template.json"
@@ -37,14 +37,12 @@ DEFAULT_URLS = {
     "TERMS_URL": "https://example.com/terms",
 }
 # Pixel sizes Teams requires for each icon (manifest schema descriptions).
-ICON_SIZES = {"color": (192, 192), "outline": (32, 32), "color32x32": (32, 32)}
 
 _SEMVER = re.compile(r"(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)")
 _PLACEHOLDER = re.compile(r"\$\{([A-Z0-9_]+)\}")
 _SCHEMA_URL = re.compile(
     r"https://developer\.microsoft\.com/(?:en-us/)?json-schemas/teams/v(?P<v>[^/]+)/MicrosoftTeams\.schema\.json"
 )
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Zip entries get a fixed timestamp so the same inputs give the same package bytes.
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _MAX_MESSAGE = 200
@@ -201,52 +199,6 @@ def _placeholders(node: Any, path: list[Any]) -> Iterator[str]:
             yield from _placeholders(value, [*path, key])
 
 
-def png_info(data: bytes) -> tuple[int, int, bool]:
-    """(width, height, has_alpha) of a PNG, from its IHDR (and tRNS) chunks; ValueError if not a PNG."""
-    if len(data) < 33 or not data.startswith(_PNG_SIGNATURE) or data[12:16] != b"IHDR":
-        raise ValueError("not a PNG file")
-    width, height, _depth, colour_type = struct.unpack(">IIBB", data[16:26])
-    has_alpha = colour_type in (4, 6)  # grey + alpha, RGBA
-    pos = 8
-    while not has_alpha and pos + 8 <= len(data):
-        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
-        if kind == b"tRNS":
-            has_alpha = True
-        if kind in (b"IDAT", b"IEND"):
-            break
-        pos += 12 + length
-    return width, height, has_alpha
-
-
-def _icon_errors(manifest: dict[str, Any], icon_dir: Path) -> list[str]:
-    icons = manifest.get("icons")
-    if not isinstance(icons, dict):
-        return []  # the schema reports it
-    errors = []
-    for key, (want_w, want_h) in ICON_SIZES.items():
-        rel = icons.get(key)
-        if not isinstance(rel, str):
-            continue
-        where = f"/icons/{key}"
-        if not rel or Path(rel).is_absolute() or ".." in Path(rel).parts:
-            errors.append(f"{where}: {rel!r} must be a file name inside the app package")
-            continue
-        path = icon_dir / rel
-        try:
-            width, height, has_alpha = png_info(path.read_bytes())
-        except OSError:
-            errors.append(f"{where}: icon file {rel!r} not found in {icon_dir}")
-            continue
-        except (ValueError, struct.error):
-            errors.append(f"{where}: {rel!r} is not a PNG file")
-            continue
-        if (width, height) != (want_w, want_h):
-            errors.append(f"{where}: {rel!r} is {width}x{height} pixels; Teams needs {want_w}x{want_h}")
-        if key in ("outline", "color32x32") and not has_alpha:
-            errors.append(f"{where}: {rel!r} has no alpha channel; it needs a transparent background")
-    return errors
-
-
 def validate_manifest(manifest: dict[str, Any], *, icon_dir: Path | None = None) -> list[str]:
     """Readable problems with `manifest` ("/name/short: ..."); an empty list means it is valid.
 
@@ -294,7 +246,7 @@ def validate_manifest(manifest: dict[str, Any], *, icon_dir: Path | None = None)
                 )
 
     errors.extend(_placeholders(manifest, []))
-    errors.extend(_icon_errors(manifest, MANIFEST_DIR if icon_dir is None else icon_dir))
+    errors.extend(icon_errors(manifest, MANIFEST_DIR if icon_dir is None else icon_dir))
     return errors
 
 

@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 
 from bot.delivery.limits import TeamsLimits
-from bot.delivery.worker import MAX_ATTEMPTS, DeliveryWorker, MailIdentity, backoff
+from bot.delivery.retries import MAX_ATTEMPTS, backoff
+from bot.delivery.worker import DeliveryWorker
 from bot.domain.claims import Claim, Contact, Status
+from bot.mail.identity import MailIdentity
 from bot.ops.config import Settings
 from bot.store import Store, StoredReference
 from bot.teams.adapter import create_adapter

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 import zipfile
@@ -10,19 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image
 
 from bot.ops import manifest as mf
-from bot.ops.manifest import ManifestError, build_package, main, png_info, render_manifest, validate_manifest
+from bot.ops.manifest import ManifestError, build_package, main, render_manifest, validate_manifest
+from tests.support import png_bytes
 
 BOT_ID = "0b7c3f4e-9a1d-4c2b-8e5f-6a7b8c9d0e1f"
 SCHEMA_1_24 = "https://developer.microsoft.com/json-schemas/teams/v1.24/MicrosoftTeams.schema.json"
-
-
-def png_bytes(size: tuple[int, int], mode: str = "RGBA") -> bytes:
-    buf = io.BytesIO()
-    Image.new(mode, size).save(buf, format="PNG")
-    return buf.getvalue()
 
 
 # --- render_manifest -------------------------------------------------------------------------------
@@ -190,17 +183,6 @@ def test_icon_checks(tmp_path: Path) -> None:
     assert "/icons/outline: '../outline.png' must be a file name inside the app package" in validate_manifest(
         m, icon_dir=tmp_path
     )
-
-
-def test_png_info() -> None:
-    assert png_info(png_bytes((192, 192), "RGB")) == (192, 192, False)
-    assert png_info(png_bytes((32, 32), "RGBA")) == (32, 32, True)
-    assert png_info(png_bytes((32, 32), "LA")) == (32, 32, True)
-    palette = io.BytesIO()
-    Image.new("P", (32, 32)).save(palette, format="PNG", transparency=0)
-    assert png_info(palette.getvalue()) == (32, 32, True)
-    with pytest.raises(ValueError, match="not a PNG"):
-        png_info(b"GIF89a" + b"\0" * 40)
 
 
 # --- build_package ---------------------------------------------------------------------------------
