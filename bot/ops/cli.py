@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.delivery.worker import delivery_worker
+from bot.domain.formats import NAME_MAX
 from bot.ops import manifest
 from bot.ops.bulk import run_bulk
 from bot.ops.config import ConfigError, Settings
@@ -48,8 +49,8 @@ def _parser() -> argparse.ArgumentParser:
 async def _keys(args: argparse.Namespace, store: Store) -> int:
     if args.action == "create":
         name = args.partner.strip()
-        if not name or len(name) > 100 or any(ord(ch) < 32 for ch in name):
-            print("cpor-bot: --partner must be 1 to 100 characters on one line", file=sys.stderr)
+        if not name or len(name) > NAME_MAX or any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+            print(f"cpor-bot: --partner must be 1 to {NAME_MAX} characters on one line", file=sys.stderr)
             return 2
         partner = await store.partner_by_name(name)
         if partner is None:

@@ -183,7 +183,7 @@ def _boolean(get: Callable[[str, str], str], name: str, default: bool) -> bool:
 
 
 def _name_setting(get: Callable[[str, str], str], name: str) -> str:
-    """An organisation name shown to customers: one line, at most 100 characters, or empty."""
+    """An organisation name shown to customers: one line, at most NAME_MAX characters, or empty."""
     raw = get(name, "")
     value = " ".join(raw.split())
     if len(value) > NAME_MAX or any(ord(c) < 32 or ord(c) == 127 for c in raw):

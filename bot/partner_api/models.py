@@ -19,6 +19,9 @@ LOCALE_PATTERN = "^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$"
 # No control characters (newlines included) in single-line fields.
 LINE_PATTERN = "^[^\\u0000-\\u001f\\u007f]*$"
 WORKLOAD_ID_MAX = 64
+# Claims per page of GET /api/claims: by default, and at most.
+DEFAULT_PAGE = 20
+MAX_PAGE = 100
 URL_MAX = 2000
 
 Line = Annotated[str, Field(min_length=1, max_length=NAME_MAX, pattern=LINE_PATTERN)]

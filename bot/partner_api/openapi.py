@@ -15,6 +15,10 @@ from bot.domain.formats import (
     is_email,
 )
 from bot.partner_api.components import schemas
+from bot.partner_api.models import DEFAULT_PAGE, MAX_PAGE
+
+# The `limit` query parameter of GET /api/claims, from the limits the handler enforces.
+PAGE_SIZE = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": DEFAULT_PAGE}
 
 DOC_URI = "urn:cpor-bot:openapi"
 
@@ -147,7 +151,7 @@ def openapi_document() -> dict[str, Any]:
                         {
                             "name": "limit",
                             "in": "query",
-                            "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+                            "schema": PAGE_SIZE,
                         },
                         {"name": "cursor", "in": "query", "schema": {"type": "string"}},
                     ],

@@ -20,6 +20,8 @@ from bot.domain.workloads import catalog
 from bot.ops.state import SETTINGS, STORE, WORKER
 from bot.partner_api.keys import LINK_CODE_TTL, authenticate, hash_link_code, new_link_code
 from bot.partner_api.models import (
+    DEFAULT_PAGE,
+    MAX_PAGE,
     ClaimCreate,
     ClaimList,
     ClaimUpdate,
@@ -40,8 +42,6 @@ from bot.webhooks.worker import WebhookUrlError, check_url, new_secret
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
-DEFAULT_PAGE = 20
-MAX_PAGE = 100
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 # A reservation with no response after this long was left by a crash: another try may take it.
 IDEMPOTENCY_ABANDONED = dt.timedelta(minutes=2)
