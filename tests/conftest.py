@@ -19,6 +19,17 @@ from bot.store import Store, open_store
 from tests.postgres import PostgresServer
 from tests.support import RecordingSender, load_fixture, make_key, quiet
 
+# Helper modules whose asserts check what tests see: pytest rewrites them as it does test modules, so a
+# failing check shows its values. (Registered here, before any test module imports them.)
+pytest.register_assert_rewrite(
+    "tests.bot.mail.support",
+    "tests.bot.partner_api.support",
+    "tests.e2e.bot_app",
+    "tests.e2e.playground",
+    "tests.e2e.playground_client",
+    "tests.e2e.processes",
+)
+
 _LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "ip6-localhost"}
 _real_getaddrinfo = socket.getaddrinfo
 

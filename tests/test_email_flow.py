@@ -17,7 +17,7 @@ from bot.mail.sender import SmtpMailer
 from bot.ops.config import Settings
 from bot.ops.state import STORE, WORKER
 from cards.render import RendererUnavailable, render
-from tests.bot.mail.test_email_message import check_html, check_text, script_json
+from tests.bot.mail.support import check_html, check_text, script_json
 from tests.cards.conftest import INJECTION
 from tests.cards.schema_check import validate_card
 from tests.smtp import SmtpServer, smtp_server

@@ -1,0 +1,113 @@
+"""The claim email as a message: text then HTML in UTF-8, its headers, encoded and safe from injection."""
+
+from __future__ import annotations
+
+import datetime
+import email
+import email.policy
+import re
+from typing import Any
+
+import pytest
+
+from bot.mail.message import build_message, render_html, render_text
+from tests.bot.mail.support import DATE, SUBJECT, check_html, check_text, claim, message, parts
+
+
+def test_message_is_multipart_alternative_text_then_html_in_utf8() -> None:
+    msg = message(claim())
+    assert msg.get_content_type() == "multipart/alternative"
+    plain, rich = list(msg.iter_parts())
+    assert plain.get_content_type() == "text/plain"
+    assert rich.get_content_type() == "text/html"
+    assert plain.get_content_charset() == "utf-8"
+    assert rich.get_content_charset() == "utf-8"
+    assert not any(p.is_multipart() for p in (plain, rich))
+
+
+def test_message_headers() -> None:
+    msg = message(claim())
+    assert msg["Subject"] == SUBJECT
+    sender = msg["From"].addresses
+    assert len(sender) == 1
+    assert sender[0].display_name == "CPOR erklärt — Benachrichtigung"
+    assert sender[0].addr_spec == "notifications@cpor.example"
+    (to,) = msg["To"].addresses
+    assert (to.display_name, to.addr_spec) == ("Anna Schmidt", "anna.schmidt@fabrikam.example")
+    assert msg["Date"].datetime == DATE
+    assert msg["Message-ID"] == "<dlv_01HV6Q3W2K@cpor.example>"
+    assert msg["Content-Language"] == "en"
+    assert msg["MIME-Version"] == "1.0"
+
+
+def test_raw_headers_are_encoded_for_the_wire() -> None:
+    card = claim()
+    raw = build_message(
+        card,
+        subject="Jürgen’s partner — Ärger?",
+        sender="notifications@cpor.example",
+        sender_name="CPOR erklärt",
+        to="anna@fabrikam.example",
+        to_name="Zoë Müller",
+        locale="de",
+        message_id="<abc@cpor.example>",
+        date=DATE,
+    ).as_bytes()
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert head.isascii()  # RFC 2047 encoded words, no raw UTF-8 in headers
+    assert b"\r\nMessage-ID: <abc@cpor.example>\r\n" in head
+    assert b"Date: Thu, 12 Mar 2026 09:30:00 +0100" in head
+    assert all(len(line) <= 78 for line in raw.split(b"\r\n"))  # folded and quoted-printable
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert parsed["Subject"] == "Jürgen’s partner — Ärger?"
+    assert parsed["To"].addresses[0].display_name == "Zoë Müller"
+
+
+def test_parts_are_the_renderings() -> None:
+    card = claim()
+    plain, rich = parts(message(card))
+    assert plain.replace("\r\n", "\n") == render_text(card)
+    assert rich.replace("\r\n", "\n") == render_html(card, lang="en", title=SUBJECT)
+
+
+def test_german_card_sets_lang_and_content_language() -> None:
+    card = claim(locale="de")
+    assert card["lang"] == "de"
+    msg = message(card, locale="de")
+    assert msg["Content-Language"] == "de"
+    assert all(part["Content-Language"] == "de" for part in msg.iter_parts())
+    plain, rich = parts(msg)
+    assert re.search(r'<html lang="de">', rich)
+    check_html(card, rich)
+    check_text(card, plain)
+
+
+def test_header_injection_is_flattened() -> None:
+    msg = message(
+        claim(),
+        subject="Hello\r\nBcc: victim@evil.example\r\n\r\n<b>body</b>",
+        to_name='Anna "A" <anna@evil.example>, bob@evil.example\r\nBcc: x@evil.example',
+        sender_name="Bot\nX-Evil: 1",
+    )
+    assert msg["Bcc"] is None and msg["X-Evil"] is None
+    assert msg["Subject"] == "Hello Bcc: victim@evil.example <b>body</b>"
+    (to,) = msg["To"].addresses
+    assert to.addr_spec == "anna.schmidt@fabrikam.example"
+    assert "evil.example" in to.display_name  # kept as a name, quoted, not as an address
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        ({"to": "a@fabrikam.example, b@fabrikam.example"}, "one email address"),
+        ({"to": "not an address"}, "one email address"),
+        ({"sender": "Bot <bot@cpor.example>"}, "one email address"),
+        ({"message_id": "no-at-sign"}, "Message-ID"),
+        ({"message_id": "a b@c"}, "Message-ID"),
+        ({"date": datetime.datetime(2026, 3, 12, 9, 30)}, "time zone"),
+        ({"locale": 'en" onload="x'}, "language tag"),
+    ],
+)
+def test_bad_arguments_are_refused(change: dict[str, Any], match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        message(claim(), **change)
