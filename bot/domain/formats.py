@@ -1,9 +1,12 @@
 """Formats and limits the whole service shares, each defined once: the API's schema, the settings,
-the manifest builder and the Teams verbs take them from here (pure)."""
+the manifest builder and the Teams verbs take them from here (pure: `email-validator` checks syntax
+only and looks nothing up)."""
 
 from __future__ import annotations
 
 import re
+
+import email_validator
 
 # A GUID (tenant ids, app ids, Entra object ids): 8-4-4-4-12 hex digits.
 GUID_PATTERN = "^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$"
@@ -17,21 +20,37 @@ MAX_CONTACTS = 20
 
 
 EMAIL_MAX = 254
-_NOT_IN_ADDRESSES = frozenset('<>()[]\\,;:"')
+# A relay's own host name, as in `cpor-bot@localhost` (RFC 1123 labels).
+_HOST_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+
+
+def _valid_address(text: str) -> bool:
+    try:
+        # Syntax only: nothing is looked up. No display names, quoted local parts or IP literals.
+        email_validator.validate_email(
+            text,
+            check_deliverability=False,
+            allow_smtputf8=True,
+            allow_quoted_local=False,
+            allow_domain_literal=False,
+            allow_display_name=False,
+        )
+    except email_validator.EmailNotValidError:
+        return False
+    return True
 
 
 def is_email(text: str, *, dotless_domain: bool = False) -> bool:
-    """Whether `text` is one email address: something before one "@", a domain after it with a dot
-    (unless `dotless_domain`, as for a relay's own `cpor-bot@localhost`), no spaces or control
-    characters, at most 254 characters. Letters outside ASCII are allowed (RFC 6531)."""
-    if not text or len(text) > EMAIL_MAX or any(ch.isspace() or not ch.isprintable() for ch in text):
-        return False
-    if any(ch in _NOT_IN_ADDRESSES for ch in text):  # display names, lists, quoting: not one address
+    """Whether `text` is one email address a message can be sent to, by `email-validator`'s rules
+    (RFC 5322 and 6531: letters outside ASCII allowed; no display names, lists, quoting, spaces or
+    control characters; a domain with a dot that is not a special-use name), at most 254 characters.
+    `dotless_domain` also allows a relay's own host name after the "@" (`cpor-bot@localhost`)."""
+    if not text or len(text) > EMAIL_MAX or text != text.strip():
         return False
     local, at, domain = text.rpartition("@")
-    if not at or not local or "@" in local or not domain or domain.startswith((".", "-")):
-        return False
-    return dotless_domain or ("." in domain.strip(".") and not domain.endswith("."))
+    if dotless_domain and at and _HOST_NAME.fullmatch(domain):
+        return _valid_address(f"{local}@example.com")  # the local part by the same rules
+    return _valid_address(text)
 
 
 def is_guid(text: str) -> bool:

@@ -59,8 +59,12 @@ def claim_from_request(body: dict[str, Any], *, partner_id: str, now: dt.datetim
                     f"{workload_id!r} belongs to solution area {workload.area!r}, not {area!r}",
                 )
             )
+    if not body["customer_name"].strip():
+        errors.append(FieldError("customer_name", "must not be blank"))
     seen: dict[str, int] = {}
     for index, contact in enumerate(body["contacts"]):
+        if not contact["name"].strip():
+            errors.append(FieldError(f"contacts[{index}].name", "must not be blank"))
         email = contact["email"].strip().lower()
         if email in seen:
             errors.append(FieldError(f"contacts[{index}].email", f"repeats contacts[{seen[email]}].email"))
@@ -95,7 +99,7 @@ def claim_from_request(body: dict[str, Any], *, partner_id: str, now: dt.datetim
             )
             for c in body["contacts"]
         ),
-        partner_reference=body.get("partner_reference"),
-        message=body.get("message") or None,
+        partner_reference=(body.get("partner_reference") or "").strip() or None,
+        message=(body.get("message") or "").strip() or None,
         locale=body.get("locale"),
     )

@@ -25,6 +25,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from bot.domain.claims import Claim
+from bot.domain.json_input import JsonInputError, read_json
 from bot.domain.validation import InvalidRequest, claim_from_request
 from bot.partner_api.schema import check
 from bot.store import Channel, Conflict, Partner, Store
@@ -80,9 +81,10 @@ def _json_lines(text: str) -> Iterator[Row]:
         if not line.strip():
             continue
         try:
-            body = json.loads(line)
-        except json.JSONDecodeError as exc:
-            body = {"__error__": f"not valid JSON ({exc.msg})"}
+            body = read_json(line)
+        except JsonInputError as exc:
+            where = f"{exc.where}: " if exc.where else ""
+            body = {"__error__": f"{where}{exc.detail}"}
         yield Row(number, body if isinstance(body, dict) else {"__error__": "not a JSON object"})
 
 

@@ -3,10 +3,12 @@ so the document cannot drift from what the service accepts."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
@@ -282,11 +284,30 @@ _FORMATS.checks("email")(is_email)
 
 
 @cache
-def request_validator(schema_name: str) -> Draft202012Validator:
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _whole_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    """`pattern`, with `$` meaning the end of the text: Python's `$` also matches before a final
+    newline, which would let "…\n" through a single-line or GUID pattern."""
+    if not validator.is_type(instance, "string"):
+        return
+    found = _compiled(pattern).search(instance)
+    if found is None or (pattern.endswith("$") and found.end() != len(instance)):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+# The draft the document uses, with patterns anchored as the API means them.
+_RequestValidator = validators.extend(Draft202012Validator, {"pattern": _whole_pattern})
+
+
+@cache
+def request_validator(schema_name: str) -> Any:
     """A validator for one of the document's component schemas, resolving its $refs."""
     document = openapi_document()
     registry: Registry[Any] = Registry().with_resource(DOC_URI, DRAFT202012.create_resource(document))
-    return Draft202012Validator(
+    return _RequestValidator(
         {"$ref": f"{DOC_URI}#/components/schemas/{schema_name}"},
         registry=registry,
         format_checker=_FORMATS,

@@ -15,7 +15,8 @@ from typing import Any
 from aiohttp import web
 
 from bot.domain.claims import NEEDS_CUSTOMER_ATTENTION, Claim, TransitionError, check_transition
-from bot.domain.validation import claim_from_request
+from bot.domain.json_input import JsonInputError, read_json
+from bot.domain.validation import InvalidRequest, claim_from_request
 from bot.domain.workloads import catalog
 from bot.ops.state import SETTINGS, STORE, WORKER
 from bot.partner_api.keys import LINK_CODE_TTL, authenticate, hash_link_code, new_link_code
@@ -318,9 +319,11 @@ async def read_json_object(request: web.Request, *, allow_empty: bool = False) -
     if request.content_type not in ("application/json", "application/merge-patch+json"):
         raise Problem(415, "Send the body as application/json.")
     try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise Problem(400, f"The body is not valid JSON: {exc}.") from None
+        body = read_json(raw)
+    except JsonInputError as exc:
+        if exc.where:  # a field the store could not keep (NUL, a lone surrogate) or a repeated key
+            raise InvalidRequest([FieldError(exc.where, exc.detail)]) from None
+        raise Problem(400, f"The body is not JSON this API takes: {exc.detail}.") from None
     if not isinstance(body, dict):
         raise Problem(400, "The body must be a JSON object.")
     return body
@@ -344,9 +347,10 @@ def _decode_cursor(text: str | None) -> tuple[str, str] | None:
         return None
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        created_at, claim_id = json.loads(raw)
+        created_at, claim_id = read_json(raw)
         if not isinstance(created_at, str) or not isinstance(claim_id, str):
             raise ValueError("cursor fields must be strings")
+        dt.datetime.fromisoformat(created_at)  # a cursor this API gave out holds a timestamp
     except (binascii.Error, ValueError, TypeError):
         raise Problem(
             422, "Invalid query.", errors=[FieldError("cursor", "is not a cursor this API gave out")]

@@ -9,6 +9,7 @@ from jsonschema import ValidationError
 from pydantic import BaseModel
 
 from bot.domain.formats import GUID_PATTERN
+from bot.domain.json_input import JsonInputError, check_tree
 from bot.domain.validation import FieldError, InvalidRequest, field_path
 from bot.partner_api.components import LINE_PATTERN, LOCALE_PATTERN
 from bot.partner_api.openapi import request_validator
@@ -24,7 +25,12 @@ def parse(body: dict[str, Any], model: type[Model]) -> Model:
 
 
 def check(body: dict[str, Any], schema_name: str) -> None:
-    """Validate against the OpenAPI schema; an InvalidRequest lists every field at fault."""
+    """Validate against the OpenAPI schema; an InvalidRequest lists every field at fault. Text no
+    store can keep (NUL, lone surrogates) is refused first, whatever the field, on either engine."""
+    try:
+        check_tree(body)
+    except JsonInputError as exc:
+        raise InvalidRequest([FieldError(exc.where or "(body)", exc.detail)]) from None
     errors = sorted(request_validator(schema_name).iter_errors(body), key=lambda e: list(e.absolute_path))
     if errors:
         raise InvalidRequest([_field_error(e) for e in errors])

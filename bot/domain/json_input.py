@@ -1,0 +1,118 @@
+"""JSON from outside the service, read so that no body can crash it or slip past the store.
+
+Python's `json` accepts what a store cannot keep or a reader would misread: duplicate keys (the last
+silently wins), numbers with thousands of digits (`ValueError` past Python's int limit), nesting deep
+enough to raise `RecursionError`, `NaN` and `Infinity`, lone surrogates (`"\\ud800"`, which UTF-8
+cannot encode) and NUL characters (which PostgreSQL refuses). `read_json` refuses all of them with
+a `JsonInputError` that names the place at fault (pure)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+# Deeper than any body the service takes (a claim is 4 levels deep), shallow enough for any parser.
+MAX_DEPTH = 32
+# Longer numbers than any field needs: an int of 20 digits already exceeds 64 bits.
+MAX_NUMBER_CHARS = 32
+
+
+class JsonInputError(ValueError):
+    """Input that is not JSON the service takes; `where` is the field path ("" for the whole body)."""
+
+    def __init__(self, detail: str, where: str = "") -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.where = where
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise JsonInputError(f"the key {key!r} appears twice in one object", key)
+        out[key] = value
+    return out
+
+
+def _number(text: str) -> int | float:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise JsonInputError(f"a number is longer than {MAX_NUMBER_CHARS} characters")
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise JsonInputError("a number is too large")
+    return value
+
+
+def _integer(text: str) -> int:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise JsonInputError(f"a number is longer than {MAX_NUMBER_CHARS} characters")
+    return int(text)
+
+
+def _constant(name: str) -> None:
+    raise JsonInputError(f"{name} is not a JSON number")
+
+
+def bad_text(text: str) -> str | None:
+    """Why `text` cannot be stored or shown as it is, or None: a NUL, or half of a surrogate pair."""
+    for ch in text:
+        if ch == "\x00":
+            return "must not contain NUL characters"
+        if "\ud800" <= ch <= "\udfff":
+            return "must not contain unpaired surrogates (invalid Unicode)"
+    return None
+
+
+def _path(parts: list[str | int]) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def check_tree(value: Any) -> None:
+    """Walk a parsed value without recursion: depth, and text that cannot be stored."""
+    stack: list[tuple[Any, list[str | int]]] = [(value, [])]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict | list) and len(path) >= MAX_DEPTH:  # the body itself is level 1
+            raise JsonInputError(f"nesting is deeper than {MAX_DEPTH} levels")
+        if isinstance(node, str):
+            problem = bad_text(node)
+            if problem:
+                raise JsonInputError(problem, _path(path))
+        elif isinstance(node, dict):
+            for key, item in node.items():
+                problem = bad_text(key)
+                if problem:
+                    raise JsonInputError(f"a key {problem}", _path(path))
+                stack.append((item, [*path, key]))
+        elif isinstance(node, list):
+            stack.extend((item, [*path, index]) for index, item in enumerate(node))
+
+
+def read_json(raw: bytes | str) -> Any:
+    """Parse `raw` (UTF-8 bytes or text) as JSON the service can keep, or raise JsonInputError."""
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError:
+        raise JsonInputError("the body is not UTF-8 text") from None
+    try:
+        value = json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_float=_number,
+            parse_int=_integer,
+            parse_constant=_constant,
+        )
+    except JsonInputError:
+        raise
+    except RecursionError:
+        raise JsonInputError(f"nesting is deeper than {MAX_DEPTH} levels") from None
+    except json.JSONDecodeError as exc:
+        raise JsonInputError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except ValueError as exc:  # e.g. Python's limit on the digits of an int
+        raise JsonInputError(f"not valid JSON: {exc}") from None
+    check_tree(value)
+    return value

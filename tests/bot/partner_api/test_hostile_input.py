@@ -1,0 +1,117 @@
+"""Hostile bodies, fields and queries: each is a 4xx problem naming what is wrong, never a 5xx or a
+logged traceback, and nothing is stored."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from bot.store import Store
+from tests.bot.partner_api.support import count_claims, problem
+
+DEEP = b"[" * 10_000 + b"]" * 10_000
+DEEP_OBJECT = b'{"a":' * 10_000 + b"1" + b"}" * 10_000
+
+
+@pytest.mark.parametrize(
+    ("data", "status"),
+    [
+        (DEEP, 400),
+        (DEEP_OBJECT, 400),
+        (b'{"customer_name": ' + b"9" * 5_000 + b"}", 400),
+        (b'{"customer_name": 1e999}', 400),
+        (b'{"customer_name": NaN}', 400),
+        (b'{"customer_name": "a", "customer_name": "b"}', 422),
+        (b'{"customer_name": "Fabrikam \\ud800"}', 422),
+        (b'{"customer_name": "Fabrikam \\u0000"}', 422),
+        (b'"x"', 400),
+        (b"{", 400),
+    ],
+)
+async def test_hostile_bodies_are_problems_not_crashes(
+    client: TestClient[Any, Any],
+    store: Store,
+    auth: dict[str, str],
+    caplog: pytest.LogCaptureFixture,
+    data: bytes,
+    status: int,
+) -> None:
+    caplog.set_level(logging.ERROR)
+    resp = await client.post("/api/claims", data=data, headers={**auth, "Content-Type": "application/json"})
+    await problem(resp, status)
+    assert await count_claims(store, auth) == 0
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "detail"),
+    [
+        (lambda b: b.update(customer_name="Fabrikam \ud800 Ltd"), "customer_name", "surrogate"),
+        (lambda b: b["contacts"][0].update(name="Megan \udfff"), "contacts[0].name", "surrogate"),
+        (lambda b: b.update(message="Hello\x00"), "message", "NUL"),
+        (lambda b: b["contacts"][0].update(email="megan\x00@fabrikam.example"), "contacts[0].email", "NUL"),
+        (lambda b: b.update(customer_tenant_id=b["customer_tenant_id"] + "\n"), "customer_tenant_id", "GUID"),
+        (lambda b: b.update(customer_name="Fabrikam Ltd\n"), "customer_name", "single line"),
+        (
+            lambda b: b["contacts"][0].update(
+                aad_object_id=f"{'0' * 8}-{'0' * 4}-{'0' * 4}-{'0' * 4}-{'0' * 12}\n"
+            ),
+            "contacts[0].aad_object_id",
+            "GUID",
+        ),
+        (lambda b: b.update(customer_name="   "), "customer_name", "blank"),
+        (lambda b: b["contacts"][0].update(name=" \t "), "contacts[0].name", ""),
+        (lambda b: b["contacts"][0].update(email="x@evil.com\nBcc:v@x.com"), "contacts[0].email", "email"),
+        (lambda b: b["contacts"][0].update(email="a@x.com,b@y.com"), "contacts[0].email", "email"),
+        (lambda b: b["contacts"][0].update(email="<a@x.com>"), "contacts[0].email", "email"),
+        (lambda b: b["contacts"][0].update(email="a@."), "contacts[0].email", "email"),
+        (
+            lambda b: b["contacts"][0].update(email="Megan <megan@fabrikam.example>"),
+            "contacts[0].email",
+            "email",
+        ),
+    ],
+)
+async def test_text_no_store_can_keep_or_no_reader_would_expect_is_refused(
+    client: TestClient[Any, Any],
+    store: Store,
+    auth: dict[str, str],
+    claim_body: dict[str, Any],
+    change: Any,
+    field: str,
+    detail: str,
+) -> None:
+    change(claim_body)
+    # Sent as JSON escapes, as a client would: a lone surrogate cannot be encoded as UTF-8.
+    data = json.dumps(claim_body).encode()
+    resp = await client.post("/api/claims", data=data, headers={**auth, "Content-Type": "application/json"})
+    body = await problem(resp, 422)
+    fields = {e["field"]: e["detail"] for e in body["errors"]}
+    assert field in fields, body
+    assert detail in fields[field]
+    assert await count_claims(store, auth) == 0
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "",
+        "x",
+        "W10",  # []
+        "WzEsMl0",  # [1,2]
+        "WyIiLCIiXQ",  # ["",""]: not a timestamp
+        "WyJcdWQ4MDAiLCJ4Il0",  # ["\ud800","x"]
+        # 1,500 nested lists, base64: the parser's recursion, before any field is read
+        __import__("base64").urlsafe_b64encode(b"[" * 1500 + b"]" * 1500).decode().rstrip("="),
+    ],
+)
+async def test_hostile_cursors_are_422(
+    client: TestClient[Any, Any], auth: dict[str, str], cursor: str
+) -> None:
+    resp = await client.get("/api/claims", params={"cursor": cursor}, headers=auth)
+    body = await problem(resp, 422)
+    assert body["field"] == "cursor"
