@@ -17,6 +17,7 @@ from bot.delivery.worker import delivery_worker
 from bot.mail.sender import Mailer
 from bot.ops.config import ConfigError, Settings
 from bot.ops.heap import freeze_startup_objects
+from bot.ops.logs import configure_logging
 from bot.ops.metrics import CONTENT_TYPE_LATEST, Metrics
 from bot.ops.state import METRICS, SETTINGS, STORE, WEBHOOKS, WORKER
 from bot.partner_api.problems import problem_middleware
@@ -49,6 +50,7 @@ def create_app(
 ) -> web.Application:
     """The aiohttp application. `bot_auth`, `sender` and `mailer` replace the real ones in tests."""
     app = web.Application(middlewares=[problem_middleware], client_max_size=MAX_ACTIVITY_BYTES)
+    app.on_response_prepare.append(_protective_headers)
     app[SETTINGS] = settings
     adapter = create_adapter(settings, bot_auth)
     app[ADAPTER] = adapter
@@ -119,6 +121,19 @@ async def _warn_if_sender_unnamed(settings: Settings, store: Store) -> None:
         )
 
 
+# Partner API answers carry claims, contacts, keys' effects, link codes and webhook secrets: never
+# kept by a cache. The API's own description is public and may be.
+_CACHEABLE = frozenset({"/api/openapi.json"})
+
+
+async def _protective_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """On every answer: no content sniffing, no software version for scanners, no caching of data."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Server"] = "cpor-bot"
+    if request.path not in _CACHEABLE and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
+
+
 async def messages(request: web.Request) -> web.StreamResponse:
     response = await request.app[ADAPTER].process(request, request.app[BOT])
     return response if response is not None else web.Response(status=201)
@@ -147,7 +162,7 @@ def main() -> None:
     except ConfigError as exc:
         print(f"cpor-bot: configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level)
     if not settings.smtp_enabled:
         log.warning(
             "SMTP_HOST is not set: emails are written to %s instead of being sent.", settings.mail_outbox_dir

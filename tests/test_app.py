@@ -203,3 +203,36 @@ def test_the_documents_schemas_are_generated_from_the_models() -> None:
         "contacts",
     }
     assert not any("title" in str(schema.keys()) for schema in components.values())
+
+
+async def test_every_answer_carries_protective_headers_and_no_version(
+    client: TestClient[Any, Any], auth: dict[str, str], claim_body: dict[str, Any]
+) -> None:
+    answers = {
+        "claim": await client.post("/api/claims", json=claim_body, headers=auth),
+        "link code": await client.post("/api/teams-links", headers=auth),
+        "webhook secret": await client.put(
+            "/api/webhook", json={"url": "https://hooks.partner.example/cpor"}, headers=auth
+        ),
+        "problem": await client.get("/api/claims/nope", headers=auth),
+        "no key": await client.get("/api/claims"),
+        "bot framework": await client.post("/api/messages", json={}),
+        "health": await client.get("/healthz"),
+        "metrics": await client.get("/metrics"),
+    }
+    for name, answer in answers.items():
+        assert answer.headers["X-Content-Type-Options"] == "nosniff", name
+        assert answer.headers["Server"] == "cpor-bot", name  # no Python or aiohttp version
+        assert answer.headers["Cache-Control"] == "no-store", name
+    public = await client.get("/api/openapi.json")
+    assert public.headers["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" not in public.headers.get("Cache-Control", "")
+
+
+async def test_a_405_says_which_methods_the_address_takes(
+    client: TestClient[Any, Any], auth: dict[str, str]
+) -> None:
+    answer = await client.delete("/api/workloads", headers=auth)
+    assert answer.status == 405
+    assert answer.content_type == "application/problem+json"
+    assert "GET" in answer.headers["Allow"]

@@ -17,6 +17,7 @@ from bot.ops import manifest
 from bot.ops.bulk import run_bulk
 from bot.ops.config import ConfigError, Settings
 from bot.ops.heap import freeze_startup_objects
+from bot.ops.logs import configure_logging
 from bot.partner_api.keys import new_key
 from bot.store import Channel, Store, open_store
 
@@ -127,6 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"cpor-bot: configuration error: {exc}", file=sys.stderr)
         return 2
+    configure_logging(settings.log_level)
     return asyncio.run(_with_store(args, settings))
 
 

@@ -92,7 +92,9 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         if exc.status < 400:
             raise
         detail = _HTTP_DETAIL.get(exc.status, exc.reason)
-        return problem_response(exc.status, detail, instance=request.path)
+        # A 405 says which methods the address takes; keep that.
+        kept = {name: exc.headers[name] for name in ("Allow",) if name in exc.headers}
+        return problem_response(exc.status, detail, instance=request.path, headers=kept or None)
     except Exception:
         # The trace goes to the log, never to the client.
         log.exception("unhandled error on %s %s", request.method, request.path)

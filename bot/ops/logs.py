@@ -1,0 +1,66 @@
+"""Logging for the service and the command line: what is written, and what never is.
+
+Secrets and customer addresses stay out of the log at every level: libraries whose debug output
+carries statement parameters are held at INFO, and every record is scrubbed of partner keys,
+webhook secrets, bearer tokens and email addresses before it is written."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import IO
+
+# aiosqlite logs each statement with its parameters at DEBUG: webhook secrets, contacts' emails.
+_PARAMETER_LOGGERS = ("aiosqlite",)
+
+_SECRETS = re.compile(
+    r"(?P<key>cpor_[0-9a-f]{16}_)[A-Za-z0-9_-]+"  # partner keys: the id may show, the secret not
+    r"|whsec_[A-Za-z0-9_-]+"  # webhook signing secrets
+    r"|(?P<scheme>Bearer\s+)[A-Za-z0-9._~+/=-]+"  # tokens in headers quoted by a library
+    r"|[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"  # email addresses
+)
+
+
+def _redact(match: re.Match[str]) -> str:
+    return (match.group("key") or match.group("scheme") or "") + "[redacted]"
+
+
+def scrub(text: str) -> str:
+    """`text` with every secret and email address replaced by "[redacted]"."""
+    return _SECRETS.sub(_redact, text)
+
+
+class ScrubSecrets(logging.Filter):
+    """Rewrites each record's message, arguments merged, with secrets and addresses redacted."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = scrub(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = scrub(logging.Formatter().formatException(record.exc_info))
+        elif record.exc_text:
+            record.exc_text = scrub(record.exc_text)
+        return True
+
+
+def scrubbing_handler(stream: IO[str] | None = None) -> logging.Handler:
+    """A handler writing to `stream` (standard error by default), every record scrubbed."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(ScrubSecrets())
+    return handler
+
+
+def hold_parameter_loggers() -> None:
+    """Keep the libraries that log statement parameters at INFO, whatever the root level."""
+    for name in _PARAMETER_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO)
+
+
+def configure_logging(level: str) -> None:
+    """The process's logging at `level`, scrubbed (a host that set up logging already keeps its own
+    handlers; the libraries are held at INFO either way)."""
+    logging.basicConfig(level=level, handlers=[scrubbing_handler()])
+    hold_parameter_loggers()
