@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import AsyncIterator
 
@@ -163,6 +164,8 @@ def main() -> None:
         print(f"cpor-bot: configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     configure_logging(settings.log_level)
+    # Files the service creates (the database, its journal, .eml messages) hold customer data.
+    os.umask(0o077)
     if not settings.smtp_enabled:
         log.warning(
             "SMTP_HOST is not set: emails are written to %s instead of being sent.", settings.mail_outbox_dir

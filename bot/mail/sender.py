@@ -171,6 +171,7 @@ async def _close(client: aiosmtplib.SMTP) -> None:
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+PRIVATE_FILE_MODE = 0o600
 
 
 def _file_name(message: EmailMessage, now: dt.datetime) -> str:
@@ -204,13 +205,15 @@ class EmlOutbox:
         log.info("mail written to %s (no SMTP_HOST set)", path)
 
     def _write(self, name: str, data: bytes) -> Path:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        # The messages hold customers' names and addresses: readable by the service's user only.
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = self.folder / name
         stem = path.stem
         for attempt in range(1, 100):
             try:
-                # "x": never overwrite an earlier message that shares the timestamp and id.
-                with path.open("xb") as out:
+                # O_EXCL: never overwrite an earlier message that shares the timestamp and id.
+                handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+                with os.fdopen(handle, "wb") as out:
                     out.write(data)
                 return path
             except FileExistsError:

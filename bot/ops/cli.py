@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -129,6 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cpor-bot: configuration error: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
+    # Files the service creates (the database, its journal, .eml messages) hold customer data.
+    os.umask(0o077)
     return asyncio.run(_with_store(args, settings))
 
 

@@ -166,6 +166,14 @@ async def test_the_outbox_writes_eml_files_that_parse_back(tmp_path: Path) -> No
     assert body is not None and body.get_content().strip() == BODY
 
 
+async def test_the_outbox_keeps_messages_private_to_the_service(tmp_path: Path) -> None:
+    folder = tmp_path / "outbox"
+    await EmlOutbox(folder).send(make_message())
+    [written] = folder.glob("*.eml")
+    assert written.stat().st_mode & 0o777 == 0o600  # customers' names and addresses
+    assert folder.stat().st_mode & 0o077 == 0
+
+
 async def test_the_outbox_names_a_message_without_message_id(tmp_path: Path) -> None:
     message = make_message()
     del message["Message-ID"]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,23 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("MicrosoftAppId", "MicrosoftAppPassword", "MicrosoftAppType", "MicrosoftAppTenantId"):
         monkeypatch.delenv(name, raising=False)
     return path
+
+
+@pytest.fixture(autouse=True)
+def process_umask() -> Iterator[None]:
+    """The command sets the process's umask, as a command should; the test process gets its own back."""
+    before = os.umask(0o022)
+    os.umask(before)
+    yield
+    os.umask(before)
+
+
+def test_the_files_the_command_creates_are_private(database: Path) -> None:
+    os.umask(0o022)  # a usual login shell's
+    assert main(["keys", "create", "--partner", "Contoso Partners"]) == 0
+    assert database.stat().st_mode & 0o777 == 0o600
+    for journal in database.parent.glob(database.name + "-*"):
+        assert journal.stat().st_mode & 0o077 == 0, journal
 
 
 async def partner_of(path: Path, key: str) -> str | None:
