@@ -10,12 +10,12 @@ action titles); `for_speech` is for the card's ``speak`` property.
 
 The approach, in order:
 
-1. Normalise: drop control and invisible format characters (bidirectional overrides, zero-width
-   characters), and collapse every run of whitespace, newlines included, into one space. With no
-   line breaks left, block markdown (lists, headings, quotes, tables) can only start at the very
-   beginning of the text.
+1. Normalise (`one_line`): drop control and invisible format characters (bidirectional overrides,
+   zero-width spaces; joiners stay, they are part of emoji and scripts), and collapse every run of
+   whitespace, newlines included, into one space. With no line breaks left, block markdown (lists,
+   headings, quotes, tables) can only start at the very beginning of the text.
 2. Cap the length (``limit`` characters of the normalised text), ending with an ellipsis, on a
-   word boundary when there is one near the end.
+   word boundary when there is one near the end, and never inside a user-perceived character.
 3. Defuse links and date functions with characters a reader does not notice: a word joiner
    (U+2060) after ``scheme:`` in front of ``//`` and between ``{{`` or ``${``; a one-dot leader
    (U+2024, it looks like a full stop) for a dot inside a domain-like word, so ``evil.example``
@@ -32,6 +32,8 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+
+import regex
 
 ELLIPSIS = "\u2026"
 WORD_JOINER = "\u2060"
@@ -53,7 +55,17 @@ _BLOCK_START = re.compile(r"^([#>+\-=])")
 _ORDERED_START = re.compile(r"^([0-9]{1,9})([.)])(?=\s|$)")
 
 
-def _normalise(text: str) -> str:
+# Joiners are part of what they join: ZWJ makes one emoji of several (a family) and shapes Indic
+# scripts; ZWNJ keeps Persian letters apart. Every other format character goes.
+_JOINERS = frozenset("\u200c\u200d")
+# One user-perceived character (an extended grapheme cluster, UAX #29).
+_GRAPHEME = regex.compile(r"\X")
+
+
+def one_line(text: str) -> str:
+    """Untrusted text on one line: control characters become spaces, runs of whitespace one space,
+    and invisible format characters (bidirectional overrides and isolates, zero-width spaces, tag
+    characters) and stray surrogates are dropped."""
     if text.isprintable():  # the common case: no control, format or surrogate characters at all
         return " ".join(text.split())
     kept = []
@@ -61,8 +73,8 @@ def _normalise(text: str) -> str:
         category = unicodedata.category(ch)
         if category == "Cc":
             kept.append(" ")  # newlines, tabs and other controls become spaces
-        elif category in ("Cf", "Cs"):
-            continue  # bidi overrides, zero-width characters, stray surrogates
+        elif category in ("Cf", "Cs") and ch not in _JOINERS:
+            continue  # bidi overrides, zero-width spaces, tags, stray surrogates
         else:
             kept.append(ch)
     return " ".join("".join(kept).split())
@@ -73,7 +85,12 @@ def _truncate(text: str, limit: int) -> str:
         raise ValueError(f"limit must be at least 1, got {limit}")
     if len(text) <= limit:
         return text
-    cut = text[: limit - 1]
+    end = 0  # the last grapheme boundary that leaves room for the ellipsis
+    for grapheme in _GRAPHEME.finditer(text):
+        if grapheme.end() > limit - 1:
+            break
+        end = grapheme.end()
+    cut = text[:end]
     space = cut.rfind(" ")
     if space >= 0.6 * len(cut):  # end on a whole word when one is close
         cut = cut[:space]
@@ -94,7 +111,7 @@ def plain(text: str, *, limit: int) -> str:
     Normalised, capped at `limit` characters and with links and date functions defused, but not
     backslash-escaped (plain-text places do not render markdown, so a backslash would show).
     """
-    return _defuse(_truncate(_normalise(text), limit))
+    return _defuse(_truncate(one_line(text), limit))
 
 
 @functools.lru_cache(maxsize=4096)

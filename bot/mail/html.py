@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any, assert_never
 
 from bot.mail.blocks import Block, Bullets, Facts, Group, Heading, Links, Para, Quote, Section, read_card
+from cards.markdown import one_line
 
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 
@@ -136,7 +137,7 @@ def render_html(card: dict[str, Any], *, lang: str, title: str) -> str:
         "<head>\n"
         '<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{_esc(' '.join(title.split()))}</title>\n"
+        f"<title>{_esc(one_line(title))}</title>\n"
         f'<script type="application/adaptivecard+json">{_script_json(card)}</script>\n'
         "</head>\n"
         f'<body style="{_STYLE["body"]}">\n'

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime
 import re
-import unicodedata
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -28,6 +27,7 @@ from typing import Any
 
 from bot.mail.html import language, render_html
 from bot.mail.text import render_text
+from cards.markdown import one_line
 
 __all__ = ["build_message", "render_html", "render_text"]
 
@@ -36,14 +36,9 @@ _MESSAGE_ID = re.compile(r"^<?([^<>@\s]+@[^<>@\s]+)>?$")
 # --- the message -------------------------------------------------------------------------------
 
 
-def _one_line(text: str) -> str:
-    """Header text on one line: control characters and runs of whitespace become one space."""
-    return " ".join("".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text).split())
-
-
 def _address(name: str, addr_spec: str, what: str) -> Address:
     try:
-        return Address(display_name=_one_line(name), addr_spec=addr_spec.strip())
+        return Address(display_name=one_line(name), addr_spec=addr_spec.strip())
     except (ValueError, IndexError) as exc:  # the header parser raises both for bad addresses
         raise ValueError(f"{what} is not one email address: {addr_spec!r}") from exc
 
@@ -73,7 +68,8 @@ def build_message(
     `date` must carry a time zone."""
     if date.tzinfo is None or date.utcoffset() is None:
         raise ValueError("date needs a time zone (a naive datetime would be sent as -0000)")
-    subject = _one_line(subject)
+    # Bidi controls and newlines in a partner's name must not reorder or split a header.
+    subject = one_line(subject)
     lang = language(locale)
     msg = EmailMessage(policy=SMTP)
     msg["Subject"] = subject

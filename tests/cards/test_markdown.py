@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+import regex
 
-from cards.markdown import ELLIPSIS, ONE_DOT_LEADER, WORD_JOINER, escape, for_speech, plain
+from cards.markdown import ELLIPSIS, ONE_DOT_LEADER, WORD_JOINER, escape, for_speech, one_line, plain
 from tests.cards.conftest import INJECTION
 from tests.cards.walk import link_hazards, markdown_hazards
 
@@ -137,3 +138,34 @@ def test_plain_caps_length() -> None:
 def test_for_speech_has_no_tags_or_entities() -> None:
     spoken = for_speech("Contoso & Sons <break time='3s'/> says hi")
     assert spoken == "Contoso and Sons break time='3s'/ says hi"
+
+
+FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # one emoji of five code points
+ACCENTED = "e\u0301"  # é as a letter and a combining accent
+
+
+def graphemes(text: str) -> list[str]:
+    return regex.findall(r"\X", text)
+
+
+@pytest.mark.parametrize("limit", range(2, 40))
+def test_a_cut_never_splits_a_user_perceived_character(limit: int) -> None:
+    text = (
+        FAMILY + ACCENTED + "\U0001f1ec\U0001f1e7" + "\u0915\u094d\u0937"
+    ) * 6  # flags, Devanagari conjunct
+    cut = plain(text, limit=limit)
+    assert cut.endswith(ELLIPSIS)
+    kept = cut.removesuffix(ELLIPSIS)
+    assert len(cut) <= limit
+    assert text.startswith(kept)
+    assert graphemes(text)[: len(graphemes(kept))] == graphemes(kept)  # whole clusters only
+
+
+def test_joiners_stay_and_invisible_controls_go() -> None:
+    assert one_line(f"Family {FAMILY}") == f"Family {FAMILY}"
+    assert (
+        one_line("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645")
+        == "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
+    )
+    hidden = "Contoso\u202e\u2066\u200b\ufeff\U000e0041\U000e0042 Ltd\u00ad"
+    assert one_line(hidden) == "Contoso Ltd"

@@ -111,3 +111,31 @@ def test_header_injection_is_flattened() -> None:
 def test_bad_arguments_are_refused(change: dict[str, Any], match: str) -> None:
     with pytest.raises(ValueError, match=match):
         message(claim(), **change)
+
+
+def test_bidi_controls_in_names_reach_no_header_and_no_title() -> None:
+    from email import message_from_bytes, policy
+
+    override = "\u202eLtd Partners\u202c \u2066Contoso\u2069"
+    message = build_message(
+        claim(),
+        subject=f"{override} tells you about its claim",
+        sender="notifications@cpor.example",
+        sender_name=f"{override}\u200f",
+        to="anna@fabrikam.example",
+        to_name="Anna\u202e Müller",
+        locale="en",
+        message_id="<bidi@cpor.example>",
+        date=DATE,
+    )
+    parsed = message_from_bytes(message.as_bytes(), policy=policy.default)
+    for header in ("Subject", "From", "To"):
+        value = str(parsed[header])
+        assert not any(
+            ch in value for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"
+        )
+    assert str(parsed["Subject"]) == "Ltd Partners Contoso tells you about its claim"
+    html_part = parsed.get_body(("html",))
+    assert html_part is not None
+    title = html_part.get_content().split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "\u202e" not in title and "\u2066" not in title
