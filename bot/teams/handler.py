@@ -10,6 +10,8 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
     ChannelAccount,
     ConversationReference,
     InvokeResponse,
@@ -19,6 +21,7 @@ import cards
 from bot.store import Store, StoredReference
 from bot.teams.actions import ActionRequest, Actions, Actor
 from bot.teams.adapter import card_activity, card_invoke_response, invoke_error_response
+from bot.teams.channels import ONLY_IN_TEAMS_OR_OUTLOOK, is_command, refusal_entry, tenant_of, vouched_for
 from bot.teams.partner_desk import PartnerDesk
 from bot.views import claim_summary
 from cards.partner import COMPOSE_SEND
@@ -37,22 +40,11 @@ def actor_of(activity: Any) -> Actor:
         aad_object_id=(getattr(sender, "aad_object_id", None) or "").lower() or None,
         user_id=getattr(sender, "id", None),
         name=getattr(sender, "name", None),
-        channel=activity.channel_id or "msteams",
+        channel=activity.channel_id or "",
         locale=activity.locale,
         # The Outlook channel identifies the reader by email address.
         email=sender_id.lower() if "@" in sender_id else None,
     )
-
-
-def tenant_of(activity: Any) -> str | None:
-    """The tenant id from channelData (botbuilder 4.17.1 drops conversation.tenantId)."""
-    data = activity.channel_data or {}
-    tenant = data.get("tenant") if isinstance(data, dict) else getattr(data, "tenant", None)
-    if isinstance(tenant, dict):
-        value = tenant.get("id")
-    else:
-        value = getattr(tenant, "id", None)
-    return str(value).lower() if value else None
 
 
 class CporTeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder ships no type information
@@ -74,6 +66,27 @@ class CporTeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder sh
         self._wake_delivery = wake_delivery
         self._actions = actions or Actions(store)
         self._desk = PartnerDesk(store, wake_delivery)
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        if is_command(activity) and not vouched_for(activity):
+            await self._refuse_channel(turn_context)
+            return
+        await super().on_turn(turn_context)
+
+    async def _refuse_channel(self, turn_context: TurnContext) -> None:
+        """A card verb or command on a channel whose end users write channelData (see channels.py):
+        nothing is read or done for the tenant it names; the attempt is audited, the sender told."""
+        activity = turn_context.activity
+        actor, action, subject, detail = refusal_entry(activity, COMMANDS)
+        await self._store.audit(actor, action, subject, detail, dt.datetime.now(dt.UTC))
+        log.warning("%s %s on channel %r refused", activity.type, detail["verb"], detail["channel"])
+        if activity.type == ActivityTypes.invoke:
+            card = cards.message_card(ONLY_IN_TEAMS_OR_OUTLOOK, sender=self._sent_by)
+            answer = Activity(type=ActivityTypes.invoke_response, value=card_invoke_response(card))
+            await turn_context.send_activity(answer)
+        else:
+            await turn_context.send_activity(ONLY_IN_TEAMS_OR_OUTLOOK)
 
     # --- card actions ----------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 """Fixtures for the Teams side: a signing key and a local OpenID server that serves its public half
-(endorsed for msteams, and a second key endorsed only for webchat)."""
+(endorsed for msteams and outlook, and a second key endorsed only for webchat and directline)."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ def signing_key() -> rsa.RSAPrivateKey:
 @pytest.fixture(scope="module")
 def openid(signing_key: rsa.RSAPrivateKey) -> Iterator[OpenIdServer]:
     endorsed = json.loads(RSAAlgorithm.to_jwk(signing_key.public_key()))
-    endorsed.update(kid="endorsed-key", use="sig", endorsements=["msteams"])
+    endorsed.update(kid="endorsed-key", use="sig", endorsements=["msteams", "outlook"])
     unendorsed = json.loads(RSAAlgorithm.to_jwk(signing_key.public_key()))
-    unendorsed.update(kid="webchat-only-key", use="sig", endorsements=["webchat"])
+    unendorsed.update(kid="webchat-only-key", use="sig", endorsements=["webchat", "directline"])
     with OpenIdServer({"keys": [endorsed, unendorsed]}) as server:
         yield server
