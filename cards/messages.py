@@ -132,6 +132,7 @@ NOTICE_KEYS: tuple[str, ...] = (
     "notice.question_empty",
     "notice.unknown_action",
     "notice.not_a_contact",
+    "notice.text_unreadable",
 )
 
 

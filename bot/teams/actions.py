@@ -1,8 +1,9 @@
 """What a customer's click on a card does: a verb → function table, shared by Teams and Outlook.
 
-Every verb checks the same things first: the claim exists, and the person acting belongs to the
-claim's customer tenant (a forwarded card gives nobody else anything). Then it records what it must
-and answers with the card to show in place. Repeated clicks find the same stored response.
+Every verb checks the same things first: the claim exists, the person acting belongs to the claim's
+customer tenant (a forwarded card gives nobody else anything), and the card sent only text a store
+can keep. Then it records what it must and answers with the card to show in place. Repeated clicks
+find the same stored response.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import cards
 from bot.store import Response, ResponseKind, Store
+from bot.teams.activity_body import first_unstorable, unstorable
 from bot.views import ClaimView
 from cards import verbs
 from cards.i18n import choose_locale
@@ -75,8 +77,10 @@ class Actions:
     async def handle(self, request: ActionRequest) -> Outcome:
         claim_id = request.data.get("claim_id")
         notice = _notice(request, self._sent_by)
-        if not isinstance(claim_id, str) or not claim_id:
+        if not isinstance(claim_id, str) or not claim_id or unstorable(claim_id):
             return Outcome(notice("notice.unknown_claim"))
+        if unstorable(request.verb):  # no card sends it, and the audit log could not keep it
+            return Outcome(notice("notice.unknown_action"))
         claim = await self._store.get_claim(claim_id)
         if claim is None:
             return Outcome(notice("notice.unknown_claim"))
@@ -101,6 +105,9 @@ class Actions:
                 dt.datetime.now(dt.UTC),
             )
             return Outcome(notice("notice.not_a_contact"))
+        if first_unstorable(request.data) is not None:
+            # Text no store can keep (a NUL, half of a surrogate pair): nothing is recorded.
+            return Outcome(notice("notice.text_unreadable", claim_id=claim.id))
         verb = VERBS.get(request.verb)
         if verb is None:
             return Outcome(notice("notice.unknown_action"))

@@ -18,6 +18,7 @@ from bot.partner_api.keys import hash_link_code
 from bot.partner_api.schema import check
 from bot.store import Conflict, DeliveryStatus, PartnerLink, Store
 from bot.teams.actions import Actor
+from bot.teams.activity_body import first_unstorable
 from bot.views import claim_summary
 from cards.partner import Choice, compose_card, compose_done_card
 
@@ -30,6 +31,7 @@ FORM_FIELD = {
     "contacts": "contact_email",
 }
 FORM_NAMESPACE = uuid.UUID("6a1f4c1e-8d1b-4c53-9f7e-2b1f3c4d5e60")
+UNREADABLE = "has characters this app can't store; please type it again"
 
 
 def _notice(text: str) -> dict[str, Any]:
@@ -108,6 +110,16 @@ class PartnerDesk:
             )
         values = {k: str(v) for k, v in data.items() if isinstance(v, str | int) and k != "form_id"}
         form_id = str(data.get("form_id") or uuid.uuid4().hex)
+        unreadable = [k for k, v in data.items() if first_unstorable({k: v}) is not None]
+        if unreadable:
+            # Text no store can keep (a NUL, half of a surrogate pair): the form again, those fields empty.
+            return await self.form(
+                actor,
+                conversation_id,
+                values={k: v for k, v in values.items() if k not in unreadable},
+                errors={k: UNREADABLE for k in unreadable if k in values},  # the inputs; form_id is not one
+                form_id=uuid.uuid4().hex if "form_id" in unreadable else form_id,
+            )
         body: dict[str, Any] = {
             "customer_tenant_id": values.get("customer_tenant_id", "").strip(),
             "customer_name": values.get("customer_name", "").strip(),
