@@ -19,9 +19,12 @@ class FakeConnector:
         self.posts: list[tuple[str, dict[str, Any], str]] = []
         self.updates: list[tuple[str, dict[str, Any]]] = []
         self.url = ""
-        self.latency = 0.0  # seconds before each accepted post is answered
+        self.latency = 0.0  # seconds before each accepted post or member lookup is answered
         self.in_flight = 0
         self.most_in_flight = 0
+        self.member_lookups: list[str] = []  # the member id of each roster GET
+        self.members_in_flight = 0
+        self.most_members_in_flight = 0
         self.changes = Changes()  # after each post or update it records
         self._faults: defaultdict[str, deque[tuple[int, dict[str, str], str]]] = defaultdict(deque)
 
@@ -70,6 +73,13 @@ class FakeConnector:
         return web.json_response({"id": request.match_info["aid"]})
 
     async def _member(self, request: web.Request) -> web.Response:
+        self.member_lookups.append(request.match_info["mid"])
+        self.members_in_flight += 1
+        self.most_members_in_flight = max(self.most_members_in_flight, self.members_in_flight)
+        try:
+            await asyncio.sleep(self.latency)
+        finally:
+            self.members_in_flight -= 1
         return web.json_response(
             {
                 "id": request.match_info["mid"],

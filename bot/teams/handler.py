@@ -23,6 +23,7 @@ from bot.teams.actions import ActionRequest, Actions, Actor
 from bot.teams.adapter import card_activity, card_invoke_response, invoke_error_response
 from bot.teams.channels import ONLY_IN_TEAMS_OR_OUTLOOK, is_command, refusal_entry, tenant_of, vouched_for
 from bot.teams.partner_desk import PartnerDesk
+from bot.teams.roster import added_members
 from bot.views import claim_summary
 from cards.partner import COMPOSE_SEND
 from cards.verbs import VERB_KEY
@@ -145,6 +146,13 @@ class CporTeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder sh
 
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
         await self._forget(turn_context)
+
+    async def on_teams_members_added_dispatch(
+        self, members_added: list[Any], team_info: Any, turn_context: TurnContext
+    ) -> None:
+        # botbuilder's own dispatch asks the roster about one member after another (see roster.py).
+        members = await added_members(turn_context, members_added)
+        await self.on_teams_members_added(members, team_info, turn_context)
 
     async def on_teams_members_added(
         self, teams_members_added: list[Any], team_info: Any, turn_context: TurnContext
