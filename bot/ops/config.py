@@ -65,6 +65,11 @@ class Settings:
     sender_name: str = ""
     outlook_originator: str = PLACEHOLDER_ORIGINATOR
     mail_outbox_dir: str = DEFAULT_MAIL_OUTBOX_DIR
+    # What one partner may send through the API (0: no limit): a leaked key must not become a mass
+    # mailer under the operator's sender.
+    notify_per_minute: int = 30
+    notify_messages_per_day: int = 2000
+    notify_cooldown_minutes: int = 10
 
     @property
     def smtp_enabled(self) -> bool:
@@ -121,6 +126,9 @@ class Settings:
 
         mail = _mail_settings(get)
         sender_name = _name_setting(get, "SENDER_NAME")
+        per_minute = _count(get, "NOTIFY_PER_MINUTE", 30, 100_000)
+        per_day = _count(get, "NOTIFY_MESSAGES_PER_DAY", 2000, 10_000_000)
+        cooldown = _count(get, "NOTIFY_COOLDOWN_MINUTES", 10, 7 * 24 * 60)
 
         return cls(
             app_id=app_id,
@@ -135,6 +143,9 @@ class Settings:
             delivery_lease_seconds=lease,
             webhook_allow_loopback=allow_loopback,
             sender_name=sender_name,
+            notify_per_minute=per_minute,
+            notify_messages_per_day=per_day,
+            notify_cooldown_minutes=cooldown,
             **mail,
         )
 
@@ -157,8 +168,15 @@ def _is_ip(text: str) -> bool:
 
 def _port(get: Callable[[str, str], str], name: str, default: int) -> int:
     text = get(name, "") or str(default)
-    if not text.isdigit() or not 0 < int(text) < 65536:
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 65536:
         raise ConfigError(f"{name} must be a TCP port number (1-65535), not {text!r}.")
+    return int(text)
+
+
+def _count(get: Callable[[str, str], str], name: str, default: int, high: int) -> int:
+    text = get(name, "") or str(default)
+    if not (text.isascii() and text.isdigit()) or int(text) > high:
+        raise ConfigError(f"{name} must be a whole number from 0 (no limit) to {high}, not {text!r}.")
     return int(text)
 
 

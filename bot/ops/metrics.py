@@ -50,6 +50,12 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
+        self.notifications_refused = Counter(
+            "cpor_notifications_refused",
+            "Partner notifications refused by the partner's allowance (rate, quota, cooldown).",
+            ["reason"],
+            registry=self.registry,
+        )
 
     async def render(self, store: Store) -> bytes:
         for status, count in (await store.delivery_counts()).items():

@@ -68,6 +68,7 @@ def openapi_document() -> dict[str, Any]:
         "409": _problem_ref("A request with this Idempotency-Key is still being processed."),
     }
     secured: list[dict[str, list[str]]] = [{"partnerKey": []}]
+    retry_after = {"description": "Seconds to wait.", "schema": {"type": "integer", "minimum": 1}}
     return {
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
@@ -270,6 +271,22 @@ def openapi_document() -> dict[str, Any]:
                             "An unknown field, or an Idempotency-Key reused with another body."
                         ),
                         **replay_errors,
+                        "409": {
+                            **_problem_ref(
+                                "A request with this Idempotency-Key is still being processed, or "
+                                "this claim's contacts were notified less than the cooldown ago "
+                                "(NOTIFY_COOLDOWN_MINUTES); Retry-After says when it passes."
+                            ),
+                            "headers": {"Retry-After": retry_after},
+                        },
+                        "429": {
+                            **_problem_ref(
+                                "Your notifications this minute (NOTIFY_PER_MINUTE) or your messages "
+                                "today (NOTIFY_MESSAGES_PER_DAY, one per contact and channel) are used "
+                                "up; nothing was queued. Retry-After says when to try again."
+                            ),
+                            "headers": {"Retry-After": retry_after},
+                        },
                         **COMMON_ERRORS,
                     },
                 }

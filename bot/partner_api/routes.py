@@ -18,7 +18,7 @@ from bot.domain.claims import NEEDS_CUSTOMER_ATTENTION, Claim, TransitionError, 
 from bot.domain.json_input import JsonInputError, read_json
 from bot.domain.validation import InvalidRequest, claim_from_request
 from bot.domain.workloads import catalog
-from bot.ops.state import SETTINGS, STORE, WORKER
+from bot.ops.state import METRICS, SETTINGS, STORE, WORKER
 from bot.partner_api.keys import LINK_CODE_TTL, authenticate, hash_link_code, new_link_code
 from bot.partner_api.models import (
     DEFAULT_PAGE,
@@ -37,7 +37,7 @@ from bot.partner_api.openapi import openapi_document
 from bot.partner_api.problems import FieldError, Problem
 from bot.partner_api.schema import parse
 from bot.partner_api.serialize import claim_model, delivery_model, iso, reply, webhook_model, workload_model
-from bot.store import Channel, Conflict, Partner, ts
+from bot.store import Channel, Conflict, LimitKind, LimitReached, NotifyAllowance, Partner, ts
 from bot.webhooks.worker import WebhookUrlError, check_url, new_secret
 
 log = logging.getLogger(__name__)
@@ -182,9 +182,29 @@ class PartnerApi:
         claim = await self._own_claim(request, partner)
         wanted = parse(await read_json_object(request, allow_empty=True), NotificationCreate)
         notification_id = str(uuid.uuid4())
-        deliveries = await request.config_dict[STORE].create_notification(
-            claim, notification_id, dt.datetime.now(dt.UTC), wanted.channel or Channel.AUTO
+        settings = request.config_dict[SETTINGS]
+        allowance = NotifyAllowance(
+            per_minute=settings.notify_per_minute,
+            messages_per_day=settings.notify_messages_per_day,
+            cooldown=dt.timedelta(minutes=settings.notify_cooldown_minutes),
         )
+        try:
+            deliveries = await request.config_dict[STORE].create_notification(
+                claim,
+                notification_id,
+                dt.datetime.now(dt.UTC),
+                wanted.channel or Channel.AUTO,
+                allowance=allowance,
+            )
+        except LimitReached as limit:
+            request.config_dict[METRICS].notifications_refused.labels(reason=limit.kind).inc()
+            log.info("claim %s: notification refused (%s) for partner %s", claim.id, limit.kind, partner.id)
+            # The same notification again too soon is a conflict with the one just sent; a rate or
+            # a daily quota is "too many requests". Either way, Retry-After says when it would pass.
+            status = 409 if limit.kind == LimitKind.COOLDOWN else 429
+            raise Problem(
+                status, limit.detail, headers={"Retry-After": str(limit.retry_after_seconds)}
+            ) from None
         request.config_dict[WORKER].wake()
         return reply(
             Notification(

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from bot.domain.claims import Status
+from bot.store.limits import LimitKind, LimitReached, NotifyAllowance
 from bot.store.protocols import (
     AuditStore,
     ClaimStore,
@@ -51,6 +52,9 @@ async def open_store(database_url: str) -> Store:
 
 
 __all__ = [
+    "LimitKind",
+    "LimitReached",
+    "NotifyAllowance",
     "AuditStore",
     "ClaimStore",
     "DeliveryStore",

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from bot.domain.claims import Claim, Status
+from bot.store.limits import NotifyAllowance
 from bot.store.records import (
     Channel,
     Delivery,
@@ -103,8 +104,18 @@ class DeliveryStore(Protocol):
     """Notifications and the outbox of deliveries, with the workers that lease them."""
 
     async def create_notification(
-        self, claim: Claim, notification_id: str, at: dt.datetime, channel: str = Channel.AUTO
-    ) -> list[Delivery]: ...
+        self,
+        claim: Claim,
+        notification_id: str,
+        at: dt.datetime,
+        channel: str = Channel.AUTO,
+        *,
+        allowance: NotifyAllowance | None = None,
+    ) -> list[Delivery]:
+        """Queue the claim card for every contact; with an `allowance`, LimitReached (and nothing
+        stored) when the partner's rate, daily messages or the claim's cooldown would be exceeded."""
+        ...
+
     async def deliveries_for_claim(self, claim_id: str) -> list[Delivery]: ...
     async def delivery_counts(self) -> dict[str, int]:
         """How many deliveries are in each status (every status, zero included)."""

@@ -18,6 +18,8 @@ from bot.store import (
     Response,
     ts,
 )
+from bot.store.limits import NotifyAllowance
+from bot.store.sql.allowance import check_allowance
 from bot.store.sql.base import SqlBase, _audit, _audit_many, _rows_in
 from bot.store.sql.outbox import (
     enqueue_for_contacts,
@@ -30,21 +32,36 @@ from bot.store.sql.rows import _delivery, _hydrate, _reference, _response
 
 class DeliveriesSql(SqlBase):
     async def create_notification(
-        self, claim: Claim, notification_id: str, at: dt.datetime, channel: str = Channel.AUTO
+        self,
+        claim: Claim,
+        notification_id: str,
+        at: dt.datetime,
+        channel: str = Channel.AUTO,
+        *,
+        allowance: NotifyAllowance | None = None,
     ) -> list[Delivery]:
         try:
-            return await self._create_notification(claim, notification_id, at, channel)
+            return await self._create_notification(claim, notification_id, at, channel, allowance)
         except self._engine.integrity_errors as exc:
             raise Conflict(f"notification {notification_id!r} exists") from exc
 
     async def _create_notification(
-        self, claim: Claim, notification_id: str, at: dt.datetime, channel: str
+        self,
+        claim: Claim,
+        notification_id: str,
+        at: dt.datetime,
+        channel: str,
+        allowance: NotifyAllowance | None,
     ) -> list[Delivery]:
+        # One message per contact, two where both channels are asked for ("auto" picks one).
+        messages = len(claim.contacts) * (2 if channel == Channel.BOTH else 1)
         async with self._tx() as db:
+            if allowance is not None:
+                await check_allowance(db, self._engine.for_update, claim, channel, messages, at, allowance)
             await db.execute(
-                "INSERT INTO notifications (id, claim_id, partner_id, kind, created_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (notification_id, claim.id, claim.partner_id, DeliveryKind.CLAIM, ts(at)),
+                "INSERT INTO notifications (id, claim_id, partner_id, kind, channel, messages, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (notification_id, claim.id, claim.partner_id, DeliveryKind.CLAIM, channel, messages, ts(at)),
             )
             await enqueue_for_contacts(db, claim, notification_id, DeliveryKind.CLAIM, at, channel)
             await _audit(
