@@ -76,6 +76,11 @@ def test_bot_framework_names_are_read() -> None:
         ({"SENDER_NAME": "Litware\nBcc: everyone@example.com"}, "SENDER_NAME"),
         ({"SENDER_NAME": "L" * 101}, "SENDER_NAME"),
         ({"OUTLOOK_ORIGINATOR": "my-provider"}, "OUTLOOK_ORIGINATOR"),
+        ({"PORT": "\u0661\u0662"}, "PORT"),  # Arabic-Indic digits: isdigit() but not a port
+        ({"NOTIFY_PER_MINUTE": "-1"}, "NOTIFY_PER_MINUTE"),
+        ({"NOTIFY_PER_MINUTE": "many"}, "NOTIFY_PER_MINUTE"),
+        ({"NOTIFY_MESSAGES_PER_DAY": "1e6"}, "NOTIFY_MESSAGES_PER_DAY"),
+        ({"NOTIFY_COOLDOWN_MINUTES": "99999999"}, "NOTIFY_COOLDOWN_MINUTES"),
     ],
 )
 def test_bad_settings_fail_fast_naming_the_variable(env: dict[str, str], variable: str) -> None:
@@ -178,3 +183,16 @@ def test_every_secret_is_left_out_of_repr_by_construction() -> None:
     settings = Settings.from_env({"DATABASE_URL": "postgresql://cpor:db-s3cret@db.example/cpor"})
     assert "db-s3cret" not in repr(settings)
     assert settings.database_url_for_logs() == "postgresql://cpor:***@db.example/cpor"
+
+
+def test_notification_limits_are_read_and_zero_means_none() -> None:
+    default = Settings.from_env({})
+    assert (default.notify_per_minute, default.notify_messages_per_day, default.notify_cooldown_minutes) == (
+        30,
+        2000,
+        10,
+    )
+    off = Settings.from_env(
+        {"NOTIFY_PER_MINUTE": "0", "NOTIFY_MESSAGES_PER_DAY": "0", "NOTIFY_COOLDOWN_MINUTES": "0"}
+    )
+    assert (off.notify_per_minute, off.notify_messages_per_day, off.notify_cooldown_minutes) == (0, 0, 0)
