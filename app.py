@@ -63,7 +63,12 @@ def create_app(
         store = await open_store(settings.database_url)
         own_sender = ConnectorCardSender(adapter, settings.app_id)  # opens nothing until used
         worker = delivery_worker(settings, store, sender or own_sender, mailer=mailer, metrics=metrics)
-        webhooks = WebhookWorker(store, poll_seconds=settings.delivery_poll_seconds, metrics=metrics)
+        webhooks = WebhookWorker(
+            store,
+            poll_seconds=settings.delivery_poll_seconds,
+            metrics=metrics,
+            allow_loopback=settings.webhook_allow_loopback,
+        )
         app[STORE] = store
         app[WORKER] = worker
         app[WEBHOOKS] = webhooks

@@ -1,102 +1,87 @@
 """Partner webhooks: every customer response is POSTed to the partner, signed, retried, logged.
 
-Signature: `X-CPOR-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>` with the Unix
-time in `X-CPOR-Timestamp`. A receiver recomputes it over the raw body and refuses timestamps
-outside its replay window (`verify` below is the reference implementation). `X-CPOR-Event-Id` is
-stable across retries, so a receiver can drop duplicates.
+A pass leases a batch of due events and posts them concurrently, a few at a time per host, each
+within a short connect timeout and a total timeout, so one partner's slow or silent endpoint does
+not hold up another's. Every POST goes to an address checked just before it (`resolver.py`); the
+partner's delivery log shows coarse outcomes only (`outcomes.py`). Signing is in `signing.py`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-import hashlib
-import hmac
-import ipaddress
 import json
 import logging
+import math
 import random
-import secrets
+import ssl
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import aiohttp
 
 from bot.ops.metrics import Metrics
 from bot.ops.polling import Poller
-from bot.store import DeliveryStatus, Response, Store, WebhookEvent
+from bot.store import DeliveryStatus, Response, Store, Webhook, WebhookEvent
+from bot.webhooks import outcomes
+from bot.webhooks.address import WebhookUrlError, check_url, parse_destination
+from bot.webhooks.resolver import PinningResolver, Resolve, check_destination
+from bot.webhooks.signing import (
+    EVENT_ID_HEADER,
+    REPLAY_WINDOW,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    new_secret,
+    sign,
+    verify,
+)
+
+__all__ = [
+    "EVENT_ID_HEADER",
+    "MAX_ATTEMPTS",
+    "REPLAY_WINDOW",
+    "SIGNATURE_HEADER",
+    "TIMESTAMP_HEADER",
+    "PartnerNotifier",
+    "SendLimits",
+    "WebhookUrlError",
+    "WebhookWorker",
+    "backoff",
+    "check_destination",
+    "check_url",
+    "new_secret",
+    "response_event",
+    "sign",
+    "verify",
+]
 
 log = logging.getLogger(__name__)
 
-SIGNATURE_HEADER = "X-CPOR-Signature"
-TIMESTAMP_HEADER = "X-CPOR-Timestamp"
-EVENT_ID_HEADER = "X-CPOR-Event-Id"
-REPLAY_WINDOW = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 8
-TIMEOUT_SECONDS = 10.0
-LEASE_FOR = dt.timedelta(minutes=2)
-BATCH = 20
 
 
-class WebhookUrlError(ValueError):
-    """A URL the service will not POST customer data to."""
+@dataclass(frozen=True, slots=True)
+class SendLimits:
+    """How much a pass takes on, and how long a POST may take."""
 
+    batch: int = 20  # events leased per pass
+    per_host: int = 4  # POSTs in flight to one host and port
+    connect_seconds: float = 3.0  # name lookup, TCP and TLS
+    total_seconds: float = 10.0  # the whole POST, up to the answer's status line and headers
 
-def new_secret() -> str:
-    return "whsec_" + secrets.token_urlsafe(32)
+    @property
+    def worst_batch_seconds(self) -> float:
+        """A pass's POSTs are over by then: at worst every event of the batch goes to one host that
+        never answers, and they take their turns `per_host` at a time."""
+        return math.ceil(self.batch / self.per_host) * self.total_seconds
 
-
-def sign(secret: str, timestamp: int, body: bytes) -> str:
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"v1={digest}"
-
-
-def verify(
-    secret: str,
-    timestamp: str,
-    body: bytes,
-    signature: str,
-    *,
-    now: dt.datetime | None = None,
-    window: dt.timedelta = REPLAY_WINDOW,
-) -> bool:
-    """True if `signature` is ours for this body and the timestamp is inside the replay window."""
-    if not timestamp.isdigit():
-        return False
-    now = now or dt.datetime.now(dt.UTC)
-    sent = dt.datetime.fromtimestamp(int(timestamp), dt.UTC)
-    if abs(now - sent) > window:
-        return False
-    return hmac.compare_digest(sign(secret, int(timestamp), body), signature)
-
-
-def check_url(url: str, *, allow_loopback: bool) -> str:
-    """The URL if it is a place we may send customer responses to, else WebhookUrlError.
-
-    https only, and never to private, link-local or loopback addresses written as IP literals
-    (loopback http is allowed only when the operator says so, for local development and tests).
-    """
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        address = None
-    loopback = host == "localhost" or (address is not None and address.is_loopback)
-    if loopback:
-        if not allow_loopback:
-            raise WebhookUrlError("must not point at this machine")
-        if parts.scheme not in ("http", "https"):
-            raise WebhookUrlError("must be an http(s) URL")
-        return url
-    if parts.scheme != "https" or not host:
-        raise WebhookUrlError("must be an https:// URL")
-    if address is not None and (address.is_private or address.is_link_local or address.is_reserved):
-        raise WebhookUrlError("must not point at a private or link-local address")
-    if parts.username or parts.password:
-        raise WebhookUrlError("must not carry credentials")
-    return url
+    @property
+    def lease(self) -> dt.timedelta:
+        """How long a pass holds its events: twice its worst case and some, so a slow pass never
+        outlives its lease and lets another instance send the same event."""
+        return dt.timedelta(seconds=2 * self.worst_batch_seconds + 20)
 
 
 def response_event(response: Response, claim_status: str, customer_name: str) -> dict[str, Any]:
@@ -124,21 +109,30 @@ def backoff(attempt: int) -> dt.timedelta:
 
 
 class WebhookWorker:
-    """Delivers queued webhook events. One per process; `wake()` to look now."""
+    """Delivers queued webhook events. One per process; `wake()` to look now.
+
+    `allow_loopback` lets webhooks on this machine through (development and tests); `resolve` and
+    `tls` replace the system's resolver and trust store (tests)."""
 
     def __init__(
         self,
         store: Store,
         *,
         poll_seconds: float,
-        session: aiohttp.ClientSession | None = None,
         metrics: Metrics | None = None,
+        allow_loopback: bool = False,
+        resolve: Resolve | None = None,
+        tls: ssl.SSLContext | None = None,
+        limits: SendLimits = SendLimits(),  # noqa: B008 - frozen, shared safely
     ) -> None:
         self._metrics = metrics or Metrics()
         self._store = store
         self._owner = f"webhooks-{uuid.uuid4().hex[:12]}"
         self._poller = Poller("webhook", poll_seconds)
-        self._session = session
+        self._allow_loopback = allow_loopback
+        self._resolve = resolve
+        self._tls = tls
+        self._limits = limits
 
     def wake(self) -> None:
         self._poller.wake()
@@ -150,56 +144,89 @@ class WebhookWorker:
         await self._poller.run(self.run_once)
 
     async def run_once(self) -> int:
+        """Lease a batch of due events and post them all; the number leased."""
+        limits = self._limits
         leased = await self._store.lease_webhook_events(
-            self._owner, dt.datetime.now(dt.UTC), LEASE_FOR, BATCH
+            self._owner, dt.datetime.now(dt.UTC), limits.lease, limits.batch
         )
         if not leased:
             return 0
-        session = self._session or aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS))
-        try:
-            for event, hook in leased:
-                await self._post(session, event, hook.url, hook.secret)
-        finally:
-            if self._session is None:
-                await session.close()
+        connector = aiohttp.TCPConnector(
+            resolver=PinningResolver(allow_loopback=self._allow_loopback, resolve=self._resolve),
+            use_dns_cache=False,  # every connection resolves and checks again
+            # The per-host limit is ours (below): a wait for a pooled connection counts as connecting.
+            limit=limits.batch,
+            ssl=self._tls if self._tls is not None else True,
+        )
+        timeout = aiohttp.ClientTimeout(total=limits.total_seconds, connect=limits.connect_seconds)
+        turns: dict[tuple[str, int], asyncio.Semaphore] = {}
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout, trust_env=False) as session:
+            results = await asyncio.gather(
+                *(self._deliver(session, turns, event, hook) for event, hook in leased),
+                return_exceptions=True,
+            )
+        for (event, _), result in zip(leased, results, strict=True):
+            if isinstance(result, BaseException):
+                # The store failed to record it: the lease runs out and the event is due again.
+                log.error("webhook event %s was not recorded", event.id, exc_info=result)
         return len(leased)
 
-    async def _post(self, session: aiohttp.ClientSession, event: WebhookEvent, url: str, secret: str) -> None:
-        body = json.dumps({"id": event.id, **event.payload}, separators=(",", ":")).encode()
-        timestamp = int(dt.datetime.now(dt.UTC).timestamp())
-        headers = {
-            "Content-Type": "application/json",
-            TIMESTAMP_HEADER: str(timestamp),
-            SIGNATURE_HEADER: sign(secret, timestamp, body),
-            EVENT_ID_HEADER: event.id,
-            "User-Agent": "cpor-bot-webhooks",
-        }
-        status: int | None = None
-        error: str | None = None
+    async def _deliver(
+        self,
+        session: aiohttp.ClientSession,
+        turns: dict[tuple[str, int], asyncio.Semaphore],
+        event: WebhookEvent,
+        hook: Webhook,
+    ) -> None:
         try:
-            async with session.post(url, data=body, headers=headers, allow_redirects=False) as reply:
-                status = reply.status
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            error = type(exc).__name__
+            destination = parse_destination(hook.url, allow_loopback=self._allow_loopback)
+        except WebhookUrlError as exc:
+            await self._record(event, "", 0, outcomes.refused_url(str(exc)))
+            return
+        host, port = destination.host, destination.port
+        body = json.dumps({"id": event.id, **event.payload}, separators=(",", ":")).encode()
+        async with turns.setdefault((host, port), asyncio.Semaphore(self._limits.per_host)):
+            timestamp = int(dt.datetime.now(dt.UTC).timestamp())  # signed when sent, not when queued
+            headers = {
+                "Content-Type": "application/json",
+                TIMESTAMP_HEADER: str(timestamp),
+                SIGNATURE_HEADER: sign(hook.secret, timestamp, body),
+                EVENT_ID_HEADER: event.id,
+                "User-Agent": "cpor-bot-webhooks",
+            }
+            try:
+                # aiohttp rounds long timeouts up to a whole second: this one holds to the limit.
+                async with asyncio.timeout(self._limits.total_seconds):
+                    async with session.post(
+                        destination.request_url, data=body, headers=headers, allow_redirects=False
+                    ) as reply:
+                        outcome = outcomes.answered(reply.status)
+            except (aiohttp.ClientError, OSError) as exc:  # TimeoutError is an OSError
+                outcome = outcomes.failed(exc)
+            except Exception as exc:  # recorded all the same, so the attempts still count towards the cap
+                log.exception("webhook event %s: unexpected error while posting", event.id)
+                outcome = outcomes.failed(exc)
+        await self._record(event, host, port, outcome)
+
+    async def _record(self, event: WebhookEvent, host: str, port: int, outcome: outcomes.Outcome) -> None:
         now = dt.datetime.now(dt.UTC)
-        if status is not None and 200 <= status < 300:
+        if outcome.sent:
             await self._store.finish_webhook_event(
-                event.id, self._owner, status=DeliveryStatus.SENT, at=now, status_code=status
+                event.id, self._owner, status=DeliveryStatus.SENT, at=now, status_code=outcome.status_code
             )
             self._metrics.webhooks.labels(outcome="sent").inc()
             return
-        retryable = status is None or status in (408, 425, 429) or status >= 500
-        reason = error or f"HTTP {status}"
-        outcome = "retry" if retryable and event.attempts < MAX_ATTEMPTS else "failed"
-        self._metrics.webhooks.labels(outcome=outcome).inc()
-        if outcome == "retry":
+        log.info("webhook event %s to %s port %s: %s", event.id, host or "?", port or "?", outcome.detail)
+        again = outcome.retry and event.attempts < MAX_ATTEMPTS
+        self._metrics.webhooks.labels(outcome="retry" if again else "failed").inc()
+        if again:
             await self._store.finish_webhook_event(
                 event.id,
                 self._owner,
                 status=DeliveryStatus.QUEUED,
                 at=now,
-                status_code=status,
-                error=f"attempt {event.attempts}: {reason}; will retry",
+                status_code=outcome.status_code,
+                error=f"attempt {event.attempts}: {outcome.shown}; will retry",
                 retry_at=now + backoff(event.attempts),
             )
             return
@@ -208,10 +235,10 @@ class WebhookWorker:
             self._owner,
             status=DeliveryStatus.FAILED,
             at=now,
-            status_code=status,
-            error=f"gave up after {event.attempts} attempt(s): {reason}",
+            status_code=outcome.status_code,
+            error=f"gave up after {event.attempts} attempt(s): {outcome.shown}",
         )
-        log.warning("webhook event %s failed: %s", event.id, reason)
+        log.warning("webhook event %s failed for good: %s", event.id, outcome.shown)
 
 
 class PartnerNotifier:

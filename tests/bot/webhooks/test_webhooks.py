@@ -21,9 +21,6 @@ from bot.webhooks.worker import (
     MAX_ATTEMPTS,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
-    WebhookUrlError,
-    check_url,
-    sign,
     verify,
 )
 from tests.support import RecordingSender, load_fixture, make_key, quiet
@@ -194,43 +191,6 @@ async def test_another_partner_never_gets_my_customers_responses(
     await click(app_client, claim["id"], "claim.acknowledge")
     await app_client.app[WEBHOOKS].run_once()
     assert receiver.received == []
-
-
-@pytest.mark.parametrize(
-    ("url", "loopback", "ok"),
-    [
-        ("https://hooks.contoso.example/cpor", False, True),
-        ("http://hooks.contoso.example/cpor", False, False),
-        ("https://10.0.0.5/cpor", False, False),
-        ("https://169.254.169.254/latest", False, False),
-        ("https://192.168.1.10/x", False, False),
-        ("http://127.0.0.1:8080/x", False, False),
-        ("http://127.0.0.1:8080/x", True, True),
-        ("https://user:pw@hooks.contoso.example/", False, False),
-        ("ftp://hooks.contoso.example/", False, False),
-        ("not a url", False, False),
-    ],
-)
-def test_url_rules(url: str, loopback: bool, ok: bool) -> None:
-    if ok:
-        assert check_url(url, allow_loopback=loopback) == url
-    else:
-        with pytest.raises(WebhookUrlError):
-            check_url(url, allow_loopback=loopback)
-
-
-def test_signatures_and_the_replay_window() -> None:
-    body = b'{"id":"e1"}'
-    now = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
-    stamp = int(now.timestamp())
-    good = sign("whsec_x", stamp, body)
-    assert verify("whsec_x", str(stamp), body, good, now=now)
-    assert verify("whsec_x", str(stamp), body, good, now=now + dt.timedelta(minutes=4))
-    assert not verify("whsec_x", str(stamp), body, good, now=now + dt.timedelta(minutes=6))
-    assert not verify("whsec_y", str(stamp), body, good, now=now)
-    assert not verify("whsec_x", str(stamp), body + b" ", good, now=now)
-    assert not verify("whsec_x", str(stamp + 1), body, good, now=now)
-    assert not verify("whsec_x", "soon", body, good, now=now)
 
 
 async def _make_due(store: Any, event_id: str) -> None:
