@@ -27,6 +27,9 @@ _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _NUMERIC_LABEL = re.compile(r"0x[0-9a-f]*|[0-9]+")
 # Parsers disagree about these (a backslash ends the host for some, not for others).
 _AMBIGUOUS = re.compile(r"[\x00-\x20\x7f\\]")
+# IDNA 2003 (the standard library) maps these away, IDNA 2008 keeps them: straße.de would become
+# strasse.de here and xn--strae-oqa.de in a browser, two different hosts.
+_IDNA_DEVIATIONS = frozenset("\u00df\u1e9e\u03c2\u200c\u200d")
 
 _THIS_NETWORK = ipaddress.IPv4Network("0.0.0.0/8")
 _SHARED = ipaddress.IPv4Network("100.64.0.0/10")  # carrier-grade NAT
@@ -108,6 +111,8 @@ def host_name(name: str) -> str:
     """A URL's host as DNS will see it: IDNA-mapped to ASCII (full-width letters become plain ones),
     lower case, one trailing dot dropped. Numeric hosts must be dotted quads; names need a dot,
     except localhost and *.localhost. Raises WebhookUrlError for anything else."""
+    if not _IDNA_DEVIATIONS.isdisjoint(name):
+        raise WebhookUrlError("has a host name that IDNA standards read differently: use its xn-- form")
     try:
         # The standard library's IDNA 2003 codec: nameprep maps compatibility forms (NFKC) and case.
         mapped = name.encode("idna").decode("ascii").lower()

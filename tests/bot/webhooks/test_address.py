@@ -60,6 +60,8 @@ REFUSED_BY_TEXT = [
     "https://hooks.partner.example:99999/hook",
     "https://hooks..partner.example/hook",
     "https://hooks_1.partner.example/hook",
+    "https://straße.example/hook",  # strasse.example to IDNA 2003, xn--strae-oqa.example to IDNA 2008
+    "https://hooks\u200d.partner.example/hook",
     "https:///hook",
     "not a url",
 ]
