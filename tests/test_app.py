@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, cast
@@ -19,7 +20,7 @@ from bot.store import Store, open_store
 from bot.store.sql.base import migrations
 from tests.changes import WatchedStore
 from tests.fakes import running_connector
-from tests.support import load_fixture, make_key
+from tests.support import RecordingSender, load_fixture, make_key
 
 # The newest migration's version: what a freshly migrated store reports.
 LATEST_MIGRATION = migrations()[-1][0]
@@ -210,13 +211,20 @@ def test_the_documents_schemas_are_generated_from_the_models() -> None:
 
 
 async def test_every_answer_carries_protective_headers_and_no_version(
-    client: TestClient[Any, Any], auth: dict[str, str], claim_body: dict[str, Any]
+    aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]],
+    settings: Settings,
+    claim_body: dict[str, Any],
 ) -> None:
+    from bot.ops.state import STORE
+
+    local_hooks = dataclasses.replace(settings, webhook_allow_loopback=True)
+    client = await aiohttp_client(create_app(local_hooks, sender=RecordingSender()))
+    auth = {"Authorization": f"Bearer {await make_key(client.app[STORE])}"}
     answers = {
         "claim": await client.post("/api/claims", json=claim_body, headers=auth),
         "link code": await client.post("/api/teams-links", headers=auth),
         "webhook secret": await client.put(
-            "/api/webhook", json={"url": "https://hooks.partner.example/cpor"}, headers=auth
+            "/api/webhook", json={"url": "http://127.0.0.1:9/cpor"}, headers=auth
         ),
         "problem": await client.get("/api/claims/nope", headers=auth),
         "no key": await client.get("/api/claims"),
@@ -224,6 +232,7 @@ async def test_every_answer_carries_protective_headers_and_no_version(
         "health": await client.get("/healthz"),
         "metrics": await client.get("/metrics"),
     }
+    assert answers["webhook secret"].status == 200 and answers["link code"].status == 201
     for name, answer in answers.items():
         assert answer.headers["X-Content-Type-Options"] == "nosniff", name
         assert answer.headers["Server"] == "cpor-bot", name  # no Python or aiohttp version

@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -33,17 +34,24 @@ from bot.partner_api.models import (
     WebhookSet,
     WorkloadList,
 )
-from bot.partner_api.openapi import openapi_document
+from bot.partner_api.openapi import (
+    IDEMPOTENCY_KEY_MAX,
+    IDEMPOTENCY_KEY_PATTERN,
+    openapi_document,
+    query_parameters,
+)
 from bot.partner_api.problems import FieldError, Problem
 from bot.partner_api.schema import parse
 from bot.partner_api.serialize import claim_model, delivery_model, iso, reply, webhook_model, workload_model
 from bot.store import Channel, Conflict, LimitKind, LimitReached, NotifyAllowance, Partner, ts
-from bot.webhooks.worker import WebhookUrlError, check_url, new_secret
+from bot.webhooks.resolver import check_destination
+from bot.webhooks.worker import WebhookUrlError, new_secret
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+_IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN.removeprefix("^").removesuffix("$"))
 # A reservation with no response after this long was left by a crash: another try may take it.
 IDEMPOTENCY_ABANDONED = dt.timedelta(minutes=2)
 
@@ -89,6 +97,7 @@ async def authenticate_partner(request: web.Request, handler: Handler) -> web.St
         return await handler(request)  # open, or no such route (404) or method (405): nothing to guard
     partner = await _partner(request)
     request[PARTNER] = partner
+    _check_query(request)
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if request.method == "POST" and key is not None:
         return await idempotent(request, partner, key, handler)
@@ -105,6 +114,23 @@ async def _partner(request: web.Request) -> Partner:
     if partner is None:
         raise Problem(401, "The partner key is unknown or has been revoked.", headers=challenge)
     return partner
+
+
+def _check_query(request: web.Request) -> None:
+    """Only the query parameters the document lists for the operation, each at most once: a misspelt
+    or unknown parameter is refused (422 naming it) rather than silently ignored."""
+    resource = request.match_info.route.resource
+    path = resource.canonical if resource is not None else request.path
+    method = "GET" if request.method == "HEAD" else request.method
+    allowed = query_parameters(path, method)
+    errors: list[FieldError] = []
+    for name in dict.fromkeys(request.query):
+        if name not in allowed:
+            errors.append(FieldError(name, "is not a query parameter of this operation"))
+        elif len(request.query.getall(name)) > 1:
+            errors.append(FieldError(name, "must be given once"))
+    if errors:
+        raise Problem(422, "Invalid query.", errors=errors)
 
 
 class PartnerApi:
@@ -236,7 +262,10 @@ class PartnerApi:
         partner = request[PARTNER]
         asked = parse(await read_json_object(request), WebhookSet)
         try:
-            url = check_url(asked.url, allow_loopback=request.config_dict[SETTINGS].webhook_allow_loopback)
+            # The host resolved and every address checked now; the worker checks again before each POST.
+            url = await check_destination(
+                asked.url, allow_loopback=request.config_dict[SETTINGS].webhook_allow_loopback
+            )
         except WebhookUrlError as exc:
             raise Problem(
                 422, "The request has invalid fields.", errors=[FieldError("url", str(exc))]
@@ -281,11 +310,11 @@ async def idempotent(
 ) -> web.StreamResponse:
     """Run a POST once per Idempotency-Key: the same key and body replay the first response; the
     same key with another body is a 422."""
-    if not 1 <= len(key) <= 255 or not key.isprintable():
+    if len(key) > IDEMPOTENCY_KEY_MAX or _IDEMPOTENCY_KEY.fullmatch(key) is None:
         raise Problem(
             422,
             "Invalid header.",
-            errors=[FieldError(IDEMPOTENCY_HEADER, "must be 1 to 255 printable characters")],
+            errors=[FieldError(IDEMPOTENCY_HEADER, "must be 1 to 255 visible ASCII characters (spaces inside)")],
         )
     body = await request.read()
     digest = hashlib.sha256(f"{request.method} {request.path}\n".encode() + body).hexdigest()
@@ -365,6 +394,8 @@ def _encode_cursor(claim: Claim) -> str:
 def _decode_cursor(text: str | None) -> tuple[str, str] | None:
     if text is None:
         return None
+    if not text:  # the document says minLength 1: the first page is asked for without a cursor
+        raise Problem(422, "Invalid query.", errors=[FieldError("cursor", "must not be empty")])
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         created_at, claim_id = read_json(raw)

@@ -201,3 +201,25 @@ async def _make_due(store: Any, event_id: str) -> None:
             ("2000-01-01T00:00:00.000000+00:00", event_id),
         )
     await asyncio.sleep(0)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://\uff4c\uff4f\uff43\uff41\uff4c\uff48\uff4f\uff53\uff54:8443/hook",  # full-width "localhost"
+        "https://0x7f000001/hook",
+        "https://2852039166/hook",  # 169.254.169.254 as one integer
+        "https://localhost./hook",
+        "https://100.64.0.1/hook",
+        "https://[::ffff:127.0.0.1]/hook",
+        "https://hooks.partner.example/hook",  # no public address can be found for it here
+    ],
+)
+async def test_registering_a_webhook_resolves_and_checks_the_host(
+    client: TestClient[Any, Any], auth: dict[str, str], url: str
+) -> None:
+    resp = await client.put("/api/webhook", json={"url": url}, headers=auth)
+    assert resp.status == 422, await resp.text()
+    body = await resp.json()
+    assert body["field"] == "url"
+    assert (await client.get("/api/webhook", headers=auth)).status == 404  # nothing stored
