@@ -190,8 +190,17 @@ class WebhookStore(Protocol):
         ...
 
     async def lease_webhook_events(
-        self, owner: str, now: dt.datetime, lease_for: dt.timedelta, limit: int
-    ) -> list[tuple[WebhookEvent, Webhook]]: ...
+        self,
+        owner: str,
+        now: dt.datetime,
+        lease_for: dt.timedelta,
+        limit: int,
+        *,
+        per_partner: int | None = None,
+    ) -> list[tuple[WebhookEvent, Webhook]]:
+        """Lease up to `limit` due events. With `per_partner`, no partner ever has more than that
+        many being sent, by any worker: a partner whose endpoint hangs cannot fill the batches."""
+        ...
     async def finish_webhook_event(
         self,
         event_id: str,

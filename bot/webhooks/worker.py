@@ -67,6 +67,7 @@ class SendLimits:
     """How much a pass takes on, and how long a POST may take."""
 
     batch: int = 20  # events leased per pass
+    lanes: int = 4  # passes in flight at once
     per_host: int = 4  # POSTs in flight to one host and port
     connect_seconds: float = 3.0  # name lookup, TCP and TLS
     total_seconds: float = 10.0  # the whole POST, up to the answer's status line and headers
@@ -141,13 +142,17 @@ class WebhookWorker:
         self._poller.stop()
 
     async def run(self) -> None:
-        await self._poller.run(self.run_once)
+        # Several lanes, each leasing its own batch: a batch held up by a silent endpoint (at most
+        # `per_host` of one partner's events, see run_once) leaves the others free for new events.
+        async with asyncio.TaskGroup() as lanes:
+            for _ in range(self._limits.lanes):
+                lanes.create_task(self._poller.run(self.run_once))
 
     async def run_once(self) -> int:
         """Lease a batch of due events and post them all; the number leased."""
         limits = self._limits
         leased = await self._store.lease_webhook_events(
-            self._owner, dt.datetime.now(dt.UTC), limits.lease, limits.batch
+            self._owner, dt.datetime.now(dt.UTC), limits.lease, limits.batch, per_partner=limits.per_host
         )
         if not leased:
             return 0

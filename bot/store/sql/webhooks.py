@@ -13,7 +13,7 @@ from bot.store import (
     WebhookEvent,
     ts,
 )
-from bot.store.sql.base import SqlBase, _audit, _req_ts
+from bot.store.sql.base import Row, SqlBase, _audit, _req_ts
 from bot.store.sql.rows import _webhook, _webhook_event
 
 
@@ -77,7 +77,13 @@ class WebhooksSql(SqlBase):
         return _webhook_event(rows[0])
 
     async def lease_webhook_events(
-        self, owner: str, now: dt.datetime, lease_for: dt.timedelta, limit: int
+        self,
+        owner: str,
+        now: dt.datetime,
+        lease_for: dt.timedelta,
+        limit: int,
+        *,
+        per_partner: int | None = None,
     ) -> list[tuple[WebhookEvent, Webhook]]:
         now_s = ts(now)
         out: list[tuple[WebhookEvent, Webhook]] = []
@@ -89,13 +95,31 @@ class WebhooksSql(SqlBase):
                 "WHERE status = ? AND lease_until < ?",
                 (DeliveryStatus.QUEUED, DeliveryStatus.SENDING, now_s),
             )
-            rows = await db.rows(
-                "SELECT e.*, w.url, w.secret, w.created_at AS w_created, w.updated_at AS w_updated "
+            sending: dict[str, int] = {}
+            saturated = ""
+            params: list[object] = [DeliveryStatus.QUEUED, now_s]
+            if per_partner is not None:
+                counted = await db.rows(
+                    "SELECT partner_id, count(*) AS n FROM webhook_events WHERE status = ? "
+                    "GROUP BY partner_id",
+                    (DeliveryStatus.SENDING,),
+                )
+                sending = {row["partner_id"]: row["n"] for row in counted}
+                full = [partner for partner, n in sending.items() if n >= per_partner]
+                if full:
+                    saturated = f" AND e.partner_id NOT IN ({', '.join('?' * len(full))})"
+                    params.extend(full)
+            # More candidates than the batch when capping per partner, so others' events are among them.
+            params.append(limit * (5 if per_partner is not None else 1))
+            due = (  # only placeholders are added to this query
+                "SELECT e.*, w.url, w.secret, w.created_at AS w_created, w.updated_at AS w_updated "  # noqa: S608
                 "FROM webhook_events e JOIN partner_webhooks w ON w.partner_id = e.partner_id "
-                "WHERE e.status = ? AND e.next_attempt_at <= ? "
-                "ORDER BY e.next_attempt_at, e.id LIMIT ?" + self._engine.skip_locked_of("e"),
-                (DeliveryStatus.QUEUED, now_s, limit),
+                f"WHERE e.status = ? AND e.next_attempt_at <= ?{saturated} "
+                "ORDER BY e.next_attempt_at, e.id LIMIT ?"
             )
+            rows = await db.rows(due + self._engine.skip_locked_of("e"), params)
+            if per_partner is not None:
+                rows = _fair_share(rows, sending, per_partner, limit)
             for row in rows:
                 await db.execute(
                     "UPDATE webhook_events SET status = ?, lease_owner = ?, lease_until = ?, "
@@ -154,3 +178,18 @@ class WebhooksSql(SqlBase):
                 (partner_id, limit),
             )
         return [_webhook_event(row) for row in rows]
+
+
+def _fair_share(rows: list[Row], sending: dict[str, int], per_partner: int, limit: int) -> list[Row]:
+    """In order, up to `limit` rows, and no partner past `per_partner` counting those already sending."""
+    taken: dict[str, int] = dict(sending)
+    fair: list[Row] = []
+    for row in rows:
+        partner = row["partner_id"]
+        if taken.get(partner, 0) >= per_partner:
+            continue
+        taken[partner] = taken.get(partner, 0) + 1
+        fair.append(row)
+        if len(fair) == limit:
+            break
+    return fair

@@ -24,6 +24,7 @@ from bot.store import Store, WebhookEvent
 from bot.webhooks.resolver import Resolve
 from bot.webhooks.worker import SendLimits, WebhookWorker
 from tests.bot.store.support import make_claim
+from tests.changes import Changes
 
 SECRET = "whsec_partner_test_secret"
 # A global unicast address (no test ever connects to it: it is the answer DNS gives at registration).
@@ -55,11 +56,13 @@ class Silent:
     connections: int = 0
     open_now: int = 0
     most_open: int = 0
+    changes: Changes = field(default_factory=Changes)  # after each connection it accepts
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
         self.open_now += 1
         self.most_open = max(self.most_open, self.open_now)
+        self.changes.changed()
         try:
             await reader.read()  # until the client gives up and closes
         except ConnectionError:
@@ -89,10 +92,12 @@ class Endpoint:
     answers: list[int] = field(default_factory=list)
     received: list[dict[str, Any]] = field(default_factory=list)
     arrived_at: list[float] = field(default_factory=list)  # the loop's clock
+    changes: Changes = field(default_factory=Changes)  # after each POST it receives
 
     async def handle(self, request: web.Request) -> web.Response:
         self.arrived_at.append(asyncio.get_running_loop().time())
         self.received.append({"headers": dict(request.headers), "body": await request.read()})
+        self.changes.changed()
         return web.Response(status=self.answers.pop(0) if self.answers else 204)
 
 
