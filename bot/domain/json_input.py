@@ -56,6 +56,8 @@ def _constant(name: str) -> None:
 
 def bad_text(text: str) -> str | None:
     """Why `text` cannot be stored or shown as it is, or None: a NUL, or half of a surrogate pair."""
+    if text.isascii():
+        return "must not contain NUL characters" if "\x00" in text else None
     for ch in text:
         if ch == "\x00":
             return "must not contain NUL characters"
@@ -71,13 +73,18 @@ def _path(parts: list[str | int]) -> str:
     return out
 
 
-def check_tree(value: Any) -> None:
-    """Walk a parsed value without recursion: depth, and text that cannot be stored."""
+def check_tree(value: Any, *, max_depth: int = MAX_DEPTH, unchecked: frozenset[str] = frozenset()) -> None:
+    """Walk a parsed value without recursion: its depth, and text that cannot be stored. Text under
+    a top-level key in `unchecked` is left for the caller (it may answer it more kindly)."""
     stack: list[tuple[Any, list[str | int]]] = [(value, [])]
     while stack:
         node, path = stack.pop()
-        if isinstance(node, dict | list) and len(path) >= MAX_DEPTH:  # the body itself is level 1
-            raise JsonInputError(f"nesting is deeper than {MAX_DEPTH} levels")
+        if isinstance(node, dict | list) and len(path) >= max_depth:  # the body itself is level 1
+            raise JsonInputError(f"nesting is deeper than {max_depth} levels")
+        if len(path) == 1 and path[0] in unchecked:
+            if isinstance(node, dict | list):
+                check_depth(node, max_depth=max_depth - 1)
+            continue
         if isinstance(node, str):
             problem = bad_text(node)
             if problem:
@@ -92,8 +99,31 @@ def check_tree(value: Any) -> None:
             stack.extend((item, [*path, index]) for index, item in enumerate(node))
 
 
-def read_json(raw: bytes | str) -> Any:
-    """Parse `raw` (UTF-8 bytes or text) as JSON the service can keep, or raise JsonInputError."""
+def check_depth(value: Any, *, max_depth: int) -> None:
+    """Only the depth of a parsed value, without recursion."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > max_depth:
+            raise JsonInputError(f"nesting is deeper than {max_depth} levels")
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((item, depth + 1) for item in children if isinstance(item, dict | list))
+
+
+def first_bad_text(value: Any) -> str | None:
+    """The path of the first text in `value` (keys included) that no store can keep, or None."""
+    try:
+        check_tree(value, max_depth=1_000_000)
+    except JsonInputError as exc:
+        return exc.where or "(value)"
+    return None
+
+
+def read_json(
+    raw: bytes | str, *, max_depth: int = MAX_DEPTH, unchecked: frozenset[str] = frozenset()
+) -> Any:
+    """Parse `raw` (UTF-8 bytes or text) as JSON the service can keep, or raise JsonInputError.
+    `max_depth` and `unchecked` are as for `check_tree`."""
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:
@@ -109,10 +139,10 @@ def read_json(raw: bytes | str) -> Any:
     except JsonInputError:
         raise
     except RecursionError:
-        raise JsonInputError(f"nesting is deeper than {MAX_DEPTH} levels") from None
+        raise JsonInputError(f"nesting is deeper than {max_depth} levels") from None
     except json.JSONDecodeError as exc:
         raise JsonInputError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except ValueError as exc:  # e.g. Python's limit on the digits of an int
         raise JsonInputError(f"not valid JSON: {exc}") from None
-    check_tree(value)
+    check_tree(value, max_depth=max_depth, unchecked=unchecked)
     return value

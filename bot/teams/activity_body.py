@@ -12,14 +12,15 @@ card that asks the reader to type it again (see `unstorable`).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from bot.domain.json_input import MAX_NUMBER_CHARS
+from bot.domain.json_input import JsonInputError, bad_text, first_bad_text, read_json
 
 # Deeper than any activity Teams or Outlook sends (a card inside an attachment included), and far
 # shallower than the recursion msrest's deserialisation of `value` and `channelData` would survive.
 MAX_ACTIVITY_DEPTH = 64
+# What a card sends: its text is answered with a card that asks for it again, not refused here.
+CARD_INPUT = frozenset({"value"})
 
 # The envelope fields the bot reads: each, when present and not null, must have this JSON type.
 TEXT_FIELDS = ("type", "name", "id", "channelId", "serviceUrl", "text", "locale", "replyToId")
@@ -34,79 +35,12 @@ class ActivityBodyError(ValueError):
 
 def unstorable(text: str) -> bool:
     """True if no store can keep `text` as it is: a NUL, or half of a surrogate pair."""
-    if "\x00" in text:
-        return True
-    if text.isascii():
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
+    return bad_text(text) is not None
 
 
 def first_unstorable(value: Any) -> str | None:
     """The path of the first text in `value` (keys included) that no store can keep, or None."""
-    stack: list[tuple[Any, str]] = [(value, "")]
-    while stack:
-        node, path = stack.pop()
-        if type(node) is str:
-            if unstorable(node):
-                return path or "(value)"
-        elif type(node) is dict:
-            for key, item in node.items():
-                if unstorable(key):
-                    return path or "(value)"
-                stack.append((item, f"{path}.{key}" if path else key))
-        elif type(node) is list:
-            stack.extend((item, f"{path}[{index}]") for index, item in enumerate(node))
-    return None
-
-
-def _number(text: str) -> float:
-    if len(text) > MAX_NUMBER_CHARS:
-        raise ActivityBodyError(f"a number is longer than {MAX_NUMBER_CHARS} characters")
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        raise ActivityBodyError("a number is too large")
-    return value
-
-
-def _integer(text: str) -> int:
-    if len(text) > MAX_NUMBER_CHARS:
-        raise ActivityBodyError(f"a number is longer than {MAX_NUMBER_CHARS} characters")
-    return int(text)
-
-
-def _constant(name: str) -> None:
-    raise ActivityBodyError(f"{name} is not a JSON number")
-
-
-def _check_tree(body: dict[str, Any]) -> None:
-    """Depth everywhere; text the store cannot keep everywhere but in `value`. No recursion."""
-    stack: list[tuple[Any, int, bool]] = [(body, 0, True)]
-    while stack:
-        node, depth, checked = stack.pop()
-        if type(node) is dict:
-            if depth >= MAX_ACTIVITY_DEPTH:
-                raise ActivityBodyError(f"nesting is deeper than {MAX_ACTIVITY_DEPTH} levels")
-            for key, item in node.items():
-                if checked and unstorable(key):
-                    raise ActivityBodyError("a key holds a NUL or an unpaired surrogate")
-                if type(item) is str:
-                    if checked and unstorable(item):
-                        raise ActivityBodyError(f"{key} holds a NUL or an unpaired surrogate")
-                elif type(item) is dict or type(item) is list:
-                    stack.append((item, depth + 1, checked and not (depth == 0 and key == "value")))
-        elif type(node) is list:
-            if depth >= MAX_ACTIVITY_DEPTH:
-                raise ActivityBodyError(f"nesting is deeper than {MAX_ACTIVITY_DEPTH} levels")
-            for item in node:
-                if type(item) is str:
-                    if checked and unstorable(item):
-                        raise ActivityBodyError("a list holds a NUL or an unpaired surrogate")
-                elif type(item) is dict or type(item) is list:
-                    stack.append((item, depth + 1, checked))
+    return first_bad_text(value)
 
 
 def _is(value: Any, kind: type) -> bool:
@@ -139,21 +73,10 @@ def _check_envelope(body: dict[str, Any]) -> None:
 def read_activity(raw: bytes) -> dict[str, Any]:
     """Parse a POSTed activity, or raise ActivityBodyError."""
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ActivityBodyError("the body is not UTF-8 text") from None
-    try:
-        body = json.loads(text, parse_float=_number, parse_int=_integer, parse_constant=_constant)
-    except ActivityBodyError:
-        raise
-    except RecursionError:
-        raise ActivityBodyError(f"nesting is deeper than {MAX_ACTIVITY_DEPTH} levels") from None
-    except json.JSONDecodeError as exc:
-        raise ActivityBodyError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    except ValueError as exc:  # a limit of Python's own, such as the digits of an int
-        raise ActivityBodyError(f"not JSON the bot takes: {exc}") from None
+        body = read_json(raw, max_depth=MAX_ACTIVITY_DEPTH, unchecked=CARD_INPUT)
+    except JsonInputError as exc:
+        raise ActivityBodyError(f"{exc.where} {exc.detail}" if exc.where else exc.detail) from None
     if type(body) is not dict:
         raise ActivityBodyError("an activity must be a JSON object")
-    _check_tree(body)
     _check_envelope(body)
     return body

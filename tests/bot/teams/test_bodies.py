@@ -30,10 +30,10 @@ def activity_with(**fields: Any) -> bytes:
 
 # Each body with what the 400 says about it.
 BAD_BODIES: dict[str, tuple[bytes, str]] = {
-    "unfinished object": (b"{", "not JSON"),
+    "unfinished object": (b"{", "not valid JSON"),
     "a list": (b"[1]", "must be a JSON object"),
     "a string": (b'"x"', "must be a JSON object"),
-    "empty": (b"", "not JSON"),
+    "empty": (b"", "not valid JSON"),
     "10,000 nested lists": (b"[" * 10_000 + b"]" * 10_000, "nesting is deeper"),
     "10,000 nested objects": (b'{"a":' * 10_000 + b"1" + b"}" * 10_000, "nesting is deeper"),
     "65 nested objects": (b'{"a":' * (MAX_ACTIVITY_DEPTH + 1) + b"1" + b"}" * 65, "nesting is deeper"),
