@@ -38,7 +38,25 @@ def schemas() -> dict[str, Any]:
     _, generated = models_json_schema(modes, ref_template=_REF)
     found: dict[str, Any] = _tidy(generated["$defs"])
     cat = catalog()
-    create = found["ClaimCreate"]["properties"]
-    create["solution_area"] = {"type": "string", "enum": sorted(cat.areas)}
-    create["workloads"]["maxItems"] = len(cat.workloads)
+    create = found["ClaimCreate"]
+    create["properties"]["solution_area"] = {"type": "string", "enum": sorted(cat.areas)}
+    create["properties"]["workloads"]["items"] = {"type": "string", "enum": sorted(cat.workloads)}
+    create["properties"]["workloads"]["maxItems"] = len(cat.workloads)
+    create["examples"] = [example_claim()]
     return found
+
+
+def example_claim() -> dict[str, Any]:
+    """A claim the API accepts, from the catalog: the first area's first workload."""
+    cat = catalog()
+    area = sorted(cat.areas)[0]
+    return {
+        "customer_tenant_id": "72f988bf-86f1-41af-91ab-2d7cd011db47",
+        "customer_name": "Fabrikam Ltd",
+        "solution_area": area,
+        "workloads": [cat.in_area(area)[0].id],
+        "contacts": [{"name": "Megan Bowen", "email": "megan.bowen@fabrikam.example", "locale": "en-GB"}],
+        "status": "submitted",
+        "partner_reference": "PC-CLAIM-20931",
+        "message": "We helped your team roll out these services.",
+    }

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
+import email_validator
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
@@ -18,7 +19,8 @@ from bot.store import Channel, DeliveryKind, DeliveryStatus, ResponseKind
 LOCALE_PATTERN = "^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$"
 # No control characters (newlines included) in single-line fields.
 LINE_PATTERN = "^[^\\u0000-\\u001f\\u007f]*$"
-WORKLOAD_ID_MAX = 64
+# Multi-line text: anything a store can keep, so no NUL (PostgreSQL refuses it).
+TEXT_PATTERN = "^[^\\u0000]*$"
 # Claims per page of GET /api/claims: by default, and at most.
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
@@ -36,9 +38,23 @@ class Request(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+# Top-level names mail is never delivered to: an address there is refused (`bot.domain.formats.is_email`).
+SPECIAL_USE_DOMAINS = tuple(sorted(email_validator.SPECIAL_USE_DOMAIN_NAMES))
+
+
 class ContactInput(Request):
     name: Line
-    email: Annotated[str, Field(max_length=EMAIL_MAX, json_schema_extra={"format": "email"})]
+    email: Annotated[
+        str,
+        Field(
+            max_length=EMAIL_MAX,
+            json_schema_extra={"format": "email"},
+            description="An address mail can be sent to: no display name, quoted local part or IP "
+            "literal, and not under a special-use domain ("
+            + ", ".join(f".{name}" for name in SPECIAL_USE_DOMAINS)
+            + ").",
+        ),
+    ]
     aad_object_id: (
         Annotated[
             Guid,
@@ -57,10 +73,10 @@ class ClaimCreate(Request):
         Guid, Field(description="The customer's Microsoft Entra tenant id, as on the claim.")
     ]
     customer_name: Line
-    # The areas and workloads come from the catalog: `components` fills in their lists and counts.
+    # The areas and workloads come from the catalog: `components` fills in their enums and counts.
     solution_area: str
     workloads: Annotated[
-        list[Annotated[str, Field(min_length=1, max_length=WORKLOAD_ID_MAX)]],
+        list[str],
         Field(
             min_length=1,
             json_schema_extra={"uniqueItems": True},
@@ -87,6 +103,7 @@ class ClaimCreate(Request):
             str,
             Field(
                 max_length=MESSAGE_MAX,
+                pattern=TEXT_PATTERN,
                 description="A short note to the customer, shown on the card as yours.",
             ),
         ]

@@ -314,7 +314,9 @@ async def idempotent(
         raise Problem(
             422,
             "Invalid header.",
-            errors=[FieldError(IDEMPOTENCY_HEADER, "must be 1 to 255 visible ASCII characters (spaces inside)")],
+            errors=[
+                FieldError(IDEMPOTENCY_HEADER, "must be 1 to 255 visible ASCII characters (spaces inside)")
+            ],
         )
     body = await request.read()
     digest = hashlib.sha256(f"{request.method} {request.path}\n".encode() + body).hexdigest()
