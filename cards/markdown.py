@@ -18,8 +18,9 @@ The approach, in order:
    word boundary when there is one near the end, and never inside a user-perceived character.
 3. Defuse links and date functions with characters a reader does not notice: a word joiner
    (U+2060) after ``scheme:`` in front of ``//`` and between ``{{`` or ``${``; a one-dot leader
-   (U+2024, it looks like a full stop) for a dot inside a domain-like word, so ``evil.example``
-   and ``www.x.com`` are not turned into links by clients that link bare addresses.
+   (U+2024, it looks like a full stop) for a dot before a letter, inside a domain-like word or at
+   the start, so ``evil.example``, ``www.x.com`` and ``.example`` after a card's own words are not
+   turned into links by clients that link bare addresses.
 4. Backslash-escape the markdown punctuation that can start inline markup anywhere
    (``\\ ` * _ ~ [ ] <``), ``&`` where it would start an HTML entity, and the characters that start a
    block at the beginning (``# > + - =`` and ``1.`` / ``1)``). Renderers drop the backslash, so the
@@ -39,10 +40,12 @@ ELLIPSIS = "\u2026"
 WORD_JOINER = "\u2060"
 ONE_DOT_LEADER = "\u2024"
 
-# "https://", "ftp://", "javascript://": a URL scheme directly followed by a slash.
-_SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*:)(?=[/\\])")
-# A dot between something and a letter ("evil.example", "www.x", "a@b.com"), ASCII or full-width.
-_DOMAIN_DOT = re.compile(r"(?<=[^\s.\uff0e\uff61])[.\uff0e\uff61](?=[^\W\d_])")
+# "https://", "ftp://", "javascript://": a URL scheme directly followed by a slash, wherever it starts
+# ("각https://" and "1https://" too: what comes before a scheme is no guarantee a client skips it).
+_SCHEME = re.compile(r"(?i)([a-z][a-z0-9+.\-]*:)(?=[/\\])")
+# A dot before a letter ("evil.example", "www.x", "a@b.com"), ASCII or full-width, unless a space or
+# another dot comes before it; also at the very start, where a card's own text may end in a letter.
+_DOMAIN_DOT = re.compile(r"(?<![\s.\uff0e\uff61])[.\uff0e\uff61](?=[^\W\d_])")
 # "{{DATE(...)}}", "${expr}" (templating): break the opening pair.
 _TEMPLATE_OPEN = re.compile(r"(?<=[{$])(?=\{)")
 # Inline markdown that can start anywhere.
@@ -80,21 +83,33 @@ def one_line(text: str) -> str:
     return " ".join("".join(kept).split())
 
 
+def blank(text: str | None) -> bool:
+    """Whether untrusted text shows nothing (None, or only spaces, controls, format characters such
+    as bidi controls and joiners, and stray surrogates): the part of a card that would hold it is
+    left out, not shown empty."""
+    if text is None:
+        return True
+    if text.isprintable():  # the common case: nothing invisible but spaces
+        return not text.strip()
+    return all(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in text)
+
+
 def _truncate(text: str, limit: int) -> str:
     if limit < 1:
         raise ValueError(f"limit must be at least 1, got {limit}")
     if len(text) <= limit:
         return text
     end = 0  # the last grapheme boundary that leaves room for the ellipsis
+    space = -1  # where the last space that is a grapheme of its own starts (not one after a prepend)
     for grapheme in _GRAPHEME.finditer(text):
         if grapheme.end() > limit - 1:
             break
+        if grapheme.group() == " ":
+            space = grapheme.start()
         end = grapheme.end()
-    cut = text[:end]
-    space = cut.rfind(" ")
-    if space >= 0.6 * len(cut):  # end on a whole word when one is close
-        cut = cut[:space]
-    return cut.rstrip() + ELLIPSIS
+    if space >= 0 and (space >= 0.6 * end or space == end - 1):  # a whole word when one is close; no space
+        end = space
+    return text[:end] + ELLIPSIS
 
 
 def _defuse(text: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import regex
 
-from cards.markdown import ELLIPSIS, ONE_DOT_LEADER, WORD_JOINER, escape, for_speech, one_line, plain
+from cards.markdown import ELLIPSIS, ONE_DOT_LEADER, WORD_JOINER, blank, escape, for_speech, one_line, plain
 from tests.cards.conftest import INJECTION
 from tests.cards.walk import link_hazards, markdown_hazards
 
@@ -169,3 +169,47 @@ def test_joiners_stay_and_invisible_controls_go() -> None:
     )
     hidden = "Contoso\u202e\u2066\u200b\ufeff\U000e0041\U000e0042 Ltd\u00ad"
     assert one_line(hidden) == "Contoso Ltd"
+
+
+@pytest.mark.parametrize("limit", range(2, 60))
+def test_a_cut_at_a_word_keeps_a_prepended_mark_with_its_space(limit: int) -> None:
+    # U+0D4E (Malayalam dot reph) is a prepended mark: it and the space after it are one
+    # user-perceived character, so that space is no place to cut, and the ellipsis must not join it.
+    text = "Contoso\u0d4e Partners\u0d4e Group\u0d4e Ltd" * 3
+    cut = plain(text, limit=limit)
+    kept = cut.removesuffix(ELLIPSIS)
+    assert cut.endswith(ELLIPSIS) and len(cut) <= limit
+    assert graphemes(text)[: len(graphemes(kept))] == graphemes(kept)
+    assert graphemes(cut)[-1] == ELLIPSIS
+
+
+@pytest.mark.parametrize("before", ["\uac01", "\u00e9", "1", "_", "x"])
+def test_a_url_scheme_is_defused_whatever_comes_before_it(before: str) -> None:
+    for made in (escape, plain):
+        text = made(f"{before}https://evil.example/login {before}javascript:\\evil", limit=200)
+        assert link_hazards(text) == [], text
+
+
+def test_a_leading_dot_is_defused_for_whatever_text_comes_before_it() -> None:
+    # Catalogues put names after their own words ("...、{sender}"): ".example" must not become a domain.
+    for made in (escape, plain):
+        for text in (".evil.example", "\uff0eevil", "..NET"):
+            assert link_hazards("Contoso" + made(text, limit=100)) == [], text
+
+
+@pytest.mark.parametrize(
+    ("text", "is_blank"),
+    [
+        (None, True),
+        ("", True),
+        (" \n\t", True),
+        ("\u200b\u202e\u2066\ufeff\u00ad\ud800\x00", True),
+        ("\u200d\u200c ", True),  # a joiner joins nothing on its own
+        ("a", False),
+        ("\u3164", False),  # a Hangul filler is a letter
+        ("\U0001f44d", False),
+        ("\u200bA\u202e", False),
+    ],
+)
+def test_blank_is_text_that_shows_nothing(text: str | None, is_blank: bool) -> None:
+    assert blank(text) is is_blank
