@@ -47,7 +47,7 @@ from cards.elements import (
     text_input,
 )
 from cards.i18n import Text, text_for
-from cards.markdown import escape, for_speech, plain
+from cards.markdown import blank, escape, for_speech, plain
 from cards.model import ClaimSummary
 
 # --- the claim card ----------------------------------------------------------------------------
@@ -111,9 +111,9 @@ def _partner_words_body(t: Text, host: str, summary: ClaimSummary, partner: str)
     body: list[Element] = [
         text_block(t("claim.partner_words.intro", partner=partner), subtle=True),
     ]
-    if summary.partner_message and summary.partner_message.strip():
+    if summary.partner_message is not None and not blank(summary.partner_message):
         body.append(quote(escape(summary.partner_message, limit=MESSAGE_LIMIT)))
-    if summary.partner_reference and summary.partner_reference.strip():
+    if summary.partner_reference is not None and not blank(summary.partner_reference):
         body.append(
             fact_set(
                 [
@@ -253,8 +253,8 @@ def claim_card(
         headline_block,
         fact_set([*rows, (t("claim.fact_status"), reported)]),
     ]
-    has_message = bool(summary.partner_message and summary.partner_message.strip())
-    has_reference = bool(summary.partner_reference and summary.partner_reference.strip())
+    has_message = not blank(summary.partner_message)
+    has_reference = not blank(summary.partner_reference)
     if has_message or has_reference:  # the partner's own words, one click away and labelled
         body.append(
             action_set(

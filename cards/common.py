@@ -21,7 +21,7 @@ from cards.elements import (
     text_block,
 )
 from cards.i18n import Text
-from cards.markdown import escape, plain
+from cards.markdown import blank, escape, one_line, plain
 from cards.model import WorkloadLine
 
 # Microsoft's public pages the cards link to. Microsoft's customer-facing page about CPOR comes
@@ -108,7 +108,7 @@ def services_plain_words(t: Text, workloads: Sequence[WorkloadLine]) -> list[str
         name = escape(w.name, limit=LABEL_LIMIT)
         words = plain_words(t, w)
         out.append(
-            t("claim.service", plain=escape(words, limit=LABEL_LIMIT), name=name) if words.strip() else name
+            name if blank(words) else t("claim.service", plain=escape(words, limit=LABEL_LIMIT), name=name)
         )
     return out
 
@@ -129,7 +129,7 @@ def services_facts(t: Text, workloads: Sequence[WorkloadLine]) -> Element:
         rows.append(
             (
                 escape(w.name, limit=LABEL_LIMIT),
-                escape(words, limit=LABEL_LIMIT) if words.strip() else "\u2013",
+                "\u2013" if blank(words) else escape(words, limit=LABEL_LIMIT),
             )
         )
     return fact_set(rows)
@@ -140,8 +140,9 @@ def claim_data(claim_id: str) -> dict[str, str]:
 
 
 def same_name(a: str, b: str) -> bool:
-    """Whether two organisation names are the same name (spacing and case aside)."""
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+    """Whether two organisation names are the same name (spacing, invisible characters and case
+    aside)."""
+    return one_line(a).casefold() == one_line(b).casefold()
 
 
 def sent_by(t: Text, partner_name: str, sender: str | None, *, safe: bool = True) -> str:
@@ -149,7 +150,7 @@ def sent_by(t: Text, partner_name: str, sender: str | None, *, safe: bool = True
     partner runs the app itself (no sender set, or the sender is the partner)."""
     clean = escape if safe else plain
     partner = clean(partner_name, limit=NAME_LIMIT)
-    if sender is None or not sender.strip() or same_name(sender, partner_name):
+    if sender is None or blank(sender) or same_name(sender, partner_name):
         return t("app.sent_by", partner=partner)
     return t("app.sent_by_for", sender=clean(sender, limit=NAME_LIMIT), partner=partner)
 
@@ -162,7 +163,7 @@ def sent_by_block(t: Text, partner_name: str, sender: str | None) -> Element:
 def run_by(t: Text, sender: str | None, *, safe: bool = True) -> str:
     """Who runs the app ("{sender} runs this app. It is not from Microsoft."), or just that it is not
     from Microsoft when the sender is not known."""
-    if sender is not None and sender.strip():
+    if sender is not None and not blank(sender):
         return t("app.run_by", sender=(escape if safe else plain)(sender, limit=NAME_LIMIT))
     return t("app.not_from_microsoft")
 

@@ -34,7 +34,7 @@ from cards.elements import (
     text_block,
 )
 from cards.i18n import Text, text_for
-from cards.markdown import escape, for_speech, plain
+from cards.markdown import blank, escape, for_speech, plain
 from cards.model import ClaimSummary
 
 # --- the status update -------------------------------------------------------------------------
@@ -156,7 +156,7 @@ def message_card(
             raise ValueError(f"unknown notice {text_key_or_text!r}; expected one of {', '.join(NOTICE_KEYS)}")
         shown = said = t(text_key_or_text)
     else:
-        if not text_key_or_text.strip():
+        if blank(text_key_or_text):
             raise ValueError("a notice needs some text")
         shown = escape(text_key_or_text, limit=NOTICE_LIMIT)
         said = plain(text_key_or_text, limit=NOTICE_LIMIT)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from cards.common import LABEL_LIMIT, NAME_LIMIT, services_short
 from cards.elements import Card, Element, action_set, envelope, execute, fact_set, heading, quote, text_block
 from cards.i18n import text_for
-from cards.markdown import escape, for_speech, plain
+from cards.markdown import blank, escape, for_speech, plain
 from cards.model import ClaimSummary
 from cards.verbs import QUESTION_MAX_LENGTH
 
@@ -46,7 +46,9 @@ def partner_notice_card(
         raise ValueError(f"unknown response kind {kind!r}")
     t = text_for(locale)
     customer = escape(customer_name, limit=NAME_LIMIT)
-    who = escape(user_name, limit=NAME_LIMIT) if user_name else t("partner.someone")
+    who = t("partner.someone")
+    if user_name is not None and not blank(user_name):
+        who = escape(user_name, limit=NAME_LIMIT)
     body: list[Element] = [
         heading(t(f"partner.title_{kind}", customer=customer), host=host, size="medium"),
         fact_set(
@@ -58,7 +60,7 @@ def partner_notice_card(
             ]
         ),
     ]
-    if kind == "question" and text:
+    if kind == "question" and text is not None and not blank(text):
         body += [
             heading(t("partner.question_title", who=who), host=host),
             quote(escape(text, limit=QUESTION_MAX_LENGTH)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cards.common import NAME_LIMIT, same_name
-from cards.markdown import plain
+from cards.markdown import blank, plain
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +26,6 @@ class MailIdentity:
         if self.sender_name:
             return self.sender_name
         partner = plain(partner_name, limit=NAME_LIMIT)
-        if not self.organisation or same_name(self.organisation, partner_name):
+        if blank(self.organisation) or same_name(self.organisation, partner_name):
             return partner
         return f"{partner} via {plain(self.organisation, limit=NAME_LIMIT)}"

@@ -319,6 +319,19 @@ def test_no_partner_words_no_button() -> None:
     assert "Their reference" not in json.dumps(card)
 
 
+def test_text_with_nothing_to_show_is_left_out_not_shown_empty() -> None:
+    # Zero-width spaces, bidi controls, a joiner and a newline: text to the eye, nothing on a card.
+    invisible = "\u200b\u202e \u2066\u200d\n"
+    custom = TEAMS.__class__("Contoso Cloud", invisible)
+    claim = make_claim(partner_message=invisible, partner_reference=invisible, workloads=(custom,))
+    for card in both_hosts(claim, sender=invisible):
+        assert card["body"][0]["text"] == "Sent by Contoso Consulting, not by Microsoft."
+        assert not any(a["title"].endswith("wrote") for a in actions(card))
+        assert first_facts(card)["Services"] == "Contoso Cloud"
+    named_twice = claim_card(make_claim(), sender="Contoso\u200b Consulting\u2069")
+    assert named_twice["body"][0]["text"] == "Sent by Contoso Consulting, not by Microsoft."
+
+
 def test_reference_alone_still_gets_the_labelled_button() -> None:
     card = claim_card(make_claim(partner_message=None, partner_reference="PO-77"))
     text = all_text(show_card(card, "What Contoso Consulting wrote"))

@@ -17,6 +17,7 @@ from cards import (
     status_changed_card,
     welcome_card,
 )
+from cards.partner import partner_notice_card
 from tests.cards.conftest import make_claim
 from tests.cards.walk import actions, all_text, first_view_text, words
 
@@ -168,6 +169,20 @@ def test_an_unknown_notice_key_or_empty_text_is_refused() -> None:
         message_card("notice.nope")
     with pytest.raises(ValueError, match="needs some text"):
         message_card("   ")
+    with pytest.raises(ValueError, match="needs some text"):
+        message_card("\u200b\u202e\n")
+
+
+def test_a_name_or_question_with_nothing_to_show_is_left_out() -> None:
+    invisible = "\u200b\u202e \u2066\u200d"
+    card = partner_notice_card(
+        make_claim(), "question", user_name=invisible, text=invisible, customer_name="Fabrikam Ltd"
+    )
+    facts = {f["title"]: f["value"] for el in card["body"] if el["type"] == "FactSet" for f in el["facts"]}
+    assert facts["From"] == "Someone"
+    assert not [el for el in card["body"] if el.get("style") == "emphasis"]  # no empty quote
+    footer = welcome_card(sender=invisible)["body"][-1]["text"]
+    assert footer == "This app is not from Microsoft."
 
 
 def test_about_explains_other_partner_links_behind_a_button() -> None:
