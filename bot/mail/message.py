@@ -17,6 +17,7 @@ turning it into links are kept. Only ``Action.OpenUrl`` with an http(s) URL beco
 
 from __future__ import annotations
 
+import base64
 import datetime
 import re
 from email.headerregistry import Address
@@ -33,14 +34,65 @@ __all__ = ["build_message", "render_html", "render_text"]
 
 _MESSAGE_ID = re.compile(r"^<?([^<>@\s]+@[^<>@\s]+)>?$")
 
-# --- the message -------------------------------------------------------------------------------
+# --- headers -------------------------------------------------------------------------------------
+#
+# Names in the Subject, From and To headers are the partner's and the contact's. Python's email
+# package (3.11) writes some of them wrongly when it is handed the text: it decodes anything that
+# looks like an RFC 2047 encoded word ("=?utf-8?q?=E2=80=AE?=" becomes a right-to-left override
+# again, after `one_line` dropped it); when it folds a long address header it can drop the quotes
+# around the display name, so a "<", '"' or "\\" in a long name changes the address a mail client
+# reads; and folding a subject in two scripts it doubles a space. A subject in plain ASCII, and an
+# address in plain ASCII that fits on one line, go through Python as usual; any other is written
+# here, encoded and folded, and stored as it is (`set_raw`, the way the parser stores the headers it
+# reads).
+
+_LINE = 78  # header lines stay within 78 characters (RFC 5322 2.1.1)
+# UTF-8 bytes per encoded word: "=?utf-8?b?" + 56 base64 characters + "?=" is 68 characters, within
+# RFC 2047's 75 and within one line after "Subject: ".
+_ENCODED_WORD_BYTES = 42
 
 
-def _address(name: str, addr_spec: str, what: str) -> Address:
+def _encoded_words(text: str) -> list[str]:
+    """`text` as RFC 2047 encoded words (UTF-8, base64), each holding whole characters."""
+    chunks = [b""]
+    for ch in text:
+        data = ch.encode()
+        if chunks[-1] and len(chunks[-1]) + len(data) > _ENCODED_WORD_BYTES:
+            chunks.append(b"")
+        chunks[-1] += data
+    return [f"=?utf-8?b?{base64.b64encode(chunk).decode('ascii')}?=" for chunk in chunks]
+
+
+def _set_subject(msg: EmailMessage, subject: str) -> None:
+    if subject.isascii() and "=?" not in subject:
+        msg["Subject"] = subject
+        return
+    msg.set_raw("Subject", "\n ".join(_encoded_words(subject)))
+
+
+def _set_address(msg: EmailMessage, header: str, name: str, addr_spec: str, what: str) -> None:
+    """One address with its display name (already `one_line`), plain when it can be, else encoded."""
     try:
-        return Address(display_name=one_line(name), addr_spec=addr_spec.strip())
+        address = Address(display_name=name, addr_spec=addr_spec.strip())
     except (ValueError, IndexError) as exc:  # the header parser raises both for bad addresses
         raise ValueError(f"{what} is not one email address: {addr_spec!r}") from exc
+    if not name or (name.isascii() and "=?" not in name and len(f"{header}: {address}") <= _LINE):
+        msg[header] = address  # quoted as needed, and on one line: nothing to fold
+        return
+    angle = f"<{address.addr_spec}>"
+    lines = _encoded_words(name)
+    room = _LINE - (len(header) + 2 if len(lines) == 1 else 1)  # after "To: ", or after the fold's space
+    if len(lines[-1]) + 1 + len(angle) <= room:
+        lines[-1] += " " + angle
+    elif 1 + len(angle) <= _LINE:
+        lines.append(angle)
+    else:  # an address too long to share a line with anything: sent without the name
+        msg[header] = Address(addr_spec=address.addr_spec)
+        return
+    msg.set_raw(header, "\n ".join(lines))
+
+
+# --- the message -------------------------------------------------------------------------------
 
 
 def _message_id(message_id: str) -> str:
@@ -72,9 +124,9 @@ def build_message(
     subject = one_line(subject)
     lang = language(locale)
     msg = EmailMessage(policy=SMTP)
-    msg["Subject"] = subject
-    msg["From"] = _address(sender_name, sender, "sender")
-    msg["To"] = _address(to_name, to, "to")
+    _set_subject(msg, subject)
+    _set_address(msg, "From", one_line(sender_name), sender, "sender")
+    _set_address(msg, "To", one_line(to_name), to, "to")
     msg["Date"] = format_datetime(date)
     msg["Message-ID"] = _message_id(message_id)
     msg.set_content(render_text(card), subtype="plain", charset="utf-8", cte="quoted-printable")

@@ -139,3 +139,38 @@ def test_bidi_controls_in_names_reach_no_header_and_no_title() -> None:
     assert html_part is not None
     title = html_part.get_content().split("<title>", 1)[1].split("</title>", 1)[0]
     assert "\u202e" not in title and "\u2066" not in title
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Contoso Consulting Services (Europe, Middle East & Africa) Ltd. <sales@contoso.example>",
+        '"' * 50,
+        "\\" * 50,
+        "<" * 100,
+        "x" * 80 + " <",
+    ],
+)
+def test_long_names_with_special_characters_keep_the_address(name: str) -> None:
+    msg = message(claim(), sender_name=name, to_name=name)
+    for header, address in (("From", "notifications@cpor.example"), ("To", "anna.schmidt@fabrikam.example")):
+        (parsed,) = msg[header].addresses
+        assert parsed.addr_spec == address
+        # Python's reader puts a space between the encoded words a long name is folded into (RFC 2047
+        # says to join them); the name is the same name.
+        assert parsed.display_name.replace(" ", "") == name.replace(" ", "")
+
+
+def test_text_that_looks_like_an_encoded_word_stays_text() -> None:
+    word = "=?utf-8?q?=E2=80=AE?="  # an encoded right-to-left override, as a partner could type it
+    msg = message(
+        claim(), subject=f"{word}Contoso tells you", sender_name=f"{word}Contoso", to_name=f"Anna {word}"
+    )
+    assert msg["Subject"] == f"{word}Contoso tells you"
+    assert msg["From"].addresses[0].display_name == f"{word}Contoso"
+    assert msg["To"].addresses[0].display_name == f"Anna {word}"
+
+
+def test_a_long_subject_with_accents_keeps_single_spaces() -> None:
+    subject = "1 5- 51 5- 51 5- 51 5- 51 5- 5 informa um novo status da solicitação"
+    assert message(claim(), subject=subject)["Subject"] == subject
