@@ -11,7 +11,8 @@ _INLINE = re.compile(r"[`*_~\[\]<]")
 _ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _BLOCK_START = re.compile(r"^\s*(?:[#>+\-=]|[0-9]+[.)](?=\s|$))")
 _URL_SCHEME = re.compile(r"(?i)[a-z][a-z0-9+.\-]*:[/\\]")
-_DOMAIN = re.compile(r"[^\s.][.\uff0e\uff61][^\W\d_]")
+# A dot between something and a letter; a dot after a dot (full-width or not) starts no domain label.
+_DOMAIN = re.compile(r"[^\s.\uff0e\uff61][.\uff0e\uff61][^\W\d_]")
 
 
 def _escaped(text: str, index: int) -> bool:
