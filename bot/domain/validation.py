@@ -5,6 +5,7 @@ an `InvalidRequest` that names every field at fault; the partner API turns it in
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,12 @@ class InvalidRequest(ValueError):
         self.errors = errors
 
 
+def shows_nothing(text: str) -> bool:
+    """True if `text` would show nothing: only spaces, controls and invisible format characters
+    (zero-width spaces, joiners, bidi controls)."""
+    return all(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") for ch in text)
+
+
 def field_path(parts: list[str | int]) -> str:
     out = ""
     for part in parts:
@@ -59,11 +66,11 @@ def claim_from_request(body: dict[str, Any], *, partner_id: str, now: dt.datetim
                     f"{workload_id!r} belongs to solution area {workload.area!r}, not {area!r}",
                 )
             )
-    if not body["customer_name"].strip():
+    if shows_nothing(body["customer_name"]):
         errors.append(FieldError("customer_name", "must not be blank"))
     seen: dict[str, int] = {}
     for index, contact in enumerate(body["contacts"]):
-        if not contact["name"].strip():
+        if shows_nothing(contact["name"]):
             errors.append(FieldError(f"contacts[{index}].name", "must not be blank"))
         email = contact["email"].strip().lower()
         if email in seen:

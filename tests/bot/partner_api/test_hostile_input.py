@@ -64,6 +64,7 @@ async def test_hostile_bodies_are_problems_not_crashes(
             "GUID",
         ),
         (lambda b: b.update(customer_name="   "), "customer_name", "blank"),
+        (lambda b: b.update(customer_name="\u200b\u202e\u200d"), "customer_name", "blank"),
         (lambda b: b["contacts"][0].update(name=" \t "), "contacts[0].name", ""),
         (lambda b: b["contacts"][0].update(email="x@evil.com\nBcc:v@x.com"), "contacts[0].email", "email"),
         (lambda b: b["contacts"][0].update(email="a@x.com,b@y.com"), "contacts[0].email", "email"),
