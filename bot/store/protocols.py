@@ -201,6 +201,7 @@ class WebhookStore(Protocol):
         """Lease up to `limit` due events. With `per_partner`, no partner ever has more than that
         many being sent, by any worker: a partner whose endpoint hangs cannot fill the batches."""
         ...
+
     async def finish_webhook_event(
         self,
         event_id: str,
