@@ -91,23 +91,27 @@ class DeliveryWorker:
         self._stopping.set()
 
     async def run(self) -> None:
-        if await self._heartbeat() > 1:
-            # The others count this worker at their next beat, and until the sends they booked
-            # before it have gone they still send at the old share. Wait for both, then count
-            # again (others may have joined meanwhile).
-            if not await self._pause(self._heartbeat_every.total_seconds() + DEFER_AFTER_SECONDS):
-                await self._heartbeat()
         try:
+            if await self._heartbeat() > 1:
+                # The others count this worker at their next beat, and until the sends they booked
+                # before it have gone they still send at the old share. Wait for both, then count
+                # again (others may have joined meanwhile).
+                if not await self._pause(self._heartbeat_every.total_seconds() + DEFER_AFTER_SECONDS):
+                    await self._heartbeat()
             # A lane waits for the slowest send of its batch; the others keep the connector busy.
             async with asyncio.TaskGroup() as lanes:
                 lanes.create_task(self._keep_heartbeat())
                 for _ in range(self._lanes):
                     lanes.create_task(self._poller.run(self.run_once))
         finally:
+            # Every lane has left its transaction by now (a cancelled one rolled back): only then
+            # sign off, in a transaction of its own.
             try:
                 await self._store.worker_left(self._owner)
             except Exception:  # noqa: BLE001 - the others stop counting it after a few seconds anyway
-                log.warning("could not sign this worker off; the others will notice it is gone")
+                log.warning(
+                    "could not sign this worker off; the others will notice it is gone", exc_info=True
+                )
 
     async def _heartbeat(self) -> int:
         """Say this worker is alive and take its share of the tenants' limits; how many are alive."""

@@ -5,20 +5,27 @@ every method of the store is one transaction."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import psycopg
+from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from bot.store.sql import Db, Row, SqlStore
+from bot.store.sql.base import settled
+
+log = logging.getLogger(__name__)
 
 _PLACEHOLDER = re.compile(r"\?")
 MIGRATION_LOCK = 7_470_001  # pg_advisory_xact_lock key: one instance migrates at a time
 WORKERS_LOCK = 7_470_002  # and one worker counts the delivery workers at a time
+# A transaction to end: begun, or failed and waiting for its ROLLBACK.
+_OPEN = (TransactionStatus.INTRANS, TransactionStatus.INERROR)
 
 
 def _pg(sql: str) -> str:
@@ -65,13 +72,24 @@ class PostgresEngine:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Db]:
-        async with self._pool.connection() as conn, conn.transaction():
-            yield PostgresDb(conn)
+        # The first statement begins the transaction (the connection is not in autocommit). COMMIT
+        # and ROLLBACK are awaited to their end even when the task is cancelled, so the connection
+        # goes back to the pool idle and the transaction's locks are released at once.
+        async with self._pool.connection() as conn:
+            try:
+                yield PostgresDb(conn)
+                await settled(conn.commit())
+            finally:
+                if conn.info.transaction_status in _OPEN:
+                    try:
+                        await settled(conn.rollback())
+                    except psycopg.Error:
+                        # The connection is broken: the pool discards it, and the server ends
+                        # the transaction with it.
+                        log.warning("could not roll back a transaction", exc_info=True)
 
-    @asynccontextmanager
-    async def reader(self) -> AsyncIterator[Db]:
-        async with self._pool.connection() as conn, conn.transaction():
-            yield PostgresDb(conn)
+    def reader(self) -> AbstractAsyncContextManager[Db]:
+        return self.transaction()
 
     async def lock_migrations(self, db: Db) -> None:
         await db.rows("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))

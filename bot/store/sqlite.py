@@ -12,6 +12,7 @@ from typing import Any
 import aiosqlite
 
 from bot.store.sql import Db, Row, SqlStore
+from bot.store.sql.base import settled
 
 
 class SqliteDb:
@@ -61,14 +62,16 @@ class SqliteEngine:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Db]:
         async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+            # aiosqlite runs a statement on its thread even when the task awaiting it is cancelled:
+            # BEGIN, COMMIT and ROLLBACK are awaited to their end, so the lock is released only
+            # once no transaction is open (the next BEGIN would fail inside one).
             try:
+                await settled(self._conn.execute("BEGIN IMMEDIATE"))
                 yield self._db
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
-            else:
-                await self._conn.execute("COMMIT")
+                await settled(self._conn.execute("COMMIT"))
+            finally:
+                if self._conn.in_transaction:
+                    await settled(self._conn.execute("ROLLBACK"))
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[Db]:

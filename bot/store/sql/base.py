@@ -3,19 +3,41 @@ lifecycle (open, migrate, health, close) and helpers every aggregate uses."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from importlib import resources
-from typing import Any, Protocol, Self
+from typing import Any, Protocol, Self, TypeVar
 
 from bot.store import ts
 
 Row = Mapping[str, Any]
 # Values per IN (...) list: well under SQLite's and PostgreSQL's limits on parameters.
 IN_CHUNK = 500
+
+
+T = TypeVar("T")
+
+
+async def settled(operation: Awaitable[T]) -> T:
+    """Await `operation` to its end even if the caller is cancelled meanwhile, then pass the
+    cancellation on. For the statements that begin and end a transaction: one cut off half-way
+    would leave the connection inside a transaction nobody ends."""
+    task = asyncio.ensure_future(operation)
+    cancelled = False
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            cancelled = True
+    if cancelled:
+        if not task.cancelled():
+            task.exception()  # seen: the caller hears of the cancellation instead
+        raise asyncio.CancelledError
+    return task.result()
 
 
 def parse_ts(value: str | None) -> dt.datetime | None:
@@ -46,6 +68,8 @@ class Engine(Protocol):
     for_update: str
 
     def skip_locked_of(self, table: str) -> str: ...
+    # A transaction ends (commit or rollback) before the context exits, even when the task using it
+    # is cancelled: the connection is never handed on inside a transaction.
     def transaction(self) -> AbstractAsyncContextManager[Db]: ...
     def reader(self) -> AbstractAsyncContextManager[Db]: ...
     async def lock_migrations(self, db: Db) -> None: ...

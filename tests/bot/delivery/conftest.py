@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.delivery.worker import DeliveryWorker
-from bot.mail.identity import MailIdentity
 from bot.ops.config import Settings
 from bot.store import Store
 from bot.teams.adapter import create_adapter
 from bot.teams.connector import ConnectorCardSender
+from tests.bot.delivery.support import MAIL
 from tests.fakes import FakeConnector, RecordingMailer, running_connector
 
 
@@ -41,7 +41,5 @@ def worker(sqlite_store: Store, mailer: RecordingMailer, sender: ConnectorCardSe
         sender,
         poll_seconds=3600,
         mailer=mailer,
-        mail=MailIdentity(
-            "cpor@contoso.example", "Contoso via CPOR explained", "6f1c2d3e-4b5a-4c7d-9e8f-0a1b2c3d4e5f"
-        ),
+        mail=MAIL,
     )

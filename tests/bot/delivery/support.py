@@ -6,9 +6,14 @@ import datetime as dt
 from typing import Any
 
 from bot.domain.claims import Claim, Contact, Status
+from bot.mail.identity import MailIdentity
 from bot.store import Store, StoredReference
 from tests.fakes import FakeConnector
 
+# Who the emails come from, as the service's settings would name it.
+MAIL = MailIdentity(
+    "cpor@contoso.example", "Contoso via CPOR explained", "6f1c2d3e-4b5a-4c7d-9e8f-0a1b2c3d4e5f"
+)
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 CONVERSATION = "a:1Hx9sQ0vT5bKc3Zr8mP2yLw7Nf4Dj6Ge1Ua0Ok5Ri9Vt3Xs8Yq2Wp7Mn4Lb6Jh"
 
