@@ -32,7 +32,7 @@ from botbuilder.schema import ConversationReference
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.delivery.worker import DeliveryWorker  # noqa: E402
+from bot.delivery.worker import DeliveryWorker, mail_identity  # noqa: E402
 from bot.domain.claims import Claim, Contact, Status  # noqa: E402
 from bot.ops.config import Settings  # noqa: E402
 from bot.ops.heap import freeze_startup_objects  # noqa: E402
@@ -229,7 +229,9 @@ async def fanout(count: int, naive_count: int) -> dict[str, Any]:
 
         freeze_startup_objects()  # as the service does once it is up
         metrics = Metrics()
-        worker = DeliveryWorker(store, sender, poll_seconds=0.05, metrics=metrics)
+        worker = DeliveryWorker(
+            store, sender, poll_seconds=0.05, mail=mail_identity(Settings()), metrics=metrics
+        )
         start = time.perf_counter()
         running = asyncio.create_task(worker.run())
         while True:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from bot.store import Delivery, DeliveryOutcome, DeliveryStatus
+
 MAX_ATTEMPTS = 5
 # As Teams documents it: 429 (honour Retry-After), 412 and 502-504 are worth retrying; 500 is not.
 RETRYABLE = frozenset({412, 429, 502, 503, 504})
@@ -26,3 +28,24 @@ def backoff(attempt: int, retry_after: float | None) -> dt.timedelta:
         return dt.timedelta(seconds=min(max(retry_after, 0.0), 3600.0))
     base = min(5.0 * 2 ** (attempt - 1), 600.0)
     return dt.timedelta(seconds=base * random.uniform(0.8, 1.2))  # noqa: S311 - jitter, not security
+
+
+def retry_or_fail(
+    delivery: Delivery, retryable: bool, reason: str, retry_after: float | None
+) -> DeliveryOutcome:
+    """A failed send's outcome: queued again after the backoff while attempts remain, else failed."""
+    now = dt.datetime.now(dt.UTC)
+    if retryable and delivery.attempts < MAX_ATTEMPTS:
+        return DeliveryOutcome(
+            delivery.id,
+            DeliveryStatus.QUEUED,
+            now,
+            error=f"attempt {delivery.attempts} failed ({reason}); will retry",
+            retry_at=now + backoff(delivery.attempts, retry_after),
+        )
+    return DeliveryOutcome(
+        delivery.id,
+        DeliveryStatus.FAILED,
+        now,
+        error=f"gave up after {delivery.attempts} attempt(s): {reason}",
+    )

@@ -9,7 +9,7 @@ import uuid
 from typing import Any
 
 from bot.delivery.limits import TeamsLimits
-from bot.delivery.retries import GONE, MAX_ATTEMPTS, RETRYABLE, Deferred, backoff
+from bot.delivery.retries import GONE, RETRYABLE, Deferred, retry_or_fail
 from bot.delivery.sending import CardSender, SendFailure
 from bot.mail.identity import MailIdentity
 from bot.mail.message import build_message
@@ -39,6 +39,9 @@ HEARTBEAT_EVERY = dt.timedelta(seconds=2)
 # A send the limits would hold back longer than this goes back to the queue until then. It also
 # bounds how far ahead a worker has booked, which a worker joining others waits out (see `run`).
 DEFER_AFTER_SECONDS = 2.0
+# What a delivery records when the service itself failed: the exception's text may hold a
+# customer's data and stays in the service's log.
+INTERNAL_ERROR = "internal error in the delivery worker; see the service's log"
 
 
 # The metric label for each status an outcome leaves a delivery in.
@@ -60,8 +63,8 @@ class DeliveryWorker:
         sender: CardSender,
         *,
         poll_seconds: float,
+        mail: MailIdentity,
         mailer: Mailer | None = None,
-        mail: MailIdentity | None = None,
         metrics: Metrics | None = None,
         limits: TeamsLimits | None = None,
         lease_for: dt.timedelta = LEASE_FOR,
@@ -78,7 +81,7 @@ class DeliveryWorker:
         self._store = store
         self._sender = sender
         self._mailer = mailer
-        self._mail = mail or MailIdentity("cpor-bot@localhost", "", "")
+        self._mail = mail
         self._owner = f"worker-{uuid.uuid4().hex[:12]}"
         self._poller = Poller("delivery", poll_seconds)
         self._stopping = asyncio.Event()
@@ -233,9 +236,20 @@ class DeliveryWorker:
         except SendFailure as failure:
             return await self._failed(item, failure)
         except MailFailure as failure:
-            return self._retry_or_fail(item, not failure.permanent, f"mail server: {failure.reply}", None)
-        except Exception as exc:  # noqa: BLE001 - network errors: treat like a 503
-            return await self._failed(item, SendFailure(None, type(exc).__name__))
+            return retry_or_fail(delivery, not failure.permanent, f"mail server: {failure.reply}", None)
+        except Exception:
+            # A fault of the service, not of the network or the recipient: another try would fail
+            # the same way. Fail it now and say so where an operator looks.
+            log.exception(
+                "delivery %s (%s, %s) failed on an internal error",
+                delivery.id,
+                delivery.channel,
+                delivery.kind,
+            )
+            self._metrics.internal_errors.inc()
+            return DeliveryOutcome(
+                delivery.id, DeliveryStatus.FAILED, dt.datetime.now(dt.UTC), error=INTERNAL_ERROR
+            )
         return DeliveryOutcome(
             delivery.id, DeliveryStatus.SENT, dt.datetime.now(dt.UTC), activity_id=activity_id
         )
@@ -246,7 +260,9 @@ class DeliveryWorker:
             raise SendFailure(404, "NoConversation")
         card = self._card_for(item, host="teams")  # before booking: the slot is not spent waiting
         waited = await self._limits.wait(
-            reference.conversation_id, reference.tenant_id, at_most=DEFER_AFTER_SECONDS
+            reference.conversation_id,
+            reference.tenant_id,
+            at_most=DEFER_AFTER_SECONDS,
         )
         if waited is None:
             # Far off (a busy conversation): give the lease back rather than hold a lane idle.
@@ -330,27 +346,7 @@ class DeliveryWorker:
         if failure.status == 429:
             self._metrics.throttled.inc()
         retryable = failure.status is None or failure.status in RETRYABLE
-        return self._retry_or_fail(item, retryable, str(failure), failure.retry_after)
-
-    def _retry_or_fail(
-        self, item: LeasedDelivery, retryable: bool, reason: str, retry_after: float | None
-    ) -> DeliveryOutcome:
-        delivery = item.delivery
-        now = dt.datetime.now(dt.UTC)
-        if retryable and delivery.attempts < MAX_ATTEMPTS:
-            return DeliveryOutcome(
-                delivery.id,
-                DeliveryStatus.QUEUED,
-                now,
-                error=f"attempt {delivery.attempts} failed ({reason}); will retry",
-                retry_at=now + backoff(delivery.attempts, retry_after),
-            )
-        return DeliveryOutcome(
-            delivery.id,
-            DeliveryStatus.FAILED,
-            now,
-            error=f"gave up after {delivery.attempts} attempt(s): {reason}",
-        )
+        return retry_or_fail(delivery, retryable, str(failure), failure.retry_after)
 
 
 def delivery_worker(
@@ -367,9 +363,14 @@ def delivery_worker(
         sender,
         poll_seconds=settings.delivery_poll_seconds,
         mailer=mailer or mailer_from_settings(settings),
-        mail=MailIdentity(
-            settings.mail_from, settings.mail_from_name, settings.outlook_originator, settings.sender_name
-        ),
+        mail=mail_identity(settings),
         metrics=metrics,
         lease_for=dt.timedelta(seconds=settings.delivery_lease_seconds),
+    )
+
+
+def mail_identity(settings: Settings) -> MailIdentity:
+    """Who the emails come from, as the settings name it."""
+    return MailIdentity(
+        settings.mail_from, settings.mail_from_name, settings.outlook_originator, settings.sender_name
     )

@@ -30,6 +30,12 @@ class Metrics:
             "Sends woken late for their rate-limit slot, which booked another rather than go late.",
             registry=self.registry,
         )
+        self.internal_errors = Counter(
+            "cpor_delivery_internal_errors",
+            "Deliveries failed at once by a fault of the service itself (logged with its traceback), "
+            "not by the network or the recipient.",
+            registry=self.registry,
+        )
         self.send_seconds = Histogram(
             "cpor_delivery_send_seconds",
             "Time to hand one card to Teams or to the mail relay (the request only, not the wait "

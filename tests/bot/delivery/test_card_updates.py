@@ -9,7 +9,7 @@ from bot.delivery.worker import DeliveryWorker
 from bot.domain.claims import Status
 from bot.store import Store
 from bot.teams.connector import ConnectorCardSender
-from tests.bot.delivery.support import setup_claim
+from tests.bot.delivery.support import MAIL, setup_claim
 from tests.fakes import FakeConnector
 
 
@@ -67,7 +67,7 @@ async def test_the_worker_notices_a_status_change_that_raced_its_send(
         ) -> None:
             await inner.update_card(reference, activity_id, card)
 
-    worker = DeliveryWorker(sqlite_store, RacingSender(), poll_seconds=3600)
+    worker = DeliveryWorker(sqlite_store, RacingSender(), poll_seconds=3600, mail=MAIL)
     await worker.run_once()  # sends the card (built while under review) and queues its update
     await worker.run_once()  # the update
     ((activity_id, update),) = connector.updates

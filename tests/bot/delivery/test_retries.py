@@ -10,7 +10,7 @@ from bot.delivery.retries import MAX_ATTEMPTS, backoff
 from bot.delivery.worker import DeliveryWorker
 from bot.store import Store
 from bot.teams.connector import ConnectorCardSender
-from tests.bot.delivery.support import CONVERSATION, only_delivery, setup_claim
+from tests.bot.delivery.support import CONVERSATION, MAIL, only_delivery, setup_claim
 from tests.fakes import FakeConnector
 
 
@@ -75,7 +75,7 @@ async def test_throttling_and_retries_are_counted(
     from bot.ops.metrics import Metrics
 
     metrics = Metrics()
-    worker = DeliveryWorker(sqlite_store, sender, poll_seconds=3600, metrics=metrics)
+    worker = DeliveryWorker(sqlite_store, sender, poll_seconds=3600, mail=MAIL, metrics=metrics)
     claim = await setup_claim(sqlite_store, connector)
     await sqlite_store.create_notification(claim, "n1", dt.datetime.now(dt.UTC), "teams")
     connector.fail_next(CONVERSATION, 429, code="Throttled", headers={"Retry-After": "0"})

@@ -9,7 +9,7 @@ from bot.delivery.worker import DeliveryWorker
 from bot.domain.claims import Claim, Contact, Status
 from bot.store import Store, StoredReference
 from bot.teams.connector import ConnectorCardSender
-from tests.bot.delivery.support import CONVERSATION, TENANT, install, only_delivery, setup_claim
+from tests.bot.delivery.support import CONVERSATION, MAIL, TENANT, install, only_delivery, setup_claim
 from tests.fakes import FakeConnector
 
 
@@ -90,7 +90,7 @@ async def test_a_batch_is_sent_concurrently_and_recorded_together(
 ) -> None:
     await add_installed_contacts(sqlite_store, connector, 12)
     connector.latency = 0.05
-    worker = DeliveryWorker(sqlite_store, sender, poll_seconds=3600)
+    worker = DeliveryWorker(sqlite_store, sender, poll_seconds=3600, mail=MAIL)
     assert await worker.run_once() == 12
     assert connector.most_in_flight > 1  # not one after another
     assert len({path for path, _, _ in connector.posts}) == 12
@@ -130,7 +130,7 @@ async def test_pending_deliveries_survive_a_restart(
     second = await SqliteStore.open_file(path)
     try:
         await install(second, connector)
-        worker = DeliveryWorker(second, sender, poll_seconds=3600)
+        worker = DeliveryWorker(second, sender, poll_seconds=3600, mail=MAIL)
         assert await worker.run_once() == 1
         (delivery,) = await second.deliveries_for_claim("claim-1")
         assert delivery.status == "sent"

@@ -10,7 +10,7 @@ from bot.delivery.limits import TeamsLimits
 from bot.delivery.worker import DeliveryWorker
 from bot.store import Store
 from bot.teams.connector import ConnectorCardSender
-from tests.bot.delivery.support import CONVERSATION, TENANT, only_delivery, setup_claim
+from tests.bot.delivery.support import CONVERSATION, MAIL, TENANT, only_delivery, setup_claim
 from tests.changes import Changes
 from tests.fakes import FakeConnector
 
@@ -27,7 +27,9 @@ async def test_a_send_the_limits_hold_back_for_long_goes_back_to_the_queue_uncou
     for _ in range(60):  # 60 messages into this chat in the last moments: the 30 s window is full
         limits.reserve(CONVERSATION, TENANT)
     metrics = Metrics()
-    worker = DeliveryWorker(sqlite_store, sender, poll_seconds=3600, limits=limits, metrics=metrics)
+    worker = DeliveryWorker(
+        sqlite_store, sender, poll_seconds=3600, mail=MAIL, limits=limits, metrics=metrics
+    )
     before = dt.datetime.now(dt.UTC)
     assert await worker.run_once() == 1
     assert connector.posts == []
@@ -60,9 +62,11 @@ async def test_running_workers_share_the_tenant_limits_and_sign_off(
 
     beat = dt.timedelta(milliseconds=20)
     first_limits, second_limits = CountedLimits(), CountedLimits()
-    first = DeliveryWorker(sqlite_store, sender, poll_seconds=3600, heartbeat_every=beat, limits=first_limits)
+    first = DeliveryWorker(
+        sqlite_store, sender, poll_seconds=3600, mail=MAIL, heartbeat_every=beat, limits=first_limits
+    )
     second = DeliveryWorker(
-        sqlite_store, sender, poll_seconds=3600, heartbeat_every=beat, limits=second_limits
+        sqlite_store, sender, poll_seconds=3600, mail=MAIL, heartbeat_every=beat, limits=second_limits
     )
     runs = [asyncio.create_task(first.run()), asyncio.create_task(second.run())]
     await first_limits.changes.until(lambda: first_limits.workers == 2)
@@ -97,7 +101,9 @@ async def test_a_worker_joining_others_waits_until_they_have_counted_it(
     )
     limits = CountedLimits()
     beat = dt.timedelta(seconds=0.2)
-    worker = DeliveryWorker(sqlite_store, sender, poll_seconds=3600, heartbeat_every=beat, limits=limits)
+    worker = DeliveryWorker(
+        sqlite_store, sender, poll_seconds=3600, mail=MAIL, heartbeat_every=beat, limits=limits
+    )
     loop = asyncio.get_running_loop()
     started = loop.time()
     running = asyncio.create_task(worker.run())
