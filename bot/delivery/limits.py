@@ -77,6 +77,14 @@ class SlidingWindows:
     def record(self, key: str, at: float) -> None:
         insort(self._used.setdefault(key, []), at)
 
+    def forget(self, key: str, at: float) -> None:
+        """Drop one use of `key` at `at` (a booking given up: nothing was sent then)."""
+        used = self._used.get(key)
+        if used:
+            index = bisect_left(used, at)
+            if index < len(used) and used[index] == at:
+                del used[index]
+
     def delay(self, key: str, now: float) -> float:
         """Seconds from `now` until one more use of `key` fits (0 if it fits now)."""
         at = now
@@ -151,7 +159,15 @@ class TeamsLimits:
         """Book the earliest moment both limits allow a send; return how long to wait for it, or
         None (booking nothing) when that would be more than `at_most` seconds."""
         now = self._clock()
-        at = self._earliest(conversation_id, tenant_id, now)
+        at = self._book(conversation_id, tenant_id, now, at_most)
+        return None if at is None else at - now
+
+    def _book(
+        self, conversation_id: str, tenant_id: str, now: float, at_most: float | None, *, after: float = 0.0
+    ) -> float | None:
+        """Book the earliest moment at least `after` seconds from `now` (None, booking nothing, if
+        that is more than `at_most` seconds away)."""
+        at = self._earliest(conversation_id, tenant_id, now + after)
         if at_most is not None and at - now > at_most:
             return None
         # No await between the check and the booking: nothing else can book in between.
@@ -161,28 +177,43 @@ class TeamsLimits:
         if self._sends % 1000 == 0:
             self._conversations.forget_idle(now)
             self._tenants.forget_idle(now)
-        return at - now
+        return at
 
     async def wait(
-        self, conversation_id: str, tenant_id: str, *, at_most: float | None = None
+        self,
+        conversation_id: str,
+        tenant_id: str,
+        *,
+        at_most: float | None = None,
+        ready: Callable[[], Awaitable[None]] | None = None,
+        lead: float = 0.0,
     ) -> float | None:
         """Book a moment for a send and sleep until it; return how long that was, or None (having
-        waited for nothing) when the limits allow no send within `at_most` seconds.
+        waited for nothing, or only for `ready`) when the limits allow no send within `at_most`
+        seconds. `ready`, the send's last step before it leaves, is awaited once, `lead` seconds
+        before the moment, so that it is done by then: the moment booked is at least `lead` away.
 
-        A sleeper woken late (a busy moment in this process) books again rather than go late: a
-        late send and the next on-time one can be closer than Teams allows. The booking it leaves
-        behind only makes the limits stricter.
+        A sleeper woken late (a busy moment in this process, or a slow `ready`) books again rather
+        than go late: a late send and the next on-time one can be closer than Teams allows. The
+        moment it missed is given back (nothing was sent then), and the new one is booked among
+        the others as they stand now.
         """
         started = self._clock()
         for _ in range(MAX_REBOOKINGS):
-            delay = self.reserve(conversation_id, tenant_id, at_most=at_most)
-            if delay is None:
+            due = self._book(conversation_id, tenant_id, self._clock(), at_most, after=lead if ready else 0.0)
+            if due is None:
                 return None
-            if delay <= 0:
-                break
-            due = self._clock() + delay
-            await self._sleep(delay)
+            if ready is not None:
+                if due - self._clock() > lead:
+                    await self._sleep(due - self._clock() - lead)
+                await ready()
+                ready = None
+            remaining = due - self._clock()
+            if remaining > 0:
+                await self._sleep(remaining)
             if self._clock() - due <= LATE_TOLERANCE_SECONDS:
                 break
+            self._conversations.forget(conversation_id, due)
+            self._tenants.forget(tenant_id, due)
             self._on_rebook()
         return self._clock() - started

@@ -11,6 +11,7 @@ from typing import Any
 from bot.delivery.limits import TeamsLimits
 from bot.delivery.retries import GONE, RETRYABLE, Deferred, retry_or_fail
 from bot.delivery.sending import CardSender, SendFailure
+from bot.delivery.starting import LeaseLost, StartMarks, StartNotRecorded
 from bot.mail.identity import MailIdentity
 from bot.mail.message import build_message
 from bot.mail.sender import Mailer, MailFailure, mailer_from_settings
@@ -39,6 +40,12 @@ HEARTBEAT_EVERY = dt.timedelta(seconds=2)
 # A send the limits would hold back longer than this goes back to the queue until then. It also
 # bounds how far ahead a worker has booked, which a worker joining others waits out (see `run`).
 DEFER_AFTER_SECONDS = 2.0
+# A Teams send is noted as started this long before its booked moment (and books none sooner): the
+# store has written it by then, even at a burst's start, and the send leaves on time. A worker that
+# dies leaves `unknown` what it had in flight, and what it would have sent in the next 100 ms.
+START_LEAD_SECONDS = 0.1
+# A send whose start the store could not note goes back to the queue for this long.
+START_RETRY = dt.timedelta(seconds=5)
 # What a delivery records when the service itself failed: the exception's text may hold a
 # customer's data and stays in the service's log.
 INTERNAL_ERROR = "internal error in the delivery worker; see the service's log"
@@ -83,6 +90,7 @@ class DeliveryWorker:
         self._mailer = mailer
         self._mail = mail
         self._owner = f"worker-{uuid.uuid4().hex[:12]}"
+        self._starts = StartMarks(store, self._owner)
         self._poller = Poller("delivery", poll_seconds)
         self._stopping = asyncio.Event()
 
@@ -107,8 +115,9 @@ class DeliveryWorker:
                 for _ in range(self._lanes):
                     lanes.create_task(self._poller.run(self.run_once))
         finally:
-            # Every lane has left its transaction by now (a cancelled one rolled back): only then
-            # sign off, in a transaction of its own.
+            # Every lane has left its transaction by now (a cancelled one rolled back); the last
+            # start marks are written. Only then sign off, in a transaction of its own.
+            await self._starts.settle()
             try:
                 await self._store.worker_left(self._owner)
             except Exception:  # noqa: BLE001 - the others stop counting it after a few seconds anyway
@@ -237,6 +246,21 @@ class DeliveryWorker:
             return await self._failed(item, failure)
         except MailFailure as failure:
             return retry_or_fail(delivery, not failure.permanent, f"mail server: {failure.reply}", None)
+        except LeaseLost:
+            # The lease ran out first and the delivery was queued again: not ours to send or record.
+            log.warning("delivery %s not sent: its lease ran out before it started", delivery.id)
+            return None
+        except StartNotRecorded:
+            log.warning("delivery %s not sent: could not note its start", delivery.id, exc_info=True)
+            now = dt.datetime.now(dt.UTC)
+            return DeliveryOutcome(
+                delivery.id,
+                DeliveryStatus.QUEUED,
+                now,
+                error="not sent: the store did not answer; will retry",
+                retry_at=now + START_RETRY,
+                counts_as_attempt=False,
+            )
         except Exception:
             # A fault of the service, not of the network or the recipient: another try would fail
             # the same way. Fail it now and say so where an operator looks.
@@ -263,6 +287,8 @@ class DeliveryWorker:
             reference.conversation_id,
             reference.tenant_id,
             at_most=DEFER_AFTER_SECONDS,
+            ready=lambda: self._starts.start(delivery.id),
+            lead=START_LEAD_SECONDS,
         )
         if waited is None:
             # Far off (a busy conversation): give the lease back rather than hold a lane idle.
@@ -297,6 +323,7 @@ class DeliveryWorker:
             message_id=message_id,
             date=dt.datetime.now(dt.UTC),
         )
+        await self._starts.start(item.delivery.id)
         with self._metrics.send_seconds.labels(channel=Channel.EMAIL).time():
             await self._mailer.send(message)
         return f"<{message_id}>"

@@ -91,6 +91,10 @@ class PostgresEngine:
     def reader(self) -> AbstractAsyncContextManager[Db]:
         return self.transaction()
 
+    async def statement(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        async with self.transaction() as db:
+            return await db.rows(sql, params)
+
     async def lock_migrations(self, db: Db) -> None:
         await db.rows("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
 

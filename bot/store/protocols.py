@@ -124,6 +124,12 @@ class DeliveryStore(Protocol):
     async def lease_deliveries(
         self, owner: str, now: dt.datetime, lease_for: dt.timedelta, limit: int
     ) -> list[LeasedDelivery]: ...
+    async def start_deliveries(self, owner: str, delivery_ids: Sequence[str], at: dt.datetime) -> set[str]:
+        """Mark leased deliveries as started, just before their requests leave; return the ids this
+        owner still holds (only those may be sent). A lease that runs out makes a started delivery
+        `unknown` and puts one never started back in the queue."""
+        ...
+
     async def finish_delivery(
         self,
         delivery_id: str,

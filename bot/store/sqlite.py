@@ -30,6 +30,41 @@ class SqliteDb:
         return [dict(row) for row in await self._conn.execute_fetchall(sql, params)]
 
 
+class Turns:
+    """Whose turn it is on the shared connection: one coroutine at a time (aiosqlite runs statements
+    one by one, but a transaction spans several awaits), and a single statement waiting, a send's
+    start just before it leaves, goes before the transactions waiting with it."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._urgent = 0
+        self._no_urgent = asyncio.Event()
+        self._no_urgent.set()
+
+    @asynccontextmanager
+    async def turn(self, *, urgent: bool = False) -> AsyncIterator[None]:
+        if urgent:
+            self._urgent += 1
+            self._no_urgent.clear()
+            try:
+                await self._lock.acquire()
+            finally:
+                self._urgent -= 1
+                if not self._urgent:
+                    self._no_urgent.set()
+        else:
+            while True:
+                await self._no_urgent.wait()
+                await self._lock.acquire()
+                if not self._urgent:
+                    break
+                self._lock.release()  # an urgent one came while this one queued: it goes first
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+
 class SqliteEngine:
     name = "sqlite"
     integrity_errors: tuple[type[Exception], ...] = (sqlite3.IntegrityError,)
@@ -40,9 +75,8 @@ class SqliteEngine:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
         self._db = SqliteDb(conn)
-        # aiosqlite runs statements one at a time on its thread, but a transaction spans several
-        # awaits: the lock keeps other coroutines' statements out of an open transaction.
-        self._lock = asyncio.Lock()
+        # Keeps other coroutines' statements out of an open transaction.
+        self._turns = Turns()
 
     @classmethod
     async def connect(cls, path: str) -> SqliteEngine:
@@ -61,9 +95,9 @@ class SqliteEngine:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Db]:
-        async with self._lock:
+        async with self._turns.turn():
             # aiosqlite runs a statement on its thread even when the task awaiting it is cancelled:
-            # BEGIN, COMMIT and ROLLBACK are awaited to their end, so the lock is released only
+            # BEGIN, COMMIT and ROLLBACK are awaited to their end, so the turn ends only
             # once no transaction is open (the next BEGIN would fail inside one).
             try:
                 await settled(self._conn.execute("BEGIN IMMEDIATE"))
@@ -75,8 +109,14 @@ class SqliteEngine:
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[Db]:
-        async with self._lock:
+        async with self._turns.turn():
             yield self._db
+
+    async def statement(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        # Outside BEGIN a statement is its own transaction, committed when it completes; cancelled,
+        # it still runs whole on aiosqlite's thread, before anything queued after it.
+        async with self._turns.turn(urgent=True):
+            return await self._db.rows(sql, params)
 
     async def lock_migrations(self, db: Db) -> None:
         return None  # BEGIN IMMEDIATE holds the file's write lock already

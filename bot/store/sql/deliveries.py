@@ -20,7 +20,7 @@ from bot.store import (
 )
 from bot.store.limits import NotifyAllowance
 from bot.store.sql.allowance import check_allowance
-from bot.store.sql.base import SqlBase, _audit, _audit_many, _rows_in
+from bot.store.sql.base import IN_CHUNK, SqlBase, _audit, _audit_many, _rows_in
 from bot.store.sql.outbox import (
     enqueue_for_contacts,
     insert_delivery,
@@ -107,12 +107,21 @@ class DeliveriesSql(SqlBase):
         of queries whatever the count (the worker leases hundreds at a time)."""
         now_s = ts(now)
         async with self._tx() as db:
-            # A lease that ran out while sending: the message may have arrived. Never resend blindly.
+            # A lease that ran out (its worker died or stalled). A send that had started may have
+            # arrived: never resend it blindly. One that never started goes back to the queue, due
+            # now, its attempt not counted. A worker still holding one marks it started, or finds it
+            # gone, in a transaction of its own: whichever comes first, it is sent at most once.
             await db.execute(
                 "UPDATE deliveries SET status = ?, lease_owner = NULL, lease_until = NULL, "
                 "last_error = 'lease expired while sending; it may or may not have arrived', "
-                "updated_at = ? WHERE status = ? AND lease_until < ?",
+                "updated_at = ? WHERE status = ? AND lease_until < ? AND started_at IS NOT NULL",
                 (DeliveryStatus.UNKNOWN, now_s, DeliveryStatus.SENDING, now_s),
+            )
+            await db.execute(
+                "UPDATE deliveries SET status = ?, lease_owner = NULL, lease_until = NULL, "
+                "attempts = attempts - 1, next_attempt_at = ?, updated_at = ? "
+                "WHERE status = ? AND lease_until < ? AND started_at IS NULL",
+                (DeliveryStatus.QUEUED, now_s, now_s, DeliveryStatus.SENDING, now_s),
             )
             # A conversation another worker is sending to stays with that worker for now: the
             # per-conversation limits are kept in each worker's memory.
@@ -151,7 +160,7 @@ class DeliveriesSql(SqlBase):
             marks = ",".join("?" * len(ids))
             await db.execute(
                 "UPDATE deliveries SET status = ?, lease_owner = ?, lease_until = ?, "  # noqa: S608 - only placeholders are interpolated
-                f"attempts = attempts + 1, updated_at = ? WHERE id IN ({marks})",
+                f"attempts = attempts + 1, started_at = NULL, updated_at = ? WHERE id IN ({marks})",
                 (DeliveryStatus.SENDING, owner, ts(now + lease_for), now_s, *ids),
             )
             leased_rows = await _rows_in(db, "SELECT * FROM deliveries WHERE id", ids)
@@ -196,6 +205,23 @@ class DeliveriesSql(SqlBase):
                 )
             )
         return leased
+
+    async def start_deliveries(self, owner: str, delivery_ids: Sequence[str], at: dt.datetime) -> set[str]:
+        """Mark leased deliveries as started (their requests leave now); the ids this owner still
+        holds, which alone may be sent."""
+        held: set[str] = set()
+        # One statement per chunk, each a transaction of its own: a start is marked row by row, and
+        # this runs before every send (SQLite does it in one round trip to its thread).
+        for begin in range(0, len(delivery_ids), IN_CHUNK):
+            chunk = list(delivery_ids[begin : begin + IN_CHUNK])
+            marks = ",".join("?" * len(chunk))
+            rows = await self._engine.statement(
+                "UPDATE deliveries SET started_at = ? "  # noqa: S608 - only placeholders are interpolated
+                f"WHERE lease_owner = ? AND status = ? AND id IN ({marks}) RETURNING id",
+                (ts(at), owner, DeliveryStatus.SENDING, *chunk),
+            )
+            held.update(row["id"] for row in rows)
+        return held
 
     async def finish_delivery(
         self,

@@ -6,10 +6,16 @@ import datetime as dt
 from typing import Any
 
 from bot.delivery.worker import DeliveryWorker
-from bot.domain.claims import Claim, Contact, Status
-from bot.store import Store, StoredReference
+from bot.store import Store
 from bot.teams.connector import ConnectorCardSender
-from tests.bot.delivery.support import CONVERSATION, MAIL, TENANT, install, only_delivery, setup_claim
+from tests.bot.delivery.support import (
+    CONVERSATION,
+    MAIL,
+    add_installed_contacts,
+    install,
+    only_delivery,
+    setup_claim,
+)
 from tests.fakes import FakeConnector
 
 
@@ -43,52 +49,10 @@ async def test_a_contact_matched_by_email_gets_the_card(
     assert queued.status == "queued"  # the contact has no aad_object_id: matched by email
 
 
-async def add_installed_contacts(store: Store, connector: FakeConnector, count: int) -> None:
-    now = dt.datetime.now(dt.UTC)
-    partner = await store.create_partner("Contoso Partners")
-    for n in range(count):
-        conversation = f"a:conversation-{n}"
-        await store.save_reference(
-            StoredReference(
-                conversation_id=conversation,
-                tenant_id=TENANT,
-                aad_object_id=None,
-                user_id=f"29:user-{n}",
-                email=f"user{n}@fabrikam.example",
-                conversation_type="personal",
-                channel_id="msteams",
-                service_url=connector.url,
-                reference={
-                    "user": {"id": f"29:user-{n}"},
-                    "bot": {"id": "28:9e0b9a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b", "name": "CPOR explained"},
-                    "conversation": {"id": conversation, "conversationType": "personal", "tenantId": TENANT},
-                    "channelId": "msteams",
-                    "serviceUrl": connector.url,
-                },
-                updated_at=now,
-            )
-        )
-        claim = Claim(
-            id=f"claim-{n}",
-            partner_id=partner.id,
-            customer_tenant_id=TENANT,
-            customer_name=f"Customer {n}",
-            solution_area="modern_work_security",
-            workloads=("teams",),
-            status=Status.UNDER_REVIEW,
-            submitted_on=now.date(),
-            created_at=now,
-            updated_at=now,
-            contacts=(Contact(id=f"c{n}", name=f"User {n}", email=f"user{n}@fabrikam.example"),),
-        )
-        await store.create_claim(claim)
-        await store.create_notification(claim, f"n{n}", now, "teams")
-
-
 async def test_a_batch_is_sent_concurrently_and_recorded_together(
     sqlite_store: Store, connector: FakeConnector, sender: ConnectorCardSender
 ) -> None:
-    await add_installed_contacts(sqlite_store, connector, 12)
+    await add_installed_contacts(sqlite_store, connector.url, 12)
     connector.latency = 0.05
     worker = DeliveryWorker(sqlite_store, sender, poll_seconds=3600, mail=MAIL)
     assert await worker.run_once() == 12
@@ -105,6 +69,9 @@ async def test_a_lease_that_expired_mid_send_becomes_unknown_not_resent(
     await sqlite_store.create_notification(claim, "n1", dt.datetime.now(dt.UTC))
     now = dt.datetime.now(dt.UTC)
     (leased,) = await sqlite_store.lease_deliveries("crashed-worker", now, dt.timedelta(seconds=1), 10)
+    assert await sqlite_store.start_deliveries("crashed-worker", [leased.delivery.id], now) == {
+        leased.delivery.id
+    }
     later = now + dt.timedelta(seconds=5)
     assert await sqlite_store.lease_deliveries("other-worker", later, dt.timedelta(minutes=5), 10) == []
     delivery = await only_delivery(sqlite_store)

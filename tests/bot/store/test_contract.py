@@ -159,7 +159,9 @@ async def test_outcomes_for_leases_that_ran_out_are_not_written(store: Store) ->
         await store.save_reference(reference(f"a:{n}", email=f"m{n}@x.example"))
         await store.create_notification(claim, f"n{n}", now, "teams")
     first, second, third = await store.lease_deliveries("w1", now, dt.timedelta(seconds=1), 10)
-    # The leases run out and another worker's pass marks them unknown: no longer ours.
+    started = {first.delivery.id, second.delivery.id, third.delivery.id}
+    assert await store.start_deliveries("w1", sorted(started), now) == started
+    # The leases run out mid-send and another worker's pass marks them unknown: no longer ours.
     later = now + dt.timedelta(seconds=5)
     assert await store.lease_deliveries("w2", later, dt.timedelta(minutes=5), 10) == []
     mine = await store.finish_deliveries(
