@@ -19,13 +19,12 @@ class StartNotRecorded(Exception):
 
 class StartMarks:
     """Notes sends as started. Each send waits for the write that covers it; sends that ask while a
-    write is under way go together in the next one, so the store sees a few writes a second, not
-    one per send."""
+    write is under way go together in the next one, so a busy worker writes its starts a batch at
+    a time, not one by one."""
 
-    def __init__(self, store: DeliveryStore, owner: str, *, gather: float = 0.0) -> None:
+    def __init__(self, store: DeliveryStore, owner: str) -> None:
         self._store = store
         self._owner = owner
-        self._gather = gather
         self._pending: list[str] = []
         self._batch: asyncio.Future[set[str]] | None = None
         self._writer: asyncio.Task[None] | None = None
@@ -57,8 +56,6 @@ class StartMarks:
             await asyncio.wait([self._writer])
 
     async def _write(self) -> None:
-        if self._gather:
-            await asyncio.sleep(self._gather)  # the sends about to start join this write
         while self._pending:
             ids, batch = self._pending, self._batch
             self._pending, self._batch = [], None
