@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -30,12 +31,21 @@ class SqliteDb:
         return [dict(row) for row in await self._conn.execute_fetchall(sql, params)]
 
 
+# A transaction lets single statements go first for at most this long; then it takes its turn.
+PASS_OVER_SECONDS = 0.25
+
+
 class Turns:
     """Whose turn it is on the shared connection: one coroutine at a time (aiosqlite runs statements
     one by one, but a transaction spans several awaits), and a single statement waiting, a send's
-    start just before it leaves, goes before the transactions waiting with it."""
+    start just before it leaves, goes before the transactions waiting with it, unless they have
+    waited `pass_over` seconds already."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, *, pass_over: float = PASS_OVER_SECONDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._pass_over = pass_over
+        self._clock = clock
         self._lock = asyncio.Lock()
         self._urgent = 0
         self._no_urgent = asyncio.Event()
@@ -53,12 +63,13 @@ class Turns:
                 if not self._urgent:
                     self._no_urgent.set()
         else:
+            since = self._clock()
             while True:
                 await self._no_urgent.wait()
                 await self._lock.acquire()
-                if not self._urgent:
+                if not self._urgent or self._clock() - since > self._pass_over:
                     break
-                self._lock.release()  # an urgent one came while this one queued: it goes first
+                self._lock.release()  # one came while this one queued: it goes first
         try:
             yield
         finally:
