@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.domain.validation import field_path
+
 # Deeper than any body the service takes (a claim is 4 levels deep), shallow enough for any parser.
 MAX_DEPTH = 32
 # Longer numbers than any field needs: an int of 20 digits already exceeds 64 bits.
@@ -66,13 +68,6 @@ def bad_text(text: str) -> str | None:
     return None
 
 
-def _path(parts: list[str | int]) -> str:
-    out = ""
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 def check_tree(value: Any, *, max_depth: int = MAX_DEPTH, unchecked: frozenset[str] = frozenset()) -> None:
     """Walk a parsed value without recursion: its depth, and text that cannot be stored. Text under
     a top-level key in `unchecked` is left for the caller (it may answer it more kindly)."""
@@ -88,12 +83,12 @@ def check_tree(value: Any, *, max_depth: int = MAX_DEPTH, unchecked: frozenset[s
         if isinstance(node, str):
             problem = bad_text(node)
             if problem:
-                raise JsonInputError(problem, _path(path))
+                raise JsonInputError(problem, field_path(path))
         elif isinstance(node, dict):
             for key, item in node.items():
                 problem = bad_text(key)
                 if problem:
-                    raise JsonInputError(f"a key {problem}", _path(path))
+                    raise JsonInputError(f"a key {problem}", field_path(path))
                 stack.append((item, [*path, key]))
         elif isinstance(node, list):
             stack.extend((item, [*path, index]) for index, item in enumerate(node))
