@@ -29,6 +29,7 @@ from bot.teams.actions import Actions
 from bot.teams.adapter import create_adapter
 from bot.teams.connector import ConnectorCardSender
 from bot.teams.handler import CporTeamsBot
+from bot.web import legal
 from bot.webhooks.worker import PartnerNotifier, WebhookWorker
 
 log = logging.getLogger("cpor_bot")
@@ -105,6 +106,7 @@ def create_app(
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_endpoint)
+    app.router.add_routes(legal.routes())
     app.add_subapp("/api", partner_api_app())  # after /api/messages, which stays the Bot Framework's
     return app
 
@@ -179,6 +181,12 @@ def main() -> None:
         log.warning(
             "OUTLOOK_ORIGINATOR is not set: Outlook will not show the card in emails (the HTML part "
             "still reads well). Register an Actionable Messages provider and set its id."
+        )
+    if settings.auth_enabled and settings.app_type == "MultiTenant":
+        log.warning(
+            "MicrosoftAppType is MultiTenant: this bot keeps working, but Azure has not created new "
+            "multi-tenant bots since 31 July 2025. A new registration is SingleTenant (set "
+            "MicrosoftAppTenantId) or UserAssignedMSI."
         )
     if not settings.auth_enabled:
         log.warning(

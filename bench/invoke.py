@@ -44,7 +44,7 @@ from app import create_app  # noqa: E402 - after the path set-up
 from bot.domain.claims import Claim, Contact, Status  # noqa: E402
 from bot.ops.config import Settings  # noqa: E402
 from bot.ops.state import STORE  # noqa: E402
-from tests.bot.teams.test_auth import APP_ID, OpenIdServer, local_auth, mint  # noqa: E402
+from tests.bot.teams.test_auth import APP_ID, APP_TENANT_ID, OpenIdServer, local_auth, mint  # noqa: E402
 from tests.support import load_fixture  # noqa: E402
 
 SERVICE_URL = "https://smba.trafficmanager.net/emea/"
@@ -107,7 +107,9 @@ def serve(which: str, openid_base: str, database_url: str, conn: Connection) -> 
 
 async def _serve(which: str, openid_base: str, database_url: str, conn: Connection) -> None:
     if which == "bot":
-        settings = Settings(app_id=APP_ID, app_password="x", database_url=database_url)
+        settings = Settings(
+            app_id=APP_ID, app_password="x", app_tenant_id=APP_TENANT_ID, database_url=database_url
+        )
         server = TestServer(create_app(settings, bot_auth=local_auth(openid_base)), host="127.0.0.1")
     else:
         server = TestServer(echo_app(local_auth(openid_base)), host="127.0.0.1")

@@ -9,11 +9,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.domain.formats import NAME_MAX, is_email, is_guid
 
 APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("text", "json")
+# Azure has refused to create new multi-tenant bots since 31 July 2025; older ones keep working.
+DEFAULT_APP_TYPE = "SingleTenant"
 DEFAULT_DATABASE_URL = "sqlite:///var/cpor-bot.db"
 # Not a real Actionable Messages provider: Outlook shows no card with it. Register a provider
 # (https://outlook.office.com/connectors/oam/publish) and set OUTLOOK_ORIGINATOR to its id.
@@ -43,12 +47,13 @@ class Settings:
 
     app_id: str = ""
     app_password: str = field(default="", repr=False)
-    app_type: str = "MultiTenant"
+    app_type: str = DEFAULT_APP_TYPE
     app_tenant_id: str = ""
     database_url: str = field(default=DEFAULT_DATABASE_URL, repr=False)
     host: str = "127.0.0.1"
     port: int = 3978
     log_level: str = "INFO"
+    log_format: str = "text"
     delivery_poll_seconds: float = 5.0
     delivery_lease_seconds: float = 300.0
     webhook_allow_loopback: bool = False
@@ -70,6 +75,16 @@ class Settings:
     notify_per_minute: int = 30
     notify_messages_per_day: int = 2000
     notify_cooldown_minutes: int = 10
+    # Where Teams, Outlook and customers reach this service (https://host, no path); empty: local use.
+    public_url: str = ""
+    # The operator's pages the Teams app manifest links; empty: the pages this service serves.
+    website_url: str = ""
+    privacy_url: str = ""
+    terms_url: str = ""
+    # Whom customers and partners write to about the service and the data it keeps (email or https URL).
+    operator_contact: str = ""
+    # On SIGTERM: how long sends and invokes already in hand may take before the process exits.
+    shutdown_grace_seconds: float = 20.0
 
     @property
     def smtp_enabled(self) -> bool:
@@ -79,6 +94,21 @@ class Settings:
     @property
     def outlook_originator_is_placeholder(self) -> bool:
         return self.outlook_originator == PLACEHOLDER_ORIGINATOR
+
+    @property
+    def privacy_page_url(self) -> str:
+        """The privacy notice the manifest links: PRIVACY_URL, or this service's own page."""
+        return self.privacy_url or (f"{self.public_url}/privacy" if self.public_url else "")
+
+    @property
+    def terms_page_url(self) -> str:
+        """The terms of use the manifest links: TERMS_URL, or this service's own page."""
+        return self.terms_url or (f"{self.public_url}/terms" if self.public_url else "")
+
+    @property
+    def website_page_url(self) -> str:
+        """The developer website the manifest links: WEBSITE_URL, or this service's address."""
+        return self.website_url or (f"{self.public_url}/" if self.public_url else "")
 
     @property
     def auth_enabled(self) -> bool:
@@ -94,7 +124,7 @@ class Settings:
             return env.get(name, default).strip()
 
         app_id = get("MicrosoftAppId")
-        app_type = get("MicrosoftAppType") or "MultiTenant"
+        app_type = get("MicrosoftAppType") or DEFAULT_APP_TYPE
         tenant = get("MicrosoftAppTenantId")
         password = get("MicrosoftAppPassword")
         if app_type not in APP_TYPES:
@@ -103,10 +133,14 @@ class Settings:
             raise ConfigError("MicrosoftAppId must be the bot's application (client) id, a GUID.")
         if tenant and not is_guid(tenant):
             raise ConfigError("MicrosoftAppTenantId must be a tenant id (a GUID).")
-        if app_id and app_type == "SingleTenant" and not tenant:
-            raise ConfigError("MicrosoftAppTenantId is required when MicrosoftAppType is SingleTenant.")
         if app_id and app_type != "UserAssignedMSI" and not password:
             raise ConfigError("MicrosoftAppPassword is required when MicrosoftAppId is set.")
+        if app_id and app_type == "SingleTenant" and not tenant:
+            raise ConfigError(
+                "MicrosoftAppTenantId is required: MicrosoftAppType is SingleTenant (the default), so set "
+                "MicrosoftAppTenantId to the directory (tenant) id of the bot's app registration. A bot "
+                "registered as multi-tenant before 31 July 2025 sets MicrosoftAppType=MultiTenant instead."
+            )
         if password and not app_id:
             raise ConfigError("MicrosoftAppPassword is set but MicrosoftAppId is empty.")
 
@@ -119,6 +153,9 @@ class Settings:
         log_level = (get("LOG_LEVEL") or "INFO").upper()
         if log_level not in LOG_LEVELS:
             raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}.")
+        log_format = (get("LOG_FORMAT") or "text").lower()
+        if log_format not in LOG_FORMATS:
+            raise ConfigError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {log_format!r}.")
 
         poll = _seconds(get, "DELIVERY_POLL_SECONDS", 5.0, 0.05, 3600)
         lease = _seconds(get, "DELIVERY_LEASE_SECONDS", 300.0, 1, 86400)
@@ -129,6 +166,9 @@ class Settings:
         per_minute = _count(get, "NOTIFY_PER_MINUTE", 30, 100_000)
         per_day = _count(get, "NOTIFY_MESSAGES_PER_DAY", 2000, 10_000_000)
         cooldown = _count(get, "NOTIFY_COOLDOWN_MINUTES", 10, 7 * 24 * 60)
+        public_url = _base_url(get, "PUBLIC_URL")
+        contact = _contact(get, "OPERATOR_CONTACT")
+        grace = _seconds(get, "SHUTDOWN_GRACE_SECONDS", 20.0, 0, 600)
 
         return cls(
             app_id=app_id,
@@ -139,6 +179,7 @@ class Settings:
             host=get("HOST") or "127.0.0.1",
             port=port,
             log_level=log_level,
+            log_format=log_format,
             delivery_poll_seconds=poll,
             delivery_lease_seconds=lease,
             webhook_allow_loopback=allow_loopback,
@@ -146,6 +187,12 @@ class Settings:
             notify_per_minute=per_minute,
             notify_messages_per_day=per_day,
             notify_cooldown_minutes=cooldown,
+            public_url=public_url,
+            operator_contact=contact,
+            shutdown_grace_seconds=grace,
+            website_url=_page_url(get, "WEBSITE_URL"),
+            privacy_url=_page_url(get, "PRIVACY_URL"),
+            terms_url=_page_url(get, "TERMS_URL"),
             **mail,
         )
 
@@ -198,6 +245,53 @@ def _boolean(get: Callable[[str, str], str], name: str, default: bool) -> bool:
     if text not in _BOOLEANS:
         raise ConfigError(f"{name} must be true or false.")
     return _BOOLEANS[text]
+
+
+def _base_url(get: Callable[[str, str], str], name: str) -> str:
+    """An absolute http(s) address with no path, query or fragment, without its trailing slash."""
+    text = get(name, "").rstrip("/")
+    if not text:
+        return ""
+    parts = urlsplit(text)
+    host = parts.hostname or ""
+    if (
+        parts.scheme not in ("https", "http")
+        or not host
+        or parts.path
+        or parts.query
+        or parts.fragment
+        or parts.username
+        or not (_HOSTNAME.match(host) or _is_ip(host.strip("[]")))
+        or any(ch.isspace() for ch in text)
+    ):
+        raise ConfigError(
+            f"{name} must be the service's address, such as https://cpor.partner.example, not {text!r}."
+        )
+    return text
+
+
+def _page_url(get: Callable[[str, str], str], name: str) -> str:
+    """An https address of a page, or empty."""
+    text = get(name, "")
+    if not text:
+        return ""
+    parts = urlsplit(text)
+    if parts.scheme != "https" or not parts.hostname or any(ch.isspace() or ord(ch) < 32 for ch in text):
+        raise ConfigError(f"{name} must be an https:// address of a page, not {text!r}.")
+    return text
+
+
+def _contact(get: Callable[[str, str], str], name: str) -> str:
+    """An email address or an https address, or empty."""
+    text = get(name, "")
+    if not text or is_email(text, dotless_domain=True):
+        return text
+    parts = urlsplit(text)
+    if parts.scheme == "https" and parts.hostname and not any(ch.isspace() or ord(ch) < 32 for ch in text):
+        return text
+    raise ConfigError(
+        f"{name} must be an email address or an https:// address where people can reach you, not {text!r}."
+    )
 
 
 def _name_setting(get: Callable[[str, str], str], name: str) -> str:

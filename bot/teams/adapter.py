@@ -34,7 +34,9 @@ class BotFrameworkConfig:
     def __init__(self, settings: Settings) -> None:
         self.APP_ID = settings.app_id
         self.APP_PASSWORD = settings.app_password
-        self.APP_TYPE = settings.app_type
+        # Without an app id authentication is off and the SDK's single-tenant factory would refuse
+        # to start (it needs an id, a secret and a tenant): the no-credentials path is its default.
+        self.APP_TYPE = settings.app_type if settings.app_id else "MultiTenant"
         self.APP_TENANTID = settings.app_tenant_id
 
 

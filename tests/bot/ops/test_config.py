@@ -48,7 +48,22 @@ def test_bot_framework_names_are_read() -> None:
             {"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "x", "MicrosoftAppType": "SingleTenant"},
             "MicrosoftAppTenantId",
         ),
+        ({"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "x"}, "MicrosoftAppTenantId"),
         ({"DATABASE_URL": "mysql://db/bot"}, "DATABASE_URL"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+        ({"PUBLIC_URL": "cpor.partner.example"}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "ftp://cpor.partner.example"}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "https://cpor.partner.example/api/messages"}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "https://user:pw@cpor.partner.example"}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "https://cpor.partner.example?x=1"}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "https://bad host.example"}, "PUBLIC_URL"),
+        ({"PRIVACY_URL": "http://partner.example/privacy"}, "PRIVACY_URL"),
+        ({"TERMS_URL": "javascript:alert(1)"}, "TERMS_URL"),
+        ({"WEBSITE_URL": "https://partner.example/\nx"}, "WEBSITE_URL"),
+        ({"OPERATOR_CONTACT": "call us"}, "OPERATOR_CONTACT"),
+        ({"OPERATOR_CONTACT": "http://partner.example/contact"}, "OPERATOR_CONTACT"),
+        ({"SHUTDOWN_GRACE_SECONDS": "-1"}, "SHUTDOWN_GRACE_SECONDS"),
+        ({"SHUTDOWN_GRACE_SECONDS": "forever"}, "SHUTDOWN_GRACE_SECONDS"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
         ({"DELIVERY_POLL_SECONDS": "soon"}, "DELIVERY_POLL_SECONDS"),
         ({"SMTP_HOST": "smtp://mail.example", "MAIL_FROM": "a@b.example"}, "SMTP_HOST"),
@@ -89,7 +104,9 @@ def test_bad_settings_fail_fast_naming_the_variable(env: dict[str, str], variabl
 
 
 def test_the_password_never_shows_in_repr() -> None:
-    settings = Settings.from_env({"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "s3cret-value"})
+    settings = Settings.from_env(
+        {"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "s3cret-value", "MicrosoftAppTenantId": TENANT}
+    )
     assert "s3cret-value" not in repr(settings)
     assert "s3cret-value" not in str(settings)
 
@@ -177,7 +194,13 @@ def test_the_smtp_password_never_shows_in_repr() -> None:
 def test_every_secret_is_left_out_of_repr_by_construction() -> None:
     import dataclasses
 
-    secret = {f.name for f in dataclasses.fields(Settings) if "password" in f.name or f.name.endswith("_url")}
+    # Public addresses (PUBLIC_URL, the manifest's pages) carry no credentials; the database's can.
+    public = {"public_url", "website_url", "privacy_url", "terms_url"}
+    secret = {
+        f.name
+        for f in dataclasses.fields(Settings)
+        if "password" in f.name or (f.name.endswith("_url") and f.name not in public)
+    }
     assert secret == {"app_password", "smtp_password", "database_url"}
     assert all(not f.repr for f in dataclasses.fields(Settings) if f.name in secret)
     settings = Settings.from_env({"DATABASE_URL": "postgresql://cpor:db-s3cret@db.example/cpor"})
@@ -196,3 +219,71 @@ def test_notification_limits_are_read_and_zero_means_none() -> None:
         {"NOTIFY_PER_MINUTE": "0", "NOTIFY_MESSAGES_PER_DAY": "0", "NOTIFY_COOLDOWN_MINUTES": "0"}
     )
     assert (off.notify_per_minute, off.notify_messages_per_day, off.notify_cooldown_minutes) == (0, 0, 0)
+
+
+def test_an_app_id_alone_asks_for_the_tenant_because_single_tenant_is_the_default() -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env({"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "x"})
+    message = str(caught.value)
+    assert "MicrosoftAppTenantId" in message
+    assert "SingleTenant" in message
+    assert "MicrosoftAppType=MultiTenant" in message  # the way out for a bot registered before
+    settings = Settings.from_env(
+        {"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "x", "MicrosoftAppTenantId": TENANT}
+    )
+    assert settings.app_type == "SingleTenant"
+    legacy = Settings.from_env(
+        {"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "x", "MicrosoftAppType": "MultiTenant"}
+    )
+    assert (legacy.app_type, legacy.app_tenant_id) == ("MultiTenant", "")
+    msi = Settings.from_env(
+        {"MicrosoftAppId": APP_ID, "MicrosoftAppType": "UserAssignedMSI", "MicrosoftAppTenantId": TENANT}
+    )
+    assert msi.app_password == ""
+
+
+def test_public_pages_default_to_the_services_own_under_public_url() -> None:
+    local = Settings.from_env({})
+    assert (local.public_url, local.privacy_page_url, local.terms_page_url, local.website_page_url) == (
+        "",
+        "",
+        "",
+        "",
+    )
+    hosted = Settings.from_env({"PUBLIC_URL": "https://cpor.partner.example/"})
+    assert hosted.public_url == "https://cpor.partner.example"
+    assert hosted.privacy_page_url == "https://cpor.partner.example/privacy"
+    assert hosted.terms_page_url == "https://cpor.partner.example/terms"
+    assert hosted.website_page_url == "https://cpor.partner.example/"
+    own = Settings.from_env(
+        {
+            "PUBLIC_URL": "https://cpor.partner.example",
+            "PRIVACY_URL": "https://partner.example/privacy",
+            "TERMS_URL": "https://partner.example/terms",
+            "WEBSITE_URL": "https://partner.example/",
+        }
+    )
+    assert (own.privacy_page_url, own.terms_page_url, own.website_page_url) == (
+        "https://partner.example/privacy",
+        "https://partner.example/terms",
+        "https://partner.example/",
+    )
+    assert Settings.from_env({"PUBLIC_URL": "http://127.0.0.1:3978"}).public_url == "http://127.0.0.1:3978"
+
+
+def test_log_format_contact_and_shutdown_grace() -> None:
+    settings = Settings.from_env(
+        {"LOG_FORMAT": "JSON", "OPERATOR_CONTACT": "privacy@partner.example", "SHUTDOWN_GRACE_SECONDS": "7.5"}
+    )
+    assert (settings.log_format, settings.operator_contact, settings.shutdown_grace_seconds) == (
+        "json",
+        "privacy@partner.example",
+        7.5,
+    )
+    assert Settings.from_env({"OPERATOR_CONTACT": "https://partner.example/contact"}).operator_contact
+    defaults = Settings.from_env({})
+    assert (defaults.log_format, defaults.operator_contact, defaults.shutdown_grace_seconds) == (
+        "text",
+        "",
+        20.0,
+    )

@@ -37,7 +37,7 @@ from bot.teams.adapter import (
     adaptive_card_response_json,
     create_adapter,
 )
-from tests.bot.teams.test_auth import APP_ID, OpenIdServer, local_auth, mint, typing_activity
+from tests.bot.teams.test_auth import APP_ID, APP_TENANT_ID, OpenIdServer, local_auth, mint, typing_activity
 from tests.fakes import FakeConnector, running_connector
 from tests.support import load_fixture
 
@@ -95,6 +95,7 @@ def secured_settings(tmp_path: Path) -> Settings:
     return Settings(
         app_id=APP_ID,
         app_password="x",
+        app_tenant_id=APP_TENANT_ID,
         database_url=f"sqlite:///{tmp_path / 'bot.db'}",
         delivery_poll_seconds=3600,
     )

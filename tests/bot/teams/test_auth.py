@@ -28,6 +28,7 @@ from tests.fakes import FakeConnector, running_connector
 from tests.support import load_fixture
 
 APP_ID = "9e0b9a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b"
+APP_TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"  # the app registration's tenant (SingleTenant)
 ISSUER = "https://api.botframework.com"
 
 
@@ -132,6 +133,7 @@ async def secured(
     settings = Settings(
         app_id=APP_ID,
         app_password="x",
+        app_tenant_id=APP_TENANT_ID,
         database_url=f"sqlite:///{tmp_path / 'bot.db'}",
         delivery_poll_seconds=3600,
     )

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from app import create_app
 from bot.ops.config import Settings
 from bot.teams.activity_body import MAX_ACTIVITY_DEPTH, ActivityBodyError, read_activity
-from tests.bot.teams.test_auth import APP_ID, OpenIdServer, local_auth, mint
+from tests.bot.teams.test_auth import APP_ID, APP_TENANT_ID, OpenIdServer, local_auth, mint
 from tests.support import load_fixture
 
 EMEA = "https://smba.trafficmanager.net/emea/"
@@ -69,6 +69,7 @@ async def secured(
     settings = Settings(
         app_id=APP_ID,
         app_password="x",
+        app_tenant_id=APP_TENANT_ID,
         database_url=f"sqlite:///{tmp_path / 'bot.db'}",
         delivery_poll_seconds=3600,
     )

@@ -23,7 +23,7 @@ from bot.partner_api.keys import hash_link_code
 from bot.store import Store
 from bot.teams.channels import ONLY_IN_TEAMS_OR_OUTLOOK, REFUSED_CHANNEL
 from cards import verbs
-from tests.bot.teams.test_auth import APP_ID, OpenIdServer, local_auth, mint
+from tests.bot.teams.test_auth import APP_ID, APP_TENANT_ID, OpenIdServer, local_auth, mint
 from tests.fakes import FakeConnector, running_connector
 from tests.support import load_fixture, quiet
 
@@ -51,6 +51,7 @@ async def service(
     settings = Settings(
         app_id=APP_ID,
         app_password="x",
+        app_tenant_id=APP_TENANT_ID,
         database_url=f"sqlite:///{tmp_path / 'bot.db'}",
         delivery_poll_seconds=3600,
     )

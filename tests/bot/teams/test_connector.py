@@ -15,7 +15,7 @@ from bot.delivery.sending import SendFailure
 from bot.ops.config import Settings
 from bot.teams.adapter import card_activity, create_adapter
 from bot.teams.connector import ConnectorCardSender, card_message
-from tests.bot.teams.test_auth import APP_ID, FixedCredentialsFactory, FixedTokenCredentials
+from tests.bot.teams.test_auth import APP_ID, APP_TENANT_ID, FixedCredentialsFactory, FixedTokenCredentials
 from tests.fakes import FakeConnector, running_connector
 
 CONVERSATION = "a:1Hx9sQ0vT5bKc3Zr8mP2yLw7Nf4Dj6Ge1Ua0Ok5Ri9Vt3Xs8Yq2Wp7Mn4Lb6Jh"
@@ -76,7 +76,7 @@ def credentials() -> CountingFactory:
 @pytest.fixture
 async def sender(credentials: CountingFactory) -> AsyncIterator[ConnectorCardSender]:
     auth = ConfigurationBotFrameworkAuthentication(Config(), credentials_factory=credentials)
-    adapter = create_adapter(Settings(app_id=APP_ID, app_password="x"), auth)
+    adapter = create_adapter(Settings(app_id=APP_ID, app_password="x", app_tenant_id=APP_TENANT_ID), auth)
     card_sender = ConnectorCardSender(adapter, APP_ID)
     yield card_sender
     await card_sender.close()

@@ -18,7 +18,7 @@ from app import create_app
 from bot.ops.config import Settings
 from bot.teams import openid as keys
 from bot.teams.adapter import StrictAuthentication, create_adapter
-from tests.bot.teams.test_auth import APP_ID, OpenIdServer, local_auth
+from tests.bot.teams.test_auth import APP_ID, APP_TENANT_ID, OpenIdServer, local_auth
 
 
 def test_the_urls_are_the_configured_ones(openid: OpenIdServer) -> None:
@@ -28,7 +28,7 @@ def test_the_urls_are_the_configured_ones(openid: OpenIdServer) -> None:
 
 
 def test_the_public_cloud_uses_microsofts_documents() -> None:
-    adapter = create_adapter(Settings(app_id=APP_ID, app_password="x"))
+    adapter = create_adapter(Settings(app_id=APP_ID, app_password="x", app_tenant_id=APP_TENANT_ID))
     assert keys.metadata_urls(adapter.bot_framework_authentication) == [
         AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL,
         AuthenticationConstants.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL,
@@ -69,6 +69,7 @@ async def test_the_service_fetches_the_keys_when_it_starts(
     settings = Settings(
         app_id=APP_ID,
         app_password="x",
+        app_tenant_id=APP_TENANT_ID,
         database_url=f"sqlite:///{tmp_path / 'bot.db'}",
         delivery_poll_seconds=3600,
     )
