@@ -83,6 +83,9 @@ class Settings:
     terms_url: str = ""
     # Whom customers and partners write to about the service and the data it keeps (email or https URL).
     operator_contact: str = ""
+    # Days after its last change that a claim, with its contacts, messages and responses, is deleted
+    # (0: kept until the operator deletes it). Stated on the privacy notice.
+    retention_days: int = 0
     # On SIGTERM: how long sends and invokes already in hand may take before the process exits.
     shutdown_grace_seconds: float = 20.0
 
@@ -169,6 +172,7 @@ class Settings:
         public_url = _base_url(get, "PUBLIC_URL")
         contact = _contact(get, "OPERATOR_CONTACT")
         grace = _seconds(get, "SHUTDOWN_GRACE_SECONDS", 20.0, 0, 600)
+        retention = _count(get, "RETENTION_DAYS", 0, 36_500)
 
         return cls(
             app_id=app_id,
@@ -190,6 +194,7 @@ class Settings:
             public_url=public_url,
             operator_contact=contact,
             shutdown_grace_seconds=grace,
+            retention_days=retention,
             website_url=_page_url(get, "WEBSITE_URL"),
             privacy_url=_page_url(get, "PRIVACY_URL"),
             terms_url=_page_url(get, "TERMS_URL"),
