@@ -1,0 +1,164 @@
+"""What a database holds, read without changing it: which migrations have run, against those the
+code ships. For `cpor-bot doctor`, which must not migrate (the service does that when it starts).
+
+SQLite is opened read-only (a missing file is reported, not created); PostgreSQL is asked in a
+read-only session. Errors come back as `StoreUnreachable`, whose message never holds the password.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+
+import psycopg
+
+from bot.store.sql.base import migrations
+
+SQLITE_PREFIX = "sqlite:///"
+POSTGRES_PREFIXES = ("postgresql://", "postgres://")
+# Connection parameters libpq accepts in the query string that are secret.
+_SECRET_PARAMS = frozenset({"password", "sslpassword"})
+_MASK = "***"
+
+
+class StoreUnreachable(Exception):
+    """The database could not be read. The message names the error class and a short reason,
+    and never the password."""
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaStatus:
+    """The migrations a database has had (`applied`) and those the code ships (`shipped`)."""
+
+    engine: str  # "sqlite" or "postgresql"
+    exists: bool  # False: no SQLite file yet (the service creates it when it starts)
+    migrated: bool  # False: no schema_migrations table yet (an empty database)
+    applied: tuple[str, ...]
+    shipped: tuple[str, ...]
+
+    @property
+    def pending(self) -> tuple[str, ...]:
+        """Shipped versions this database has not had: the service applies them when it starts."""
+        done = set(self.applied)
+        return tuple(v for v in self.shipped if v not in done)
+
+    @property
+    def unknown(self) -> tuple[str, ...]:
+        """Applied versions this code does not ship: a newer version of the service ran here."""
+        known = set(self.shipped)
+        return tuple(v for v in self.applied if v not in known)
+
+    @property
+    def version(self) -> str | None:
+        """The newest applied version, or None."""
+        return max(self.applied, default=None)
+
+
+def shipped_versions() -> tuple[str, ...]:
+    return tuple(version for version, _ in migrations())
+
+
+def display_url(database_url: str) -> str:
+    """`database_url` fit to show: any password, in the user part or the query, replaced by ***."""
+    if not database_url.startswith(POSTGRES_PREFIXES):
+        return database_url
+    parts = urlsplit(database_url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        # The host is after the last "@": a password may hold "@" when it is not percent-encoded.
+        userinfo, host = netloc.rsplit("@", 1)
+        user = userinfo.split(":", 1)[0]
+        netloc = f"{user}:{_MASK}@{host}" if ":" in userinfo else f"{user}@{host}"
+    query = urlencode(
+        [(k, _MASK if k.lower() in _SECRET_PARAMS else v) for k, v in parse_qsl(parts.query, True)],
+        safe="*",
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def database_secrets(database_url: str) -> list[str]:
+    """The password(s) `database_url` carries, as written and percent-decoded."""
+    if not database_url.startswith(POSTGRES_PREFIXES):
+        return []
+    parts = urlsplit(database_url)
+    found: list[str] = []
+    if "@" in parts.netloc:
+        userinfo = parts.netloc.rsplit("@", 1)[0]
+        if ":" in userinfo:
+            found.append(userinfo.split(":", 1)[1])
+    found += [v for k, v in parse_qsl(parts.query, True) if k.lower() in _SECRET_PARAMS]
+    found += [unquote(secret) for secret in found]
+    return [secret for secret in dict.fromkeys(found) if secret]
+
+
+def without_secrets(text: str, database_url: str) -> str:
+    """`text` with every password of `database_url` replaced by ***."""
+    for secret in sorted(database_secrets(database_url), key=len, reverse=True):
+        text = text.replace(secret, _MASK)
+    return text
+
+
+def _reason(exc: BaseException, database_url: str) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    # libpq: "connection failed: connection to server at "h", port 5432 failed: <cause>", then hints.
+    reason = lines[0].removeprefix("connection failed: ") if lines else "no reason given"
+    return f"{type(exc).__name__}: {without_secrets(reason[:300], database_url)}"
+
+
+async def schema_status(database_url: str) -> SchemaStatus:
+    """The migrations `database_url` has had, read without migrating; StoreUnreachable when the
+    database cannot be read, ValueError for a URL of another kind. The caller bounds the wait
+    (`asyncio.timeout`): a connection attempt is cancelled with it."""
+    try:
+        if database_url.startswith(SQLITE_PREFIX):
+            path = Path(database_url.removeprefix(SQLITE_PREFIX))
+            exists, applied = await asyncio.to_thread(_sqlite_applied, path)
+            engine = "sqlite"
+        elif database_url.startswith(POSTGRES_PREFIXES):
+            exists, applied = True, await _postgres_applied(database_url)
+            engine = "postgresql"
+        else:
+            raise ValueError(f"not a database URL this service knows: {display_url(database_url)}")
+    except (sqlite3.Error, psycopg.Error, OSError) as exc:
+        raise StoreUnreachable(_reason(exc, database_url)) from None
+    return SchemaStatus(
+        engine=engine,
+        exists=exists,
+        migrated=applied is not None,
+        applied=tuple(sorted(applied or ())),
+        shipped=shipped_versions(),
+    )
+
+
+def _sqlite_applied(path: Path) -> tuple[bool, list[str] | None]:
+    """Whether the SQLite file at `path` exists, and its applied versions (None: no schema_migrations)."""
+    if str(path) == ":memory:" or not path.exists():
+        return False, None
+    # mode=ro: the file is never created, written or migrated from here. The service's busy timeout.
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
+    try:
+        if not conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+        ).fetchone():
+            return True, None
+        return True, [str(row[0]) for row in conn.execute("SELECT version FROM schema_migrations")]
+    finally:
+        conn.close()
+
+
+async def _postgres_applied(database_url: str) -> list[str] | None:
+    """The applied versions in the PostgreSQL database; None when it has no schema_migrations."""
+    conn = await psycopg.AsyncConnection.connect(database_url, autocommit=True)
+    try:
+        await conn.execute("SET default_transaction_read_only = on")
+        cursor = await conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL")
+        row = await cursor.fetchone()
+        if not row or not row[0]:
+            return None
+        cursor = await conn.execute("SELECT version FROM schema_migrations")
+        return [str(version) for (version,) in await cursor.fetchall()]
+    finally:
+        await conn.close()
