@@ -19,6 +19,9 @@ from bot.store.records import (
     Partner,
     PartnerKey,
     PartnerLink,
+    PurgeBatch,
+    PurgeCounts,
+    PurgePosition,
     Response,
     StoredReference,
     Webhook,
@@ -231,6 +234,31 @@ class AuditStore(Protocol):
     async def audit_entries(self, subject: str) -> list[dict[str, Any]]: ...
 
 
+class RetentionStore(Protocol):
+    """Deleting what RETENTION_DAYS no longer lets the service keep; the rule is stated in
+    `bot.store.sql.retention`. Each call is one transaction over one batch, safe to run from several
+    instances at once (a row another purge holds is left to it) and to repeat."""
+
+    async def purge_claims(
+        self, cutoff: dt.datetime, *, limit: int, after: PurgePosition | None = None
+    ) -> PurgeBatch:
+        """Delete up to `limit` claims last changed before `cutoff` and with nothing of theirs still
+        going out, each with every row about it; `after` is the previous batch's `resume_after`."""
+        ...
+
+    async def purge_audit_entries(
+        self, cutoff: dt.datetime, *, limit: int, after: PurgePosition | None = None
+    ) -> PurgeBatch:
+        """Delete up to `limit` audit entries older than `cutoff` about no claim or delivery still
+        kept (those go with their claim)."""
+        ...
+
+    async def purge_idempotency_keys(self, cutoff: dt.datetime, *, limit: int) -> PurgeCounts:
+        """Delete up to `limit` Idempotency-Keys reserved before `cutoff`, with the responses kept
+        for them (a claim's, with its contacts)."""
+        ...
+
+
 class StoreLifecycle(Protocol):
     """Health and closing."""
 
@@ -246,6 +274,7 @@ class Store(
     ResponseStore,
     WebhookStore,
     AuditStore,
+    RetentionStore,
     StoreLifecycle,
     Protocol,
 ):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from bot.domain.claims import Claim, Contact, Status
@@ -206,3 +206,42 @@ class DeliveryStatus(enum.StrEnum):
     SENT = "sent"
     FAILED = "failed"
     UNKNOWN = "unknown"  # the lease ran out mid-send: it may or may not have arrived
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeCounts:
+    """Rows a retention purge deleted, by kind: counts only, nothing about whom they concerned."""
+
+    claims: int = 0
+    workloads: int = 0
+    contacts: int = 0
+    notifications: int = 0
+    deliveries: int = 0
+    responses: int = 0
+    webhook_events: int = 0
+    audit_entries: int = 0
+    idempotency_keys: int = 0
+
+    def __add__(self, other: PurgeCounts) -> PurgeCounts:
+        return PurgeCounts(**{kind: n + getattr(other, kind) for kind, n in self.by_kind().items()})
+
+    def by_kind(self) -> dict[str, int]:
+        """Every kind with its count, zero included, in a fixed order."""
+        return {field.name: getattr(self, field.name) for field in fields(self)}
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_kind().values())
+
+
+# Where a purge that works in batches goes on from: the (time, id) of the last row it looked at.
+PurgePosition = tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeBatch:
+    """One batch of a purge, deleted in one transaction, and where the next batch starts (None:
+    nothing more was due when this batch looked)."""
+
+    counts: PurgeCounts
+    resume_after: PurgePosition | None

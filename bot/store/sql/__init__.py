@@ -10,11 +10,12 @@ from bot.store.sql.deliveries import DeliveriesSql
 from bot.store.sql.partners import PartnersSql
 from bot.store.sql.references import ReferencesSql
 from bot.store.sql.responses import ResponsesSql
+from bot.store.sql.retention import RetentionSql
 from bot.store.sql.webhooks import WebhooksSql
 
 __all__ = ["Db", "Engine", "Row", "SqlBase", "SqlStore", "migrations", "parse_ts"]
 
 
-class SqlStore(PartnersSql, ReferencesSql, ClaimsSql, DeliveriesSql, ResponsesSql, WebhooksSql):
+class SqlStore(PartnersSql, ReferencesSql, ClaimsSql, DeliveriesSql, ResponsesSql, WebhooksSql, RetentionSql):
     """`Store` in SQL over an `Engine`: SQLite for one machine, PostgreSQL for many. The SQL is the
     same for both; the engine supplies connections, transactions and row locking."""
