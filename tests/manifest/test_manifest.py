@@ -14,14 +14,24 @@ from jsonschema import Draft4Validator
 from PIL import Image
 
 MANIFEST_DIR = Path(__file__).resolve().parents[2] / "manifest"
-SCHEMA_PATH = MANIFEST_DIR / "schema" / "v1.24" / "MicrosoftTeams.schema.json"
-BOT_ID = "0b7c3f4e-9a1d-4c2b-8e5f-6a7b8c9d0e1f"
+VERSION = "1.30"
+SCHEMA_PATH = MANIFEST_DIR / "schema" / f"v{VERSION}" / "MicrosoftTeams.schema.json"
+SCHEMA_URL = f"https://developer.microsoft.com/json-schemas/teams/v{VERSION}/MicrosoftTeams.schema.json"
+PLACEHOLDERS = {"BOT_ID", "DEVELOPER_NAME", "WEBSITE_URL", "PRIVACY_URL", "TERMS_URL", "PUBLIC_HOST"}
+# What a production service fills in (the operator's own host, never a reserved example name).
+FILLED = {
+    "BOT_ID": "0b7c3f4e-9a1d-4c2b-8e5f-6a7b8c9d0e1f",
+    "DEVELOPER_NAME": "Fabrikam Partner Services",
+    "WEBSITE_URL": "https://cpor.fabrikam.com/",
+    "PRIVACY_URL": "https://cpor.fabrikam.com/privacy",
+    "TERMS_URL": "https://cpor.fabrikam.com/terms",
+    "PUBLIC_HOST": "cpor.fabrikam.com",
+}
 
 
 def load_schema() -> dict[str, Any]:
-    raw = SCHEMA_PATH.read_text(encoding="utf-8-sig")
-    raw = raw.replace("\\a", "\\u0007").replace("\\v", "\\u000b")
-    schema: dict[str, Any] = json.loads(raw)
+    # 1.30 is strict JSON (older versions needed \a and \v rewritten first).
+    schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     return schema
 
 
@@ -31,12 +41,7 @@ def template_text() -> str:
 
 def filled_template() -> dict[str, Any]:
     text = template_text()
-    for name, value in {
-        "BOT_ID": BOT_ID,
-        "WEBSITE_URL": "https://example.com/",
-        "PRIVACY_URL": "https://example.com/privacy",
-        "TERMS_URL": "https://example.com/terms",
-    }.items():
+    for name, value in FILLED.items():
         text = text.replace("${" + name + "}", value)
     manifest: dict[str, Any] = json.loads(text)
     return manifest
@@ -60,20 +65,37 @@ def load_make_icons() -> ModuleType:
 # --- schema ----------------------------------------------------------------------------------------
 
 
-def test_vendored_schema_is_the_official_1_24_draft4_schema() -> None:
+def test_vendored_schema_is_the_official_1_30_draft4_schema() -> None:
     schema = load_schema()
     assert schema["$schema"] == "http://json-schema.org/draft-04/schema#"
-    assert schema["properties"]["manifestVersion"]["const"] == "1.24"
-    assert {"manifestVersion", "version", "id", "developer", "name", "icons"} <= set(schema["required"])
+    assert schema["properties"]["manifestVersion"]["const"] == VERSION
+    assert schema["required"] == [
+        "manifestVersion", "version", "id", "developer", "name", "description", "icons", "accentColor"
+    ]  # fmt: skip
+    assert schema["properties"]["developer"]["required"] == [
+        "name",
+        "websiteUrl",
+        "privacyUrl",
+        "termsOfUseUrl",
+    ]
+    bot = schema["properties"]["bots"]["items"]["properties"]
+    assert {"supportsTargetedMessages", "commandLists", "isNotificationOnly"} <= set(bot)
+
+
+def test_only_the_template_version_is_vendored() -> None:
+    vendored = sorted(p.name for p in (MANIFEST_DIR / "schema").iterdir() if p.is_dir())
+    assert vendored == [f"v{VERSION}"]
+    assert [p.name for p in SCHEMA_PATH.parent.iterdir()] == ["MicrosoftTeams.schema.json"]
 
 
 def test_schema_readme_names_source_licence_and_hash() -> None:
     readme = (MANIFEST_DIR / "schema" / "README.md").read_text(encoding="utf-8")
-    assert "@microsoft/app-manifest" in readme and "1.1.2" in readme
-    assert "build/json-schemas/teams/v1.24/MicrosoftTeams.schema.json" in readme
+    assert "`@microsoft/app-manifest` 1.1.2" in readme
+    assert f"build/json-schemas/teams/v{VERSION}/MicrosoftTeams.schema.json" in readme
     assert "MIT" in readme
     digest = hashlib.sha256(SCHEMA_PATH.read_bytes()).hexdigest()
-    assert digest in readme, "schema file changed: update the hash in manifest/schema/README.md"
+    hashes = re.findall(r"\b[0-9a-f]{64}\b", readme)
+    assert hashes == [digest], "schema file changed: update the hash in manifest/schema/README.md"
 
 
 # --- template --------------------------------------------------------------------------------------
@@ -81,44 +103,51 @@ def test_schema_readme_names_source_licence_and_hash() -> None:
 
 def test_template_uses_placeholders_for_ids_and_urls() -> None:
     template = json.loads(template_text())
-    assert template["manifestVersion"] == "1.24"
-    assert (
-        template["$schema"]
-        == "https://developer.microsoft.com/json-schemas/teams/v1.24/MicrosoftTeams.schema.json"
-    )
+    assert template["manifestVersion"] == VERSION
+    assert template["$schema"] == SCHEMA_URL
     assert template["version"] == "0.1.0"
     assert template["id"] == "${BOT_ID}"
     assert template["bots"][0]["botId"] == "${BOT_ID}"
-    assert template["developer"]["websiteUrl"] == "${WEBSITE_URL}"
-    assert template["developer"]["privacyUrl"] == "${PRIVACY_URL}"
-    assert template["developer"]["termsOfUseUrl"] == "${TERMS_URL}"
-    assert set(re.findall(r"\$\{([A-Z_]+)\}", template_text())) == {
-        "BOT_ID",
-        "WEBSITE_URL",
-        "PRIVACY_URL",
-        "TERMS_URL",
+    assert template["developer"] == {
+        "name": "${DEVELOPER_NAME}",
+        "websiteUrl": "${WEBSITE_URL}",
+        "privacyUrl": "${PRIVACY_URL}",
+        "termsOfUseUrl": "${TERMS_URL}",
     }
+    assert template["validDomains"] == ["${PUBLIC_HOST}"]
+    assert set(re.findall(r"\$\{([^}]*)\}", template_text())) == PLACEHOLDERS
 
 
 def test_template_content() -> None:
     template = json.loads(template_text())
     assert template["name"]["short"] == "CPOR explained"
     assert template["name"]["full"] == "CPOR explained: your partner association, in plain words"
-    assert len(template["developer"]["name"]) <= 32
     assert len(template["description"]["short"]) <= 80
     assert "not made, run or endorsed by Microsoft" in template["description"]["full"]
-    assert "Microsoft" not in template["developer"]["name"] + template["name"]["short"]
+    assert "Microsoft" not in template["name"]["short"]
     assert template["icons"] == {"color": "color.png", "outline": "outline.png"}
     assert re.fullmatch(r"#[0-9A-Fa-f]{6}", template["accentColor"])
-    assert template["validDomains"] == []
     (bot,) = template["bots"]
-    assert "personal" in bot["scopes"]
+    assert bot["scopes"] == ["personal"]
     assert bot["supportsFiles"] is False
-    assert bot["isNotificationOnly"] is False
+    assert bot["isNotificationOnly"] is False  # it answers commands, not only notifies
     (commands,) = bot["commandLists"]
     assert commands["scopes"] == ["personal"]
     assert [c["title"] for c in commands["commands"]] == ["help", "about", "claims"]
     assert all(c["description"].strip() for c in commands["commands"])
+
+
+def test_descriptions_follow_the_store_rules() -> None:
+    # Store rules: short and full differ, and the short one is not repeated in the full one.
+    description = json.loads(template_text())["description"]
+    assert description["short"] != description["full"]
+    assert description["short"].rstrip(".") not in description["full"]
+    features = description["features"]
+    assert 1 <= len(features) <= 3
+    assert all(len(f["title"]) <= 45 and len(f["description"]) <= 120 for f in features)
+    assert len({f["title"] for f in features}) == len(features)
+    for command in ("claims", "about"):
+        assert any(f"'{command}'" in f["description"] for f in features)
 
 
 def test_filled_template_validates_against_official_schema() -> None:
@@ -130,9 +159,11 @@ def test_schema_check_can_fail() -> None:
     manifest["name"]["short"] = "CPOR explained, the long name!!"  # 31 characters
     manifest["id"] = "not-a-guid"
     del manifest["developer"]["privacyUrl"]
+    manifest["developer"]["name"] = "Fabrikam Partner Services Worldwide"  # 35 characters
     errors = schema_errors(manifest)
-    assert len(errors) == 3
+    assert len(errors) == 4
     assert any(e.startswith("/name/short: ") and "too long" in e for e in errors)
+    assert any(e.startswith("/developer/name: ") and "too long" in e for e in errors)
     assert any(e.startswith("/id: ") and "does not match" in e for e in errors)
     assert "/developer: 'privacyUrl' is a required property" in errors
 
