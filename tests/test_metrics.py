@@ -8,7 +8,7 @@ from aiohttp.test_utils import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.ops.state import WORKER
-from bot.store import Store
+from bot.store import PurgeCounts, Store
 from tests.support import first_contact_in_teams
 
 
@@ -40,3 +40,14 @@ async def test_metrics_count_deliveries_and_read_the_outbox(
     assert after[("cpor_outbox_deliveries", (("status", "sent"),))] == 1
     assert after[("cpor_delivery_send_seconds_count", (("channel", "teams"),))] == 1
     assert "megan" not in (await (await client.get("/metrics")).text()).lower()
+
+
+async def test_metrics_show_what_retention_deleted_by_kind_from_the_start(
+    client: TestClient[Any, Any],
+) -> None:
+    found = samples(await (await client.get("/metrics")).text())
+    retention = {
+        labels: value for (name, labels), value in found.items() if name == "cpor_retention_deleted_total"
+    }
+    assert retention == {(("kind", kind),): 0.0 for kind in PurgeCounts().by_kind()}
+    assert {"claims", "contacts", "deliveries", "responses", "audit_entries"} <= set(PurgeCounts().by_kind())

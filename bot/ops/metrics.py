@@ -5,7 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from bot.store import Store
+from bot.store import PurgeCounts, Store
 
 __all__ = ["CONTENT_TYPE_LATEST", "Metrics"]
 
@@ -62,6 +62,15 @@ class Metrics:
             ["reason"],
             registry=self.registry,
         )
+        self.retention_deleted = Counter(
+            "cpor_retention_deleted",
+            "Rows the retention purge (RETENTION_DAYS) deleted, by kind: claims, workloads, contacts, "
+            "notifications, deliveries, responses, webhook_events, audit_entries, idempotency_keys.",
+            ["kind"],
+            registry=self.registry,
+        )
+        for kind in PurgeCounts().by_kind():
+            self.retention_deleted.labels(kind=kind)  # every kind shows, at 0 until something goes
 
     async def render(self, store: Store) -> bytes:
         for status, count in (await store.delivery_counts()).items():

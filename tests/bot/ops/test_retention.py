@@ -1,0 +1,202 @@
+"""RETENTION_DAYS, enforced: `purge_once` deletes what is due in batches and counts it; the periodic
+task purges when it starts, again when woken, stops between two batches, logs counts only and counts
+them in `cpor_retention_deleted_total`. After a purge the claim is a 404 to its partner and an old
+card's button gets the polite "can't find this claim"."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+from prometheus_client import generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+
+from bot.ops.metrics import Metrics
+from bot.ops.retention import Retention, purge_once
+from bot.store import PurgeBatch, PurgeCounts, PurgePosition, Store
+from bot.teams.actions import ActionRequest, Actions, Actor
+from cards import verbs
+from tests.bot.store.retention_support import (
+    DAYS,
+    KIND_OF_TABLE,
+    NOW,
+    OLD,
+    Counter,
+    claim_with_history,
+    counted,  # noqa: F401 - the fixture, found by its name
+    partner_with_everything,
+)
+from tests.bot.store.support import TENANT
+from tests.changes import WatchedStore
+
+RECENT = NOW - dt.timedelta(days=DAYS) + dt.timedelta(minutes=1)
+
+
+async def test_with_zero_days_nothing_is_deleted(counted: tuple[Store, Counter]) -> None:  # noqa: F811 - the fixture
+    store, rows = counted
+    contoso = await partner_with_everything(store, "Contoso Partners", "contoso")
+    await claim_with_history(store, contoso, "old", OLD - dt.timedelta(days=3650))
+    before = rows.tables()
+    assert await purge_once(store, 0, NOW) == PurgeCounts()
+    assert rows.tables() == before
+
+
+async def test_a_purge_deletes_what_is_due_batch_by_batch_and_counts_it(
+    counted: tuple[Store, Counter],  # noqa: F811 - the fixture
+) -> None:
+    store, rows = counted
+    contoso = await partner_with_everything(store, "Contoso Partners", "contoso")
+    for n in range(5):
+        await claim_with_history(store, contoso, f"old-{n}", OLD)
+    await claim_with_history(store, contoso, "recent", RECENT)
+    their_audit = sum(rows.about(f"old-{n}")["audit_log"] for n in range(5))
+    before = rows.tables()
+
+    counts = await purge_once(store, DAYS, NOW, batch=2)
+
+    after = rows.tables()
+    assert counts.by_kind() == {kind: before[table] - after[table] for table, kind in KIND_OF_TABLE.items()}
+    assert (counts.claims, after["claims"], after["idempotency_keys"]) == (5, 1, 1)
+    # Besides the old claims' own audit entries, those about no claim (the partner's webhook set and
+    # chat linked, long ago).
+    assert counts.audit_entries > their_audit
+    assert await purge_once(store, DAYS, NOW, batch=2) == PurgeCounts()
+    assert rows.tables() == after
+
+
+async def test_the_task_purges_when_it_starts_and_when_woken_then_stops_at_once(
+    sqlite_store: Store, tmp_path: Any
+) -> None:
+    rows = Counter(f"sqlite:///{tmp_path / 'store.db'}")
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=DAYS + 10)
+    contoso = await partner_with_everything(sqlite_store, "Contoso Partners", "contoso")
+    await claim_with_history(sqlite_store, contoso, "first", long_ago)
+    watched = WatchedStore(sqlite_store)
+    retention = Retention(watched, days=DAYS, every_seconds=3600)
+    task = asyncio.create_task(retention.run())
+    try:
+        await watched.changes.until(lambda: rows.tables()["claims"] == 0)
+        await claim_with_history(sqlite_store, contoso, "second", long_ago)
+        assert rows.tables()["claims"] == 1
+        retention.wake()  # long before the next hour
+        await watched.changes.until(lambda: rows.tables()["claims"] == 0)
+        retention.stop()  # while it waits for the next hour
+        async with asyncio.timeout(2):
+            await task
+    finally:
+        task.cancel()
+
+
+class HeldAfterOneBatch:
+    """The real store, whose second batch of claims waits until the test lets it go."""
+
+    def __init__(self, inner: Store) -> None:
+        self.inner = inner
+        self.batches = 0
+        self.in_second = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def purge_claims(
+        self, cutoff: dt.datetime, *, limit: int, after: PurgePosition | None = None
+    ) -> PurgeBatch:
+        self.batches += 1
+        if self.batches == 2:
+            self.in_second.set()
+            await self.release.wait()
+        return await self.inner.purge_claims(cutoff, limit=limit, after=after)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+async def test_stop_ends_a_purge_between_two_batches(
+    sqlite_store: Store, tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    rows = Counter(f"sqlite:///{tmp_path / 'store.db'}")
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=DAYS + 10)
+    contoso = await partner_with_everything(sqlite_store, "Contoso Partners", "contoso")
+    for n in range(5):
+        await claim_with_history(sqlite_store, contoso, f"old-{n}", long_ago)
+    held = HeldAfterOneBatch(sqlite_store)
+    retention = Retention(held, days=DAYS, every_seconds=3600, batch=2)
+    caplog.set_level(logging.INFO, logger="bot.ops.retention")
+    task = asyncio.create_task(retention.run())
+    await held.in_second.wait()
+    retention.stop()
+    held.release.set()
+    async with asyncio.timeout(2):
+        await task
+    assert held.batches == 2  # the batch in hand finished; no third began
+    assert rows.tables()["claims"] == 1
+    assert "stopped before the end" in caplog.text
+
+
+async def test_a_pass_counts_every_kind_in_the_metrics_and_logs_counts_only(
+    sqlite_store: Store, tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    rows = Counter(f"sqlite:///{tmp_path / 'store.db'}")
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=DAYS + 10)
+    contoso = await partner_with_everything(sqlite_store, "Contoso Partners", "contoso")
+    claim = await claim_with_history(sqlite_store, contoso, "old", long_ago)
+    metrics = Metrics()
+    before = rows.tables()
+    caplog.set_level(logging.INFO, logger="bot.ops.retention")
+
+    await Retention(sqlite_store, days=DAYS, every_seconds=3600, metrics=metrics).run_once()
+
+    after = rows.tables()
+    counted_in_metrics = {
+        sample.labels["kind"]: sample.value
+        for family in text_string_to_metric_families(generate_latest(metrics.registry).decode())
+        for sample in family.samples
+        if sample.name == "cpor_retention_deleted_total"
+    }
+    assert counted_in_metrics == {kind: before[table] - after[table] for table, kind in KIND_OF_TABLE.items()}
+    assert f"claims={before['claims'] - after['claims']}" in caplog.text
+    for private in (
+        claim.customer_name,
+        TENANT,
+        *(c.email for c in claim.contacts),
+        *(c.name for c in claim.contacts),
+    ):
+        assert private.lower() not in caplog.text.lower()
+
+
+async def test_with_zero_days_the_task_ends_at_once_and_deletes_nothing(
+    sqlite_store: Store, tmp_path: Any
+) -> None:
+    rows = Counter(f"sqlite:///{tmp_path / 'store.db'}")
+    contoso = await partner_with_everything(sqlite_store, "Contoso Partners", "contoso")
+    await claim_with_history(sqlite_store, contoso, "old", OLD - dt.timedelta(days=3650))
+    before = rows.tables()
+    async with asyncio.timeout(2):
+        await Retention(sqlite_store, days=0, every_seconds=3600).run()
+    assert rows.tables() == before
+
+
+async def test_a_purged_claim_is_a_404_to_its_partner_and_an_old_card_says_it_cannot_find_it(
+    client: TestClient[Any, Any], store: Store, auth: dict[str, str], claim_body: dict[str, Any]
+) -> None:
+    created = await (await client.post("/api/claims", json=claim_body, headers=auth)).json()
+    actions = Actions(store)
+    contact = claim_body["contacts"][0]
+    actor = Actor(
+        claim_body["customer_tenant_id"], contact["aad_object_id"], "29:megan", contact["name"], "msteams"
+    )
+
+    def click(claim_id: str) -> ActionRequest:
+        return ActionRequest(verb=verbs.ACKNOWLEDGE, data={verbs.CLAIM_ID: claim_id}, actor=actor)
+
+    never_existed = await actions.handle(click("no-such-claim"))
+    assert (await actions.handle(click(created["id"]))).card != never_existed.card  # the claim card
+
+    await purge_once(store, DAYS, dt.datetime.now(dt.UTC) + dt.timedelta(days=DAYS, seconds=1))
+
+    assert (await client.get(f"/api/claims/{created['id']}", headers=auth)).status == 404
+    after = await actions.handle(click(created["id"]))
+    assert after.card == never_existed.card and after.response is None
+    assert await store.responses_for_claim(created["id"]) == []
