@@ -118,6 +118,12 @@ async def schema_status(database_url: str) -> SchemaStatus:
             exists, applied = await asyncio.to_thread(_sqlite_applied, path)
             engine = "sqlite"
         elif database_url.startswith(POSTGRES_PREFIXES):
+            if urlsplit(database_url).netloc.count("@") > 1:
+                # libpq ends the password at the first "@" and takes the rest for the host name: it
+                # would connect elsewhere and show part of the password in its error.
+                raise StoreUnreachable(
+                    "DATABASE_URL: the user name or password holds an '@': percent-encode it as %40"
+                )
             exists, applied = True, await _postgres_applied(database_url)
             engine = "postgresql"
         else:

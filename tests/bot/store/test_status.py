@@ -113,6 +113,15 @@ async def test_a_closed_postgresql_port_is_unreachable_and_the_password_stays_ou
     assert DB_PASSWORD not in message
 
 
+async def test_an_unencoded_at_sign_in_the_password_is_refused_before_connecting() -> None:
+    url = f"postgresql://cpor:pass@Zq9{DB_PASSWORD}@127.0.0.1:{free_port()}/cpor"
+
+    with pytest.raises(StoreUnreachable, match="percent-encode it as %40") as caught:
+        await schema_status(url)
+
+    assert "Zq9" not in str(caught.value)
+
+
 def test_a_url_for_display_masks_every_password() -> None:
     assert display_url("postgresql://cpor:p%40ss@db.internal:5432/cpor") == (
         "postgresql://cpor:***@db.internal:5432/cpor"
