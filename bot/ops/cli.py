@@ -1,4 +1,4 @@
-"""`cpor-bot`: operator commands (partner keys, the Teams app package)."""
+"""`cpor-bot`: operator commands (partner keys, the Teams app package, the set-up check)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.delivery.worker import delivery_worker
 from bot.domain.formats import NAME_MAX
-from bot.ops import manifest
+from bot.ops import doctor, manifest
 from bot.ops.bulk import run_bulk
 from bot.ops.config import ConfigError, Settings
 from bot.ops.heap import freeze_startup_objects
@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("work", help="run only the delivery worker (more workers: more processes, one database)")
     sub.add_parser("manifest", help="build the Teams app package (see: cpor-bot manifest --help)")
+    sub.add_parser(
+        "doctor", help="check the settings and the services the bot needs (see: cpor-bot doctor --help)"
+    )
     return parser
 
 
@@ -123,6 +126,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["manifest"]:
         return manifest.main(argv[1:])
+    if argv[:1] == ["doctor"]:
+        # Reads the settings itself: a configuration error is one of the lines it reports.
+        return doctor.main(argv[1:])
     args = _parser().parse_args(argv)
     try:
         settings = Settings.from_env()

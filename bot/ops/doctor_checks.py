@@ -1,0 +1,210 @@
+"""`cpor-bot doctor`: what a check reports, and the checks that need nothing but the settings.
+
+Each check is a small function from `Settings` to one `Check`: a status, the check's name and a
+message that says what to fix. Messages name settings and show addresses, never a secret.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bot.ops.config import DEFAULT_MAIL_FROM, Settings
+from bot.store.status import display_url
+from bot.webhooks.address import is_loopback_name, is_public
+
+MESSAGING_PATH = "/api/messages"
+# Domains that are never anyone's mail domain (RFC 2606, RFC 6761, RFC 6762 for .local).
+_RESERVED_SUFFIXES = (".localhost", ".local", ".example", ".test", ".invalid", ".internal")
+_RESERVED_DOMAINS = frozenset(
+    {"localhost", "local", "example", "test", "invalid", "example.com", "example.net", "example.org"}
+)
+
+
+class Status(StrEnum):
+    PASS = "pass"  # noqa: S105 - a check's status word, not a password
+    WARN = "warn"
+    FAIL = "fail"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    name: str
+    status: Status
+    message: str
+
+
+def registration(settings: Settings) -> Check:
+    name = "registration"
+    if not settings.app_id:
+        return Check(
+            name,
+            Status.WARN,
+            "MicrosoftAppId is not set: Bot Framework authentication is off (local use only)",
+        )
+    if settings.app_type == "MultiTenant":
+        return Check(
+            name,
+            Status.WARN,
+            f"app {settings.app_id} is MultiTenant: this works for a bot registered before 31 July 2025; "
+            "new registrations are SingleTenant or UserAssignedMSI (set MicrosoftAppType and "
+            "MicrosoftAppTenantId to match the registration)",
+        )
+    if settings.app_type == "UserAssignedMSI" and not settings.app_tenant_id:
+        return Check(
+            name,
+            Status.FAIL,
+            "MicrosoftAppTenantId is required with MicrosoftAppType=UserAssignedMSI: the Bot Framework SDK "
+            "does not start without the managed identity's tenant",
+        )
+    return Check(
+        name, Status.PASS, f"app {settings.app_id}, {settings.app_type} in tenant {settings.app_tenant_id}"
+    )
+
+
+def public_host_problem(url: str) -> str | None:
+    """Why Teams could not reach `url` from the internet, or None."""
+    parts = urlsplit(url)
+    if parts.scheme != "https":
+        return "is not https"
+    host = (parts.hostname or "").lower().rstrip(".")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        # localhost, an mDNS name or a single label (completed from the local search list).
+        if is_loopback_name(host) or host.endswith(".local") or "." not in host:
+            return f"names {host!r}, which is not a public host name"
+        return None
+    if not is_public(address):
+        return f"names {host}, a loopback, private or link-local address"
+    return None
+
+
+def endpoint(settings: Settings) -> Check:
+    name = "endpoint"
+    url = settings.public_url
+    if not url:
+        if settings.app_id:
+            return Check(
+                name,
+                Status.FAIL,
+                "PUBLIC_URL is not set: set it to the bot's public https address (such as "
+                f"https://cpor.partner.example) and register PUBLIC_URL{MESSAGING_PATH} as the "
+                "messaging endpoint",
+            )
+        return Check(name, Status.WARN, "PUBLIC_URL is not set (fine for local use only)")
+    problem = public_host_problem(url)
+    if problem:
+        status = Status.FAIL if settings.app_id else Status.WARN
+        return Check(
+            name,
+            status,
+            f"PUBLIC_URL {url} {problem}: Teams and Outlook reach the bot only at a public https address"
+            + ("" if settings.app_id else " (fine for local use only)"),
+        )
+    return Check(name, Status.PASS, f"register the messaging endpoint {url}{MESSAGING_PATH}")
+
+
+def _reserved_domain(address: str) -> bool:
+    domain = address.rpartition("@")[2].lower().rstrip(".")
+    # A single label is a name on the local network, not a domain others can check the sender of.
+    return domain in _RESERVED_DOMAINS or domain.endswith(_RESERVED_SUFFIXES) or "." not in domain
+
+
+def email(settings: Settings) -> Check:
+    name = "email"
+    if not settings.smtp_enabled:
+        return Check(
+            name,
+            Status.WARN,
+            f"SMTP_HOST is not set: email is written as .eml files to {settings.mail_outbox_dir} "
+            "and nobody receives it",
+        )
+    relay = f"{settings.smtp_host}:{settings.smtp_port}"
+    if settings.mail_from == DEFAULT_MAIL_FROM or _reserved_domain(settings.mail_from):
+        return Check(
+            name,
+            Status.FAIL,
+            f"MAIL_FROM is {settings.mail_from}, which no mail server accepts as a sender: set MAIL_FROM to "
+            "an address of your own domain (with SPF and DKIM)",
+        )
+    security = "STARTTLS" if settings.smtp_starttls else "no STARTTLS (unencrypted)"
+    login = f", AUTH as {settings.smtp_username}" if settings.smtp_username else ""
+    return Check(name, Status.PASS, f"from {settings.mail_from} through {relay}, {security}{login}")
+
+
+def outlook(settings: Settings) -> Check | None:
+    """Whether Outlook shows the card; nothing to say when mail goes to files."""
+    if not settings.smtp_enabled:
+        return None
+    if settings.outlook_originator_is_placeholder:
+        return Check(
+            "outlook",
+            Status.WARN,
+            "OUTLOOK_ORIGINATOR is the placeholder: Outlook shows no card, only the HTML part; register an "
+            "Actionable Messages provider and set OUTLOOK_ORIGINATOR to its id",
+        )
+    return Check("outlook", Status.PASS, f"Actionable Messages provider {settings.outlook_originator}")
+
+
+def storage(settings: Settings) -> Check:
+    name = "storage"
+    shown = display_url(settings.database_url)
+    if not settings.database_url.startswith("sqlite:///"):
+        return Check(name, Status.PASS, f"{shown}: PostgreSQL, shared by every instance")
+    path = settings.sqlite_path()
+    if str(path) == ":memory:":
+        return Check(name, Status.WARN, f"{shown}: in memory, lost whenever the service stops")
+    absolute = Path(os.path.abspath(path))
+    problem = _not_writable(absolute)
+    if problem:
+        return Check(name, Status.WARN, f"{shown} ({absolute}): {problem}")
+    return Check(
+        name, Status.PASS, f"{shown}: one instance only; keep the file on a persistent volume ({absolute})"
+    )
+
+
+def _not_writable(path: Path) -> str | None:
+    """Why the service could not create or write the database file at `path`, or None."""
+    if path.exists():
+        if not path.is_file():
+            return "is not a file"
+        return None if os.access(path, os.R_OK | os.W_OK) else "the file is not writable"
+    folder = path.parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        return f"{folder} is not a folder"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"cannot create the database: {folder} is not writable"
+    return None
+
+
+def pages(settings: Settings) -> Check:
+    missing = [
+        variable
+        for variable, url in (
+            ("PRIVACY_URL", settings.privacy_page_url),
+            ("TERMS_URL", settings.terms_page_url),
+            ("WEBSITE_URL", settings.website_page_url),
+        )
+        if not url
+    ]
+    if missing:
+        return Check(
+            "pages",
+            Status.WARN,
+            f"{', '.join(missing)} not set (nor PUBLIC_URL): the Teams app package cannot be built "
+            "without them",
+        )
+    return Check(
+        "pages",
+        Status.PASS,
+        f"privacy {settings.privacy_page_url}, terms {settings.terms_page_url}, "
+        f"website {settings.website_page_url}",
+    )
