@@ -24,7 +24,6 @@ from bot.ops.config import ConfigError, Settings
 from bot.ops.manifest_inputs import (
     DEFAULT_VERSION,
     FLAGS,
-    SETTINGS,
     AppDetails,
     ManifestError,
     ManifestRefused,
@@ -125,7 +124,7 @@ def _zip_entry(name: str) -> zipfile.ZipInfo:
 
 
 def _write_zip(path: Path, entries: dict[str, bytes]) -> None:
-    with open(path, "xb") as raw, zipfile.ZipFile(raw, "w") as zf:
+    with open(path, "wb") as raw, zipfile.ZipFile(raw, "w") as zf:
         for name, data in entries.items():
             zf.writestr(_zip_entry(name), data)
         zf.close()
@@ -136,6 +135,7 @@ def _write_zip(path: Path, entries: dict[str, bytes]) -> None:
 def write_atomically(out: Path, entries: dict[str, bytes]) -> None:
     """Zip `entries` into `out` via a temporary file beside it: `out` is whole, or untouched."""
     out.parent.mkdir(parents=True, exist_ok=True)
+    # Beside `out`, so the rename stays on one file system; named by process, so two builds never share it.
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
         _write_zip(tmp, entries)
@@ -167,15 +167,18 @@ def build_package(details: AppDetails, out: Path, *, manifest_dir: Path = MANIFE
 
 # --- command line ----------------------------------------------------------------------------------
 
-_EPILOG = f"""\
-Where each value comes from: a flag given on the command line wins; otherwise its setting from the
-environment ({", ".join(f"{FLAGS[k]} over {v}" for k, v in SETTINGS.items())}). The website,
-privacy and terms pages not given either way are the service's own pages under the public address:
-PUBLIC_URL + "/", "/privacy" and "/terms". validDomains is the public address's host.
+_EPILOG = """\
+Where each value comes from (the first one set wins):
+  bot id             --bot-id, then MicrosoftAppId
+  developer name     --developer-name, then SENDER_NAME
+  public address     --public-url, then PUBLIC_URL (validDomains is its host)
+  website            --website-url, then WEBSITE_URL, then the public address + "/"
+  privacy statement  --privacy-url, then PRIVACY_URL, then the public address + "/privacy"
+  terms of use       --terms-url, then TERMS_URL, then the public address + "/terms"
 
 The package is refused (exit 2, nothing written) while a value is missing or a placeholder: no app
 id or the all-zero GUID, no developer name, an http:// address, example.com/.net/.org, *.example,
-*.test, *.invalid, localhost, loopback or private IP addresses, or any ${{...}} left over.
+*.test, *.invalid, localhost, loopback or private IP addresses, or any ${...} left over.
 Exit 1: the manifest template or icons are not valid.
 """
 
@@ -223,6 +226,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except ManifestError as exc:
         print(f"cpor-bot: no package written: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(
+            f"cpor-bot: no package written: cannot write {args.out} ({exc.strerror or exc})", file=sys.stderr
+        )
         return 1
     print(path)
     return 0

@@ -14,6 +14,7 @@ from jsonschema import Draft4Validator
 
 from bot.ops import manifest as mf
 from bot.ops.manifest import AppDetails, ManifestError, ManifestRefused, build_package, main, render_manifest
+from bot.ops.manifest_inputs import FLAGS, SETTINGS
 from bot.ops.manifest_schema import load_schema, validate_manifest
 
 APP_ID = "9e0b9a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b"
@@ -291,9 +292,10 @@ def test_help_states_the_precedence(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--help"])
     assert info.value.code == 0
     text = " ".join(capsys.readouterr().out.split())
-    assert "a flag given on the command line wins; otherwise its setting from the environment" in text
-    assert "--bot-id over MicrosoftAppId" in text and "--developer-name over SENDER_NAME" in text
-    assert 'PUBLIC_URL + "/", "/privacy" and "/terms"' in text
+    assert "the first one set wins" in text
+    for flag, setting in SETTINGS.items():
+        assert f"{FLAGS[flag]}, then {setting}" in text
+    assert 'then PRIVACY_URL, then the public address + "/privacy"' in text
 
 
 def test_main_default_out_path(
@@ -350,6 +352,18 @@ def test_a_refused_build_leaves_the_previous_package_alone(
     production.setenv("PUBLIC_URL", "https://cpor.partner.example")
     assert main(["--out", str(out)]) == 2
     assert out.read_bytes() == before
+
+
+def test_an_unwritable_destination_is_reported_without_a_traceback(
+    production: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "build").write_text("a file where the folder should be")
+    out = tmp_path / "build" / "app.zip"
+    assert main(["--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"cpor-bot: no package written: cannot write {out} (")
+    assert "Traceback" not in err
+    assert (tmp_path / "build").read_text() == "a file where the folder should be"
 
 
 def test_an_invalid_icon_fails_the_build_and_writes_nothing(tmp_path: Path) -> None:
