@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 NODE_INSTALLED := node_modules/.installed
 
-.PHONY: run test test-fast lint e2e manifest previews clean
+.PHONY: run test test-fast lint e2e manifest previews playground clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,14 @@ $(NODE_INSTALLED): package.json package-lock.json
 
 run: $(INSTALLED)
 	$(PY) app.py
+
+# The bot and Microsoft's Agents Playground (a local Teams client) on loopback: playground/README.md.
+# Node.js is checked first: without it, npm ci below would fail without saying what to install.
+playground: $(INSTALLED)
+	@command -v node >/dev/null && command -v npm >/dev/null || { echo "make playground needs \
+	Node.js 20 and npm (Debian, Ubuntu: sudo apt-get install nodejs npm)" >&2; exit 1; }
+	@$(MAKE) --no-print-directory $(NODE_INSTALLED)
+	$(PY) playground/run.py
 
 test: $(INSTALLED) $(NODE_INSTALLED)
 	$(PY) -m pytest -q

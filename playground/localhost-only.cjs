@@ -1,4 +1,5 @@
-// Preloaded into the Agents Playground (NODE_OPTIONS=--require <this file>) by the e2e fixtures.
+// Preloaded into the Agents Playground (NODE_OPTIONS=--require <this file>) by `make playground`
+// (playground/run.py) and the e2e fixtures (tests/e2e/playground.py).
 // The Playground calls server.listen(port) with no host, which binds every interface. This makes
 // every TCP listen in the process bind 127.0.0.1 unless a host (or a pipe path) is given.
 "use strict";

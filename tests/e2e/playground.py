@@ -25,7 +25,8 @@ E2E_DIR = Path(__file__).resolve().parent
 REPO_ROOT = E2E_DIR.parents[1]
 PLAYGROUND_PACKAGE = REPO_ROOT / "node_modules" / "@microsoft" / "m365agentsplayground"
 PLAYGROUND_CLI = PLAYGROUND_PACKAGE / "cli.js"
-LOCALHOST_PRELOAD = E2E_DIR / "localhost-only.cjs"
+# Shared with `make playground` (playground/run.py), which keeps the Playground on loopback the same way.
+LOCALHOST_PRELOAD = REPO_ROOT / "playground" / "localhost-only.cjs"
 
 # Environment variables the Playground reads that would override the command line or config file.
 _PLAYGROUND_ENV_OVERRIDES = (
