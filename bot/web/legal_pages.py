@@ -15,6 +15,7 @@ from bot.ops.config import Settings
 from bot.web.languages import page_text, plural_category
 from bot.web.markup import (
     Html,
+    attribute,
     bullet_list,
     contact_href,
     document,
@@ -68,8 +69,8 @@ def _contact(settings: Settings, words: Mapping[str, str]) -> Html:
 def _retention(settings: Settings, words: Mapping[str, str], locale: str) -> Html:
     """RETENTION_DAYS (bot.ops.retention): 0 keeps everything until the operator deletes it; N
     deletes each claim with everything about it N days after its last change, and other audit
-    entries and stored API answers N days after they were written. Partners and Teams chats' references
-    are not purged; a reference goes when the app is uninstalled."""
+    entries and stored API answers N days after they were written. Partners and Teams chats'
+    references are not purged; a reference goes when the app is uninstalled."""
     teams = _sentence(words, "privacy.retention_teams")
     days = settings.retention_days
     sentences: tuple[Html, ...]
@@ -94,8 +95,9 @@ def _footer(words: Mapping[str, str], locale: str, path: str, other_page: Html) 
         for other in SUPPORTED_LOCALES
         if other != locale
     )
-    label = text(words["other_languages"])
-    return Html(paragraph(other_page) + f'<nav aria-label="{label}">\n<h2>{label}</h2>\n{languages}\n</nav>')
+    label = words["other_languages"]
+    nav = f'<nav aria-label="{attribute(label)}">\n<h2>{text(label)}</h2>\n{languages}\n</nav>'
+    return joined([paragraph(other_page), Html(nav)])
 
 
 def privacy_page(settings: Settings, locale: str) -> str:

@@ -8,6 +8,7 @@ import pytest
 
 from bot.web.languages import accepted_languages, choose_page_locale, page_text, plural_category
 from cards import SUPPORTED_LOCALES
+from cards.i18n import catalogue
 
 OTHER_LOCALES = [locale for locale in SUPPORTED_LOCALES if locale != "en"]
 
@@ -84,3 +85,9 @@ def test_a_long_accept_language_is_read_only_so_far() -> None:
 )
 def test_plural_forms(count: int, locale: str, expected: str) -> None:
     assert plural_category(count, locale) == expected
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_the_notice_names_the_button_as_the_card_in_that_language_does(locale: str) -> None:
+    button = catalogue(locale)["claim.acknowledge"].text
+    assert button in page_text(locale)["privacy.flow_colleagues"]
