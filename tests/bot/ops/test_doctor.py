@@ -22,6 +22,7 @@ from aiohttp.test_utils import TestServer
 from bot.ops import doctor
 from bot.ops.cli import main
 from bot.ops.doctor import Targets
+from bot.store.postgres import open_postgres
 from bot.store.sql import migrations
 from bot.store.sqlite import SqliteStore
 from tests.bot.ops.doctor_support import (
@@ -33,6 +34,7 @@ from tests.bot.ops.doctor_support import (
     TENANT_ID,
     TokenEndpoint,
 )
+from tests.postgres import PostgresServer
 from tests.smtp import LOOPBACK, SmtpServer, free_port, smtp_server
 
 LATEST = migrations()[-1][0]
@@ -315,6 +317,23 @@ def test_a_postgresql_server_that_does_not_answer_fails_without_its_password(
         f"postgresql://cpor:***@{LOOPBACK}:{port}/cpor: cannot connect"
     )
     assert report.message("storage").startswith("postgresql://cpor:***@")
+
+
+async def test_a_current_postgresql_database_passes_without_showing_its_password(
+    env: SetEnv, postgres: PostgresServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The test server trusts loopback: the password is accepted and not needed.
+    url = postgres.create_database().replace(f"//{postgres.user}@", f"//{postgres.user}:{DB_PASSWORD}@", 1)
+    await (await open_postgres(url)).close()
+    env(DATABASE_URL=url)
+
+    report = await run_doctor_beside_servers(capsys)
+
+    assert report.code == 0
+    shown = f"postgresql://{postgres.user}:***@{postgres.host}:{postgres.port}/"
+    assert report.status("database") == "pass"
+    assert report.message("database").startswith(shown)
+    assert report.message("database").endswith(f": schema {LATEST}, current")
 
 
 async def test_a_secret_the_token_endpoint_refuses_fails(
