@@ -72,8 +72,8 @@ async def check_database(settings: Settings) -> Check:
         return Check(
             name,
             Status.FAIL,
-            f"{shown}: schema {status.version}, behind: {', '.join(status.pending)} not applied (the "
-            f"service applies them when it starts; start it once, or check you run the right version){newer}",
+            f"{shown}: schema {status.version}, behind: {', '.join(status.pending)} not applied "
+            f"(the service applies them when it starts){newer}",
         )
     if status.unknown:
         return Check(
