@@ -83,10 +83,15 @@ def parser() -> argparse.ArgumentParser:
         "--timeout",
         type=_timeout_seconds,
         default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
         help=f"seconds each online check may take (default {DEFAULT_TIMEOUT:g})",
     )
     result.add_argument(
-        "--package", type=Path, default=DEFAULT_OUT, help=f"the Teams app package (default {DEFAULT_OUT})"
+        "--package",
+        type=Path,
+        default=DEFAULT_OUT,
+        metavar="PATH",
+        help=f"the Teams app package (default {DEFAULT_OUT})",
     )
     return result
 
