@@ -21,9 +21,10 @@ from bot.store import PurgeCounts, PurgePosition, RetentionStore
 
 log = logging.getLogger(__name__)
 
-# Claims (or audit entries, or idempotency keys) per transaction: a batch of 500 claims with their
-# rows takes tens of milliseconds, short enough not to hold up the delivery workers.
-BATCH = 500
+# Claims (or audit entries, or idempotency keys) per transaction. On SQLite a batch holds the only
+# writer's lock, which the delivery workers wait for: 200 claims with their rows take about 50 ms
+# there (500 took 100-220 ms), and 80 ms on PostgreSQL, where only the batch's own rows are locked.
+BATCH = 200
 
 
 def _never() -> bool:

@@ -67,7 +67,8 @@ class RetentionSql(SqlBase):
         params: list[object] = list(expired)
         resume = ""
         if after is not None:
-            resume = " AND (c.updated_at > ? OR (c.updated_at = ? AND c.id > ?))"
+            # After the position, written so that both engines start the index scan there.
+            resume = " AND c.updated_at >= ? AND (c.updated_at > ? OR c.id > ?)"
             params += [after[0], after[0], after[1]]
         params.append(limit)
         async with self._tx() as db:
@@ -99,7 +100,7 @@ class RetentionSql(SqlBase):
         params: list[object] = [ts(cutoff)]
         resume = ""
         if after is not None:
-            resume = " AND (a.at > ? OR (a.at = ? AND a.id > ?))"
+            resume = " AND a.at >= ? AND (a.at > ? OR a.id > ?)"
             params += [after[0], after[0], after[1]]
         params.append(limit)
         async with self._tx() as db:
