@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import http.client
 import os
 import re
@@ -273,7 +274,9 @@ def listening_port(log: Path) -> int | None:
 
 def next_steps(args: argparse.Namespace, ids: TeamsIds) -> str:
     bot = f"http://{HOST}:{args.bot_port}"
-    store = "" if args.database == DEFAULT_DATABASE_URL else f"DATABASE_URL={shlex.quote(args.database)} "
+    # The CLI reads DATABASE_URL as the bot does: name the bot's store when the shell may say otherwise.
+    own_store = args.database == DEFAULT_DATABASE_URL and not os.environ.get("DATABASE_URL")
+    store = "" if own_store else f"DATABASE_URL={shlex.quote(args.database)} "
     claim = CLAIM_FILE.relative_to(REPO_ROOT)
     auth = '-H "Authorization: Bearer $KEY"'
     return f"""
@@ -322,7 +325,7 @@ def start(args: argparse.Namespace, children: list[Child], stop: threading.Event
             f"Port {args.playground_port} on {HOST} was taken as the Playground started (it moved to "
             f"{port}); pass --playground-port with a free port."
         )
-    pong = lambda: http_ok(args.playground_port, "/_debug/ping", b"pong")  # noqa: E731 - a one-line check
+    pong = functools.partial(http_ok, args.playground_port, "/_debug/ping", b"pong")
     wait_until("the Playground", pong, children, stop)
     return next_steps(args, ids)
 
