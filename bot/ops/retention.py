@@ -70,6 +70,21 @@ async def purge_once(
     return total
 
 
+async def preview(store: RetentionStore, days: int, now: dt.datetime) -> PurgeCounts:
+    """What `purge_once(store, days, now)` would delete, counted and left in place (a dry run)."""
+    if days <= 0:
+        return PurgeCounts()
+    return await store.count_expired(now - dt.timedelta(days=days))
+
+
+def summary(counts: PurgeCounts, *, days: int, dry_run: bool) -> str:
+    """For an operator: what went (or would go), kind by kind."""
+    verb = "Would delete" if dry_run else "Deleted"
+    lines = [f"{verb} what is older than {days} days (a claim by its last change):"]
+    lines += [f"  {kind:<17} {deleted:>9,}" for kind, deleted in counts.by_kind().items()]
+    return "\n".join(lines)
+
+
 class Retention:
     """The periodic purge: once at start, then every `every_seconds`; `wake()` to run it now."""
 

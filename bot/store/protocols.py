@@ -253,6 +253,10 @@ class RetentionStore(Protocol):
         kept (those go with their claim)."""
         ...
 
+    async def count_expired(self, cutoff: dt.datetime) -> PurgeCounts:
+        """What a purge with this cutoff would delete now, counted and left in place."""
+        ...
+
     async def purge_idempotency_keys(self, cutoff: dt.datetime, *, limit: int) -> PurgeCounts:
         """Delete up to `limit` Idempotency-Keys reserved before `cutoff`, with the responses kept
         for them (a claim's, with its contacts)."""

@@ -59,6 +59,18 @@ def _expired_params(cutoff: str) -> tuple[str, ...]:
     return (cutoff, cutoff, *_STILL_GOING_OUT, cutoff, cutoff, cutoff, *_STILL_GOING_OUT)
 
 
+# The rows that go with a claim, as (kind in PurgeCounts, table, column naming the claim).
+_ABOUT_A_CLAIM = (
+    ("claims", "claims", "id"),
+    ("workloads", "claim_workloads", "claim_id"),
+    ("contacts", "contacts", "claim_id"),
+    ("notifications", "notifications", "claim_id"),
+    ("deliveries", "deliveries", "claim_id"),
+    ("responses", "responses", "claim_id"),
+    ("webhook_events", "webhook_events", "claim_id"),
+)
+
+
 class RetentionSql(SqlBase):
     async def purge_claims(
         self, cutoff: dt.datetime, *, limit: int, after: PurgePosition | None = None
@@ -124,6 +136,34 @@ class RetentionSql(SqlBase):
                 (ts(cutoff), limit),
             )
         return PurgeCounts(idempotency_keys=deleted)
+
+    async def count_expired(self, cutoff: dt.datetime) -> PurgeCounts:
+        expired = _expired_params(ts(cutoff))
+        claims = f"SELECT c.id FROM claims c WHERE {_EXPIRED}"  # noqa: S608 - constant SQL
+        deliveries = f"SELECT id FROM deliveries WHERE claim_id IN ({claims})"  # noqa: S608 - constant SQL
+        about_claims = f"SELECT count(*) AS n FROM {{table}} WHERE {{column}} IN ({claims})"  # noqa: S608 - constant SQL
+        counts: dict[str, int] = {}
+        async with self._read() as db:
+            for kind, table, column in _ABOUT_A_CLAIM:
+                sql = about_claims.format(table=table, column=column)
+                counts[kind] = (await db.rows(sql, expired))[0]["n"]
+            own_audit = await db.rows(
+                f"SELECT count(*) AS n FROM audit_log WHERE subject IN ({claims}) "  # noqa: S608 - constant SQL
+                f"OR subject IN ({deliveries})",
+                (*expired, *expired),
+            )
+            other_audit = await db.rows(
+                "SELECT count(*) AS n FROM audit_log a WHERE a.at < ? "
+                "AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.id = a.subject) "
+                "AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = a.subject)",
+                (ts(cutoff),),
+            )
+            keys = await db.rows(
+                "SELECT count(*) AS n FROM idempotency_keys WHERE created_at < ?", (ts(cutoff),)
+            )
+        counts["audit_entries"] = own_audit[0]["n"] + other_audit[0]["n"]
+        counts["idempotency_keys"] = keys[0]["n"]
+        return PurgeCounts(**{kind: int(n) for kind, n in counts.items()})
 
 
 async def _delete_claims(db: Db, claim_ids: Sequence[str]) -> PurgeCounts:

@@ -16,7 +16,7 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.ops.metrics import Metrics
-from bot.ops.retention import Retention, purge_once
+from bot.ops.retention import Retention, preview, purge_once, summary
 from bot.store import PurgeBatch, PurgeCounts, PurgePosition, Store
 from bot.teams.actions import ActionRequest, Actions, Actor
 from cards import verbs
@@ -200,3 +200,25 @@ async def test_a_purged_claim_is_a_404_to_its_partner_and_an_old_card_says_it_ca
     after = await actions.handle(click(created["id"]))
     assert after.card == never_existed.card and after.response is None
     assert await store.responses_for_claim(created["id"]) == []
+
+
+async def test_a_dry_run_counts_what_a_purge_would_delete_and_deletes_nothing(
+    sqlite_store: Store, tmp_path: Any
+) -> None:
+    rows = Counter(f"sqlite:///{tmp_path / 'store.db'}")
+    contoso = await partner_with_everything(sqlite_store, "Contoso Partners", "contoso")
+    for n in range(3):
+        await claim_with_history(sqlite_store, contoso, f"old-{n}", OLD)
+    await claim_with_history(sqlite_store, contoso, "recent", RECENT)
+    before = rows.tables()
+
+    would = await preview(sqlite_store, DAYS, NOW)
+
+    assert rows.tables() == before
+    assert await preview(sqlite_store, 0, NOW) == PurgeCounts()
+    heading, *lines = summary(would, days=DAYS, dry_run=True).splitlines()
+    assert heading.startswith("Would delete") and f"older than {DAYS} days" in heading
+    assert dict(line.split() for line in lines) == {kind: f"{n:,}" for kind, n in would.by_kind().items()}
+    assert would.claims == 3
+    assert await purge_once(sqlite_store, DAYS, NOW) == would
+    assert summary(would, days=DAYS, dry_run=False).startswith("Deleted")

@@ -11,7 +11,15 @@ import datetime as dt
 from typing import Any
 
 from bot.domain.claims import Status
-from bot.store import DeliveryOutcome, DeliveryStatus, PurgeBatch, PurgeCounts, Store, open_store
+from bot.store import (
+    DeliveryOutcome,
+    DeliveryStatus,
+    PurgeBatch,
+    PurgeCounts,
+    PurgePosition,
+    Store,
+    open_store,
+)
 from tests.bot.store.retention_support import (
     CUTOFF,
     KEPT_TABLES,
@@ -221,3 +229,31 @@ async def test_two_purges_at_once_on_postgresql_delete_each_claim_once(postgres:
     finally:
         await first.close()
         await second.close()
+
+
+async def test_the_count_of_what_would_go_is_what_a_purge_then_deletes(
+    counted: tuple[Store, Counter],  # noqa: F811 - the fixture
+) -> None:
+    store, rows = counted
+    contoso = await partner_with_everything(store, "Contoso Partners", "contoso")
+    for n in range(3):
+        await claim_with_history(store, contoso, f"old-{n}", OLD)
+    await claim_with_history(store, contoso, "recent", RECENT)
+    await store.audit("webchat:someone", "action.refused_channel", "channel:webchat", {}, OLD)
+    before = rows.tables()
+
+    preview = await store.count_expired(CUTOFF)
+
+    assert rows.tables() == before  # counted, nothing deleted
+    assert preview.claims == 3 and preview.idempotency_keys == 3
+    deleted = await purge_all_claims(store, limit=2)
+    after: PurgePosition | None = None
+    while True:
+        batch = await store.purge_audit_entries(CUTOFF, limit=2, after=after)
+        deleted, after = deleted + batch.counts, batch.resume_after
+        if after is None:
+            break
+    while (keys := await store.purge_idempotency_keys(CUTOFF, limit=2)).idempotency_keys:
+        deleted += keys
+    assert deleted == preview
+    assert await store.count_expired(CUTOFF) == PurgeCounts()
