@@ -259,6 +259,9 @@ var platformSettings = {
   // A slot swap waits until /readyz answers 200 on the new code.
   WEBSITE_SWAP_WARMUP_PING_PATH: '/readyz'
   WEBSITE_SWAP_WARMUP_PING_STATUSES: '200'
+  // A (re)started or added instance gets requests once /readyz answers 200, not at its first answer.
+  WEBSITE_WARMUP_PATH: '/readyz'
+  WEBSITE_WARMUP_STATUSES: '200'
 }
 
 var serviceSettings = {

@@ -166,6 +166,7 @@ def test_the_web_app_starts_the_service_and_checks_its_readiness() -> None:
     assert "appCommandLine: 'python app.py'" in raw
     assert "healthCheckPath: '/readyz'" in raw
     assert "WEBSITE_SWAP_WARMUP_PING_PATH: '/readyz'" in raw
+    assert "WEBSITE_WARMUP_PATH: '/readyz'" in raw
     assert '"/readyz"' in app and "def main" in app
     # The Azure Bot posts to the service's Bot Framework route.
     assert "messagingEndpoint: '${servicePublicUrl}/api/messages'" in raw

@@ -23,6 +23,9 @@ PLATFORM_SETTINGS = {
     # Learn, "Set up staging environments in Azure App Service", Customize warm-up.
     "WEBSITE_SWAP_WARMUP_PING_PATH",
     "WEBSITE_SWAP_WARMUP_PING_STATUSES",
+    # Learn, "Environment variables and app settings in Azure App Service", App environment.
+    "WEBSITE_WARMUP_PATH",
+    "WEBSITE_WARMUP_STATUSES",
 }
 
 
