@@ -4,6 +4,7 @@ promises about DATABASE_URL and rollbacks holds for this code."""
 from __future__ import annotations
 
 import re
+import uuid
 from pathlib import Path
 from urllib.parse import quote
 
@@ -11,6 +12,8 @@ import psycopg
 import pytest
 
 from bot.ops.config import ConfigError, Settings
+from bot.store import open_store
+from tests.postgres import PostgresServer
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "deploy.md"
@@ -218,6 +221,23 @@ def test_other_libpq_parameters_and_the_short_scheme_are_accepted_too() -> None:
     assert (conninfo["sslmode"], conninfo["connect_timeout"]) == ("verify-full", "10")
     with pytest.raises(ConfigError, match="DATABASE_URL"):
         Settings.from_env({"DATABASE_URL": "host=db.internal dbname=cpor sslmode=require"})
+
+
+async def test_the_store_hands_the_url_parameters_to_libpq(postgres: PostgresServer) -> None:
+    """A parameter after `?` reaches the server: the store's pool connects with DATABASE_URL as it is."""
+    name = f"cpor-deploy-{uuid.uuid4().hex[:8]}"
+    url = Settings.from_env(
+        {"DATABASE_URL": f"{postgres.create_database()}?application_name={name}"}
+    ).database_url
+    store = await open_store(url)
+    try:
+        with psycopg.connect(postgres.url("postgres")) as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", (name,)
+            ).fetchone()
+        assert row is not None and row[0] >= 1
+    finally:
+        await store.close()
 
 
 def test_the_template_builds_the_url_the_guide_describes() -> None:
