@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import sys
@@ -17,9 +16,11 @@ from bot.delivery.sending import CardSender
 from bot.delivery.worker import delivery_worker
 from bot.mail.sender import Mailer
 from bot.ops.config import ConfigError, Settings
+from bot.ops.health import LIFECYCLE, Lifecycle, healthz, readyz
 from bot.ops.heap import freeze_startup_objects
 from bot.ops.logs import configure_logging
 from bot.ops.metrics import CONTENT_TYPE_LATEST, Metrics
+from bot.ops.request_ids import AccessLogger, add_request_id_header, request_id_middleware
 from bot.ops.state import METRICS, SETTINGS, STORE, WEBHOOKS, WORKER
 from bot.partner_api.problems import problem_middleware
 from bot.partner_api.routes import partner_api_app
@@ -40,7 +41,6 @@ BOT = web.AppKey("bot", CporTeamsBot)
 
 # Teams activities are at most about 100 KB; leave room for invoke payloads, refuse anything larger.
 MAX_ACTIVITY_BYTES = 512 * 1024
-SHUTDOWN_GRACE_SECONDS = 5.0
 
 
 def create_app(
@@ -51,9 +51,15 @@ def create_app(
     mailer: Mailer | None = None,
 ) -> web.Application:
     """The aiohttp application. `bot_auth`, `sender` and `mailer` replace the real ones in tests."""
-    app = web.Application(middlewares=[problem_middleware], client_max_size=MAX_ACTIVITY_BYTES)
+    app = web.Application(
+        middlewares=[request_id_middleware, problem_middleware], client_max_size=MAX_ACTIVITY_BYTES
+    )
     app.on_response_prepare.append(_protective_headers)
+    app.on_response_prepare.append(add_request_id_header)
     app[SETTINGS] = settings
+    app[LIFECYCLE] = Lifecycle(grace_seconds=settings.shutdown_grace_seconds)
+    # SIGTERM: the listener is closed, then this runs, then requests in hand get the grace to finish.
+    app.on_shutdown.append(_drain)
     adapter = create_adapter(settings, bot_auth)
     app[ADAPTER] = adapter
 
@@ -81,34 +87,35 @@ def create_app(
             store, worker.wake, actions, outlook_originator=settings.outlook_originator, sent_by=sent_by
         )
         await _warn_if_sender_unnamed(settings, store)
-        tasks = [
-            asyncio.create_task(worker.run(), name="delivery-worker"),
-            asyncio.create_task(webhooks.run(), name="webhook-worker"),
-        ]
+        lifecycle = app[LIFECYCLE]
+        lifecycle.stoppers += [worker.stop, webhooks.stop]
+        lifecycle.start("delivery-worker", worker.run(), worker=True)
+        lifecycle.start("webhook-worker", webhooks.run(), worker=True)
         if settings.auth_enabled:  # the signing keys, fetched now and kept fresh off the event loop
             urls = openid.metadata_urls(adapter.bot_framework_authentication)
-            tasks.append(asyncio.create_task(openid.keep_fresh(urls), name="openid-keys"))
+            lifecycle.start("openid-keys", openid.keep_fresh(urls))
         try:
             yield
         finally:
-            worker.stop()
-            webhooks.stop()
-            for task in tasks:
-                task.cancel()
-            # A send in flight gets a few seconds to unwind; its lease makes it `unknown` otherwise.
-            _, stuck = await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE_SECONDS)
-            for task in stuck:
-                log.warning("%s did not stop within %s s", task.get_name(), SHUTDOWN_GRACE_SECONDS)
+            # The workers lease nothing more and finish the sends in hand until the grace runs out;
+            # a send cancelled after that is marked `unknown` by its lease, never sent twice.
+            await lifecycle.finish()
             await own_sender.close()
             await store.close()
 
     app.cleanup_ctx.append(services)
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_endpoint)
     app.router.add_routes(legal.routes())
     app.add_subapp("/api", partner_api_app())  # after /api/messages, which stays the Bot Framework's
     return app
+
+
+async def _drain(app: web.Application) -> None:
+    log.info("shutting down: no new work; finishing what is in hand")
+    app[LIFECYCLE].drain()
 
 
 async def _freeze_heap(app: web.Application) -> None:
@@ -153,24 +160,13 @@ async def metrics_endpoint(request: web.Request) -> web.Response:
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
-async def healthz(request: web.Request) -> web.Response:
-    try:
-        store = await request.app[STORE].health()
-    except Exception as exc:  # noqa: BLE001 - report, do not crash, when the store is down
-        log.warning("health check: store unavailable: %s", type(exc).__name__)
-        return web.json_response(
-            {"status": "unavailable", "version": __version__, "store": {"ok": False}}, status=503
-        )
-    return web.json_response({"status": "ok", "version": __version__, "store": store})
-
-
 def main() -> None:
     try:
         settings = Settings.from_env()
     except ConfigError as exc:
         print(f"cpor-bot: configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     # Files the service creates (the database, its journal, .eml messages) hold customer data.
     os.umask(0o077)
     if not settings.smtp_enabled:
@@ -197,7 +193,7 @@ def main() -> None:
     print(
         f"CPOR explained {__version__} on {url}\n"
         f"  store:        {settings.database_url_for_logs()}\n"
-        f"  health:       curl {url}/healthz\n"
+        f"  health:       curl {url}/healthz   (ready: {url}/readyz)\n"
         f"  API document: {url}/api/openapi.json\n"
         f"  partner key:  .venv/bin/cpor-bot keys create --partner 'Contoso Partners'\n"
         f"  Teams client: point the Microsoft 365 Agents Playground at {url}/api/messages",
@@ -205,7 +201,15 @@ def main() -> None:
     )
     app = create_app(settings)
     app.on_startup.append(_freeze_heap)  # after the services above have started (see bot.ops.heap)
-    web.run_app(app, host=settings.host, port=settings.port, print=None)
+    # SIGTERM and SIGINT end run_app gracefully (exit code 0): see _drain and Lifecycle.finish.
+    web.run_app(
+        app,
+        host=settings.host,
+        port=settings.port,
+        print=None,
+        shutdown_timeout=settings.shutdown_grace_seconds,
+        access_log_class=AccessLogger,
+    )
 
 
 if __name__ == "__main__":

@@ -29,9 +29,13 @@ def _operations() -> list[tuple[re.Pattern[str], str, dict[str, Any]]]:
 
 def problems(method: str, path: str, status: int, headers: Mapping[str, str], body: bytes) -> list[str]:
     """What is wrong with this response according to the document (empty: nothing)."""
-    if path.startswith(UNCHECKED) or not (path.startswith("/api/") or path in ("/healthz", "/metrics")):
+    if path.startswith(UNCHECKED) or not (
+        path.startswith("/api/") or path in ("/healthz", "/readyz", "/metrics", "/privacy", "/terms")
+    ):
         return []
-    operations = [op for pattern, m, op in _operations() if m == method and pattern.match(path)]
+    # HEAD is GET without the body (aiohttp answers it for every GET route).
+    documented_as = "GET" if method == "HEAD" else method
+    operations = [op for pattern, m, op in _operations() if m == documented_as and pattern.match(path)]
     if not operations:
         if status in (404, 405):  # an unknown path or method: the service's own problem answer
             return (
@@ -52,7 +56,7 @@ def problems(method: str, path: str, status: int, headers: Mapping[str, str], bo
         return [f"{method} {path} {status}: content type {media!r}, documented {sorted(content)}"]
     schema = content[media].get("schema", {})
     ref = schema.get("$ref", "") if isinstance(schema, dict) else ""
-    if not ref.startswith("#/components/schemas/"):
+    if not ref.startswith("#/components/schemas/") or method == "HEAD":
         return []
     try:
         document = json.loads(body)

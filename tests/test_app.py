@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -15,6 +16,8 @@ from jsonschema import Draft202012Validator
 import app
 from app import create_app
 from bot.ops.config import Settings
+from bot.ops.health import LIFECYCLE
+from bot.ops.state import STORE
 from bot.partner_api.openapi import openapi_document
 from bot.store import Store, open_store
 from bot.store.sql.base import migrations
@@ -26,13 +29,64 @@ from tests.support import RecordingSender, load_fixture, make_key
 LATEST_MIGRATION = migrations()[-1][0]
 
 
-async def test_healthz_reports_version_and_store(client: TestClient[Any, Any]) -> None:
+async def test_healthz_says_the_process_is_alive(client: TestClient[Any, Any]) -> None:
     resp = await client.get("/healthz")
     assert resp.status == 200
+    assert await resp.json() == {"status": "ok", "version": "0.1.0"}
+
+
+async def test_readyz_reports_the_store_its_schema_and_the_workers(
+    aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]], settings: Settings
+) -> None:
+    client = await aiohttp_client(create_app(settings, sender=RecordingSender()))
+    resp = await client.get("/readyz")
+    assert resp.status == 200
     body = await resp.json()
-    assert body["status"] == "ok"
-    assert body["version"] == "0.1.0"
+    assert body["status"] == "ready" and body["problems"] == []
     assert body["store"] == {"engine": "sqlite", "ok": True, "schema_version": LATEST_MIGRATION}
+    assert body["schema_needed"] == LATEST_MIGRATION
+    assert body["workers"] == {"delivery-worker": True, "webhook-worker": True}
+
+
+async def test_readyz_is_503_when_a_worker_has_stopped(client: TestClient[Any, Any]) -> None:
+    # `client` stops both workers (tests run deliveries by hand): a service in that state cannot work.
+    await asyncio.wait_for(client.app[LIFECYCLE].tasks["webhook-worker"], 5)
+    resp = await client.get("/readyz")
+    assert resp.status == 503
+    body = await resp.json()
+    assert body["status"] == "unavailable"
+    assert body["workers"]["webhook-worker"] is False
+    assert any("webhook-worker" in problem for problem in body["problems"])
+    assert (await client.get("/healthz")).status == 200  # alive all the same: no reason to restart
+
+
+async def test_readyz_is_503_when_the_schema_is_behind_or_the_store_is_down(
+    aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]], settings: Settings
+) -> None:
+    client = await aiohttp_client(create_app(settings, sender=RecordingSender()))
+    store = client.app[STORE]
+    async with store._tx() as db:  # test-only: a database another version left behind  # noqa: SLF001
+        await db.execute("DELETE FROM schema_migrations WHERE version = ?", (LATEST_MIGRATION,))
+    body = await (await client.get("/readyz")).json()
+    assert body["status"] == "unavailable"
+    assert any(f"needs {LATEST_MIGRATION}" in problem for problem in body["problems"])
+
+    async def down() -> dict[str, Any]:
+        raise ConnectionRefusedError("the database is down")
+
+    client.app[STORE].health = down  # type: ignore[method-assign]  # a store that stopped answering
+    resp = await client.get("/readyz")
+    assert resp.status == 503
+    assert (await resp.json())["problems"][0] == "the store does not answer"
+
+
+async def test_readyz_is_503_while_draining(
+    aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]], settings: Settings
+) -> None:
+    client = await aiohttp_client(create_app(settings, sender=RecordingSender()))
+    client.app[LIFECYCLE].drain()
+    body = await (await client.get("/readyz")).json()
+    assert "shutting down" in body["problems"]
 
 
 def routes_of(app: web.Application) -> set[tuple[str, str]]:
@@ -141,7 +195,7 @@ async def test_the_service_runs_on_postgresql(
     )
     sender = RecordingSender()
     client = quiet(await aiohttp_client(create_app(settings, sender=sender)))
-    health = await (await client.get("/healthz")).json()
+    health = await (await client.get("/readyz")).json()
     assert health["store"]["engine"] == "postgresql" and health["store"]["schema_version"] == LATEST_MIGRATION
     auth = {"Authorization": f"Bearer {await make_key(client.app[STORE])}"}
     claim = await (await client.post("/api/claims", json=claim_body, headers=auth)).json()
@@ -230,6 +284,7 @@ async def test_every_answer_carries_protective_headers_and_no_version(
         "no key": await client.get("/api/claims"),
         "bot framework": await client.post("/api/messages", json={}),
         "health": await client.get("/healthz"),
+        "readiness": await client.get("/readyz"),
         "metrics": await client.get("/metrics"),
     }
     assert answers["webhook secret"].status == 200 and answers["link code"].status == 201

@@ -6,9 +6,13 @@ webhook secrets, bearer tokens and email addresses before it is written."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
 import re
 from typing import IO
+
+from bot.ops.request_ids import REQUEST_ID
 
 # aiosqlite logs each statement with its parameters at DEBUG: webhook secrets, contacts' emails.
 _PARAMETER_LOGGERS = ("aiosqlite",)
@@ -45,11 +49,48 @@ class ScrubSecrets(logging.Filter):
         return True
 
 
-def scrubbing_handler(stream: IO[str] | None = None) -> logging.Handler:
-    """A handler writing to `stream` (standard error by default), every record scrubbed."""
+class AddRequestId(logging.Filter):
+    """Gives each record the id of the request it was written for (None outside requests)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request_id = REQUEST_ID.get()
+        record.request_id = request_id
+        record.request_tag = f" [{request_id}]" if request_id else ""
+        return True
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per line, for a log collector (Azure Monitor, Loki, …): time (UTC), level,
+    logger, message, request_id, and the access log's `http` fields or a traceback when there is one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None),
+        }
+        http = getattr(record, "http", None)
+        if isinstance(http, dict):
+            entry["http"] = http
+        if record.exc_info and not record.exc_text:
+            record.exc_text = scrub(self.formatException(record.exc_info))
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s%(request_tag)s: %(message)s"
+
+
+def scrubbing_handler(stream: IO[str] | None = None, fmt: str = "text") -> logging.Handler:
+    """A handler writing to `stream` (standard error by default), every record scrubbed and tagged
+    with its request id; `fmt` is "text" (one readable line) or "json" (one JSON object)."""
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(JsonLines() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
     handler.addFilter(ScrubSecrets())
+    handler.addFilter(AddRequestId())
     return handler
 
 
@@ -59,8 +100,8 @@ def hold_parameter_loggers() -> None:
         logging.getLogger(name).setLevel(logging.INFO)
 
 
-def configure_logging(level: str) -> None:
-    """The process's logging at `level`, scrubbed (a host that set up logging already keeps its own
-    handlers; the libraries are held at INFO either way)."""
-    logging.basicConfig(level=level, handlers=[scrubbing_handler()])
+def configure_logging(level: str, fmt: str = "text") -> None:
+    """The process's logging at `level` in `fmt` ("text" or "json"), scrubbed (a host that set up
+    logging already keeps its own handlers; the libraries are held at INFO either way)."""
+    logging.basicConfig(level=level, handlers=[scrubbing_handler(fmt=fmt)])
     hold_parameter_loggers()

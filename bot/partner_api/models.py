@@ -281,9 +281,21 @@ class Problem(BaseModel):
 
 
 class Health(BaseModel):
+    """GET /healthz: the process answers."""
+
+    status: str
+    version: str
+
+
+class Readiness(BaseModel):
+    """GET /readyz: whether the service can do its work, and if not, why."""
+
     status: str
     version: str
     store: dict[str, object]
+    schema_needed: str
+    workers: dict[str, bool]
+    problems: list[str]
 
 
 REQUESTS: tuple[type[BaseModel], ...] = (
@@ -309,4 +321,5 @@ RESPONSES: tuple[type[BaseModel], ...] = (
     FieldProblem,
     Problem,
     Health,
+    Readiness,
 )

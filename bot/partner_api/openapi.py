@@ -153,11 +153,55 @@ def openapi_document() -> dict[str, Any]:
             "/healthz": {
                 "get": {
                     "operationId": "health",
-                    "summary": "Liveness and store status",
+                    "summary": "Liveness: the process answers",
+                    "responses": {"200": _json("Health", "The process is alive.")},
+                }
+            },
+            "/readyz": {
+                "get": {
+                    "operationId": "readiness",
+                    "summary": "Readiness: the store answers with the schema this version needs, the "
+                    "workers run, and the service is not shutting down",
                     "responses": {
-                        "200": _json("Health", "The service and its store are up."),
-                        "503": _json("Health", "The store does not answer."),
+                        "200": _json("Readiness", "Ready for work."),
+                        "503": _json("Readiness", "Not ready; `problems` says why."),
                     },
+                }
+            },
+            "/privacy": {
+                "get": {
+                    "operationId": "privacyNotice",
+                    "summary": "The privacy notice, an HTML page in the reader's language (the Teams "
+                    "app manifest links it)",
+                    "parameters": [
+                        {
+                            "name": "lang",
+                            "in": "query",
+                            "required": False,
+                            "description": "en, de, es, fr, ja or pt-BR; otherwise Accept-Language decides",
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {"description": "The privacy notice.", "content": {"text/html": {}}}
+                    },
+                }
+            },
+            "/terms": {
+                "get": {
+                    "operationId": "termsOfUse",
+                    "summary": "The terms of use, an HTML page in the reader's language (the Teams "
+                    "app manifest links it)",
+                    "parameters": [
+                        {
+                            "name": "lang",
+                            "in": "query",
+                            "required": False,
+                            "description": "en, de, es, fr, ja or pt-BR; otherwise Accept-Language decides",
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {"200": {"description": "The terms of use.", "content": {"text/html": {}}}},
                 }
             },
             "/metrics": {

@@ -94,11 +94,21 @@ def test_bad_configuration_names_the_variable(
     assert "DATABASE_URL" in capsys.readouterr().err
 
 
-def test_manifest_builds_the_app_package(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_manifest_builds_the_app_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "MicrosoftAppId",
+        "MicrosoftAppPassword",
+        "MicrosoftAppTenantId",
+        "SENDER_NAME",
+        "PUBLIC_URL",
+    ):
+        monkeypatch.delenv(name, raising=False)
     out = tmp_path / "app.zip"
     bot_id = "9e0b9a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b"
-    assert main(["manifest", "--bot-id", bot_id, "--out", str(out)]) == 0
+    flags = ["--bot-id", bot_id, "--developer-name", "Fabrikam", "--public-url", "https://cpor.fabrikam.com"]
+    assert main(["manifest", *flags, "--out", str(out)]) == 0
     with zipfile.ZipFile(out) as package:
         manifest = json.loads(package.read("manifest.json"))
         assert set(package.namelist()) == {"manifest.json", "color.png", "outline.png"}
     assert manifest["bots"][0]["botId"] == bot_id
+    assert manifest["developer"]["name"] == "Fabrikam"
