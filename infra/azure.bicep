@@ -74,6 +74,9 @@ param postgresAdminLogin string = 'cporadmin'
 @secure()
 param postgresAdminPassword string = ''
 
+@description('Whether each deployment writes DATABASE_URL (the administrator login) into the key vault secret database-url. Set false once the secret holds a URL of your own (another login, a restored server).')
+param manageDatabaseUrlSecret bool = true
+
 @description('PostgreSQL compute size.')
 param postgresSkuName string = 'Standard_B1ms'
 
@@ -232,7 +235,7 @@ module keyVault './modules/keyvault.bicep' = {
     secretsOfficerPrincipalId: secretsOfficerPrincipalId
     secretsOfficerPrincipalType: secretsOfficerPrincipalType
     // The password is percent-encoded: libpq decodes it; sslmode=require keeps the connection on TLS.
-    databaseUrl: usesPostgres ? 'postgresql://${postgresAdminLogin}:${uriComponent(postgresAdminPassword)}@${postgres.outputs.fullyQualifiedDomainName}/${postgres.outputs.databaseName}?sslmode=require' : ''
+    databaseUrl: usesPostgres && manageDatabaseUrlSecret ? 'postgresql://${postgresAdminLogin}:${uriComponent(postgresAdminPassword)}@${postgres.outputs.fullyQualifiedDomainName}/${postgres.outputs.databaseName}?sslmode=require' : ''
     tags: tags
   }
 }

@@ -58,6 +58,8 @@ AZ_COMMANDS: dict[str, tuple[str, frozenset[str]]] = {
         LEARN + "webapp#az-webapp-deploy",
         frozenset({"--resource-group", "--name", "--src-path", "--type", "--slot"}),
     ),
+    "webapp stop": (LEARN + "webapp#az-webapp-stop", frozenset({"--resource-group", "--name", "--slot"})),
+    "webapp start": (LEARN + "webapp#az-webapp-start", frozenset({"--resource-group", "--name", "--slot"})),
     "webapp ssh": (LEARN + "webapp#az-webapp-ssh", frozenset({"--resource-group", "--name"})),
     "webapp log tail": (LEARN + "webapp/log#az-webapp-log-tail", frozenset({"--resource-group", "--name"})),
     "webapp config appsettings set": (
