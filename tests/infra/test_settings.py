@@ -118,6 +118,21 @@ def test_the_by_hand_table_names_real_settings_the_template_leaves_alone() -> No
     assert not both, f"{sorted(both)} are set by the template and also listed as set by hand"
 
 
+def test_the_by_hand_defaults_are_the_service_defaults() -> None:
+    defaults = Settings.from_env({})
+    checked = 0
+    for line in guide_section("Settings set by hand").splitlines():
+        row = re.match(r"^\| `([A-Z_]+)` \| `([^`]+)` \|", line)
+        if not row or not re.fullmatch(r"\d+(\.\d+)?|true|false", row.group(2)):
+            continue  # a default that depends on other settings (the page addresses)
+        name, documented = row.groups()
+        actual = getattr(defaults, name.lower())
+        expected: object = documented == "true" if documented in ("true", "false") else float(documented)
+        assert actual == expected, f"{name}: the guide says {documented}, the service defaults to {actual!r}"
+        checked += 1
+    assert checked >= 6
+
+
 def test_the_app_settings_resource_applies_every_settings_variable() -> None:
     code = bicep.strip(bicep.MAIN.read_text(encoding="utf-8"))
     union = re.search(r"properties:\s*union\(([^)]*)\)", code)
