@@ -147,6 +147,18 @@ def create_key_as_printed(output: str, tmp_path: Path) -> str:
     return key.group(1)
 
 
+def stop_with(launcher: ManagedProcess, signum: signal.Signals) -> int:
+    """Signal the launcher as a terminal or a service manager would; its exit code. The bot must be
+    told first, while the Playground still runs."""
+    assert launcher.proc is not None
+    launcher.proc.send_signal(signum)
+    code = launcher.proc.wait(timeout=STOPPED_WITHIN)
+    log = launcher.log()
+    assert 0 <= log.index("Stopping the bot") < log.index("Stopping the Playground"), log
+    assert "did not stop within" not in log, log  # both stopped on SIGTERM, none was killed
+    return code
+
+
 def got_it_action(card: dict[str, Any]) -> dict[str, Any]:
     actions = [a for el in card["body"] if el.get("type") == "ActionSet" for a in el["actions"]]
     [action] = [a for a in actions if a.get("title") == GOT_IT]
@@ -214,12 +226,41 @@ async def test_the_walkthrough_then_ctrl_c_stops_both(tmp_path: Path) -> None:
             assert (response["user_name"], response["channel"]) == (IDS.user_name, "msteams")
             assert answered["deliveries"][0]["status"] == "sent", answered
 
-        assert launcher.proc is not None
-        launcher.proc.send_signal(signal.SIGINT)
-        assert launcher.proc.wait(timeout=STOPPED_WITHIN) == 0, launcher.log()
+        assert stop_with(launcher, signal.SIGINT) == 0, launcher.log()
         assert [pid for pid in children if alive(pid)] == []
         assert port_is_free(bot_port) and port_is_free(playground_port)
-        assert "Stopping the bot" in launcher.log()
+
+
+@pytest.mark.e2e
+def test_sigterm_stops_both_and_exits_0(tmp_path: Path) -> None:
+    bot_port, playground_port = free_port(), free_port()
+    with running_launcher(tmp_path, bot_port, playground_port) as launcher:
+        wait_for_output(launcher, rf"open http://127\.0\.0\.1:{playground_port}$")
+        children = child_pids(launcher.pid)
+        assert len(children) == 2, children
+
+        assert stop_with(launcher, signal.SIGTERM) == 0, launcher.log()
+        assert [pid for pid in children if alive(pid)] == []
+        assert port_is_free(bot_port) and port_is_free(playground_port)
+
+
+@pytest.mark.e2e
+def test_when_the_bot_dies_the_playground_is_stopped_and_the_exit_code_says_so(tmp_path: Path) -> None:
+    bot_port, playground_port = free_port(), free_port()
+    with running_launcher(tmp_path, bot_port, playground_port) as launcher:
+        wait_for_output(launcher, rf"open http://127\.0\.0\.1:{playground_port}$")
+        [bot] = [
+            pid for pid in child_pids(launcher.pid) if b"app.py" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        ]
+        [playground] = [pid for pid in child_pids(launcher.pid) if pid != bot]
+
+        os.kill(bot, signal.SIGKILL)
+
+        assert launcher.proc is not None
+        assert launcher.proc.wait(timeout=STOPPED_WITHIN) == 1, launcher.log()
+        assert "the bot exited with status -9" in launcher.log()
+        assert not alive(playground)
+        assert port_is_free(playground_port)
 
 
 @pytest.mark.e2e
