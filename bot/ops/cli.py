@@ -135,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"cpor-bot: configuration error: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     # Files the service creates (the database, its journal, .eml messages) hold customer data.
     os.umask(0o077)
     return asyncio.run(_with_store(args, settings))

@@ -138,6 +138,11 @@ class Settings:
             raise ConfigError("MicrosoftAppTenantId must be a tenant id (a GUID).")
         if app_id and app_type != "UserAssignedMSI" and not password:
             raise ConfigError("MicrosoftAppPassword is required when MicrosoftAppId is set.")
+        if app_id and app_type == "UserAssignedMSI" and not tenant:
+            raise ConfigError(
+                "MicrosoftAppTenantId is required when MicrosoftAppType is UserAssignedMSI "
+                "(the tenant of the managed identity)."
+            )
         if app_id and app_type == "SingleTenant" and not tenant:
             raise ConfigError(
                 "MicrosoftAppTenantId is required: MicrosoftAppType is SingleTenant (the default), so set "

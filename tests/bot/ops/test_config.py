@@ -64,6 +64,7 @@ def test_bot_framework_names_are_read() -> None:
         ({"OPERATOR_CONTACT": "http://partner.example/contact"}, "OPERATOR_CONTACT"),
         ({"SHUTDOWN_GRACE_SECONDS": "-1"}, "SHUTDOWN_GRACE_SECONDS"),
         ({"RETENTION_DAYS": "a year"}, "RETENTION_DAYS"),
+        ({"MicrosoftAppId": APP_ID, "MicrosoftAppType": "UserAssignedMSI"}, "MicrosoftAppTenantId"),
         ({"RETENTION_DAYS": "36501"}, "RETENTION_DAYS"),
         ({"SHUTDOWN_GRACE_SECONDS": "forever"}, "SHUTDOWN_GRACE_SECONDS"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
