@@ -28,7 +28,7 @@ from tests.e2e.bot_app import PartnerApi
 from tests.e2e.playground import Playground, TeamsIdentity
 from tests.e2e.playground_client import PlaygroundClient, card_text
 from tests.e2e.processes import HOST, ManagedProcess, base_env, free_port
-from tests.e2e.processes import _listening_addresses as listening_addresses
+from tests.e2e.processes import _listening_addresses as listening_addresses  # as the e2e fixtures check
 from tests.playground.launcher import LAUNCHER_PATH, run
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
