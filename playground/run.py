@@ -312,7 +312,8 @@ def start(args: argparse.Namespace, children: list[Child], stop: threading.Event
     children.append(
         Child("the bot", [sys.executable, "app.py"], REPO_ROOT, bot_env(args), None, BOT_STOP_GRACE)
     )
-    wait_until("the bot", lambda: http_ok(args.bot_port, "/healthz"), children, stop)
+    # Ready, not just alive: its store answers and its delivery workers run, so a card can go out.
+    wait_until("the bot", lambda: http_ok(args.bot_port, "/readyz"), children, stop)
 
     log = args.log_dir / "playground.log"
     argv = playground_argv(node, args)
