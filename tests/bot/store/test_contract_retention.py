@@ -14,6 +14,7 @@ from bot.domain.claims import Status
 from bot.store import (
     DeliveryOutcome,
     DeliveryStatus,
+    NotFound,
     PurgeBatch,
     PurgeCounts,
     PurgePosition,
@@ -257,3 +258,65 @@ async def test_the_count_of_what_would_go_is_what_a_purge_then_deletes(
         deleted += keys
     assert deleted == preview
     assert await store.count_expired(CUTOFF) == PurgeCounts()
+
+
+async def test_a_claim_changed_while_two_purges_run_is_kept_whole_or_deleted_whole_on_postgresql(
+    postgres: Any,
+) -> None:
+    """Two purges and a partner changing statuses, on one database at once: no deadlock, and each
+    claim either changed (and is kept, with all its rows) or was purged first (and is wholly gone)."""
+    url = postgres.create_database()
+    first, second, partner_api = await open_store(url), await open_store(url), await open_store(url)
+    rows = Counter(url)
+    try:
+        contoso = await first.create_partner("Contoso Partners")
+        for n in range(60):
+            claim = make_claim(contoso.id, f"claim-{n:02}", created_at=OLD, updated_at=OLD)
+            await first.create_claim(claim)
+            await first.create_notification(claim, f"n{n}", OLD, "email")
+        await send_everything_due(first, OLD)
+        whole = rows.about("claim-00")
+
+        async def purge(store: Store) -> PurgeCounts:
+            total, after = PurgeCounts(), None
+            while True:
+                batch = await store.purge_claims(CUTOFF, limit=4, after=after)
+                total, after = total + batch.counts, batch.resume_after
+                if after is None:
+                    return total
+
+        async def change(claim_id: str) -> bool:
+            try:
+                await partner_api.change_status(
+                    claim_id,
+                    contoso.id,
+                    expected=Status.SUBMITTED,
+                    wanted=Status.UNDER_REVIEW,
+                    at=NOW,
+                    change_id=f"change-{claim_id}",
+                    message=True,
+                )
+            except NotFound:
+                return False
+            return True
+
+        touched = [f"claim-{n:02}" for n in range(0, 60, 3)]
+        one, two, *changed = await asyncio.gather(
+            purge(first), purge(second), *(change(claim_id) for claim_id in touched)
+        )
+
+        kept = {claim_id for claim_id, done in zip(touched, changed, strict=True) if done}
+        for n in range(60):
+            claim_id, about = f"claim-{n:02}", rows.about(f"claim-{n:02}")
+            if claim_id in kept:
+                # Its rows as they were, and what the change added: a notification, its messages.
+                assert {t: about[t] for t in ("claims", "claim_workloads", "contacts")} == {
+                    t: whole[t] for t in ("claims", "claim_workloads", "contacts")
+                }
+                assert about["notifications"] == 2 and about["deliveries"] > whole["deliveries"]
+            else:
+                assert set(about.values()) == {0}, claim_id
+        assert (one + two).claims == 60 - len(kept) == 60 - rows.tables()["claims"]
+    finally:
+        for store in (first, second, partner_api):
+            await store.close()
