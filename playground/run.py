@@ -2,8 +2,8 @@
 
 Starts `app.py` with the local defaults (127.0.0.1:3978, the default SQLite store, authentication off)
 and the Playground (127.0.0.1:56150, telemetry off, this folder's `.m365agentsplayground.yml`), waits
-until both answer, prints the page's address and the ids a claim needs, and on Ctrl-C or SIGTERM stops
-both: the bot gets SIGTERM and time to finish its work, then anything left is killed.
+until both answer, prints the page's address and the ids a claim needs, and on Ctrl-C, SIGTERM or SIGHUP
+stops both: the bot gets SIGTERM and time to finish its work, then anything left is killed.
 
 Standard library only, so it runs from the venv before anything else is set up. A developer tool, not
 part of the service.
@@ -139,6 +139,12 @@ def check_port_free(port: int, needed_by: str, option: str) -> None:
             ) from None
 
 
+def say(message: str) -> None:
+    """A line on stderr; after SIGHUP the terminal may be gone, and stopping the children matters more."""
+    with contextlib.suppress(OSError):
+        print(message, file=sys.stderr, flush=True)
+
+
 def http_ok(port: int, path: str, expect: bytes = b"") -> bool:
     conn = http.client.HTTPConnection(HOST, port, timeout=2)
     try:
@@ -187,7 +193,7 @@ class Child:
         try:
             self.process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
-            print(f"{self.name} did not stop within {grace:.0f} s: killed", file=sys.stderr, flush=True)
+            say(f"{self.name} did not stop within {grace:.0f} s: killed")
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
@@ -335,7 +341,7 @@ def stop_all(children: list[Child]) -> None:
     """The bot first, while the Playground still takes what it sends; then the Playground."""
     for child in children:
         if child.exited() is None:
-            print(f"Stopping {child.name} ...", file=sys.stderr, flush=True)
+            say(f"Stopping {child.name} ...")
             child.stop()
 
 
@@ -346,8 +352,10 @@ def main(argv: list[str] | None = None) -> int:
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    # Ctrl-C, a service manager, or the terminal closing: the children, in sessions of their own,
+    # hear none of these themselves.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, on_signal)
     children: list[Child] = []
     try:
         print(start(args, children, stop), flush=True)
@@ -358,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
     except StopRequested:
         pass
     except LaunchError as exc:
-        print(f"make playground: {exc}", file=sys.stderr, flush=True)
+        say(f"make playground: {exc}")
         return 1
     finally:
         stop_all(children)

@@ -232,14 +232,15 @@ async def test_the_walkthrough_then_ctrl_c_stops_both(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_sigterm_stops_both_and_exits_0(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_sigterm_or_a_closed_terminal_stops_both_and_exits_0(tmp_path: Path, signum: signal.Signals) -> None:
     bot_port, playground_port = free_port(), free_port()
     with running_launcher(tmp_path, bot_port, playground_port) as launcher:
         wait_for_output(launcher, rf"open http://127\.0\.0\.1:{playground_port}$")
         children = child_pids(launcher.pid)
         assert len(children) == 2, children
 
-        assert stop_with(launcher, signal.SIGTERM) == 0, launcher.log()
+        assert stop_with(launcher, signum) == 0, launcher.log()
         assert [pid for pid in children if alive(pid)] == []
         assert port_is_free(bot_port) and port_is_free(playground_port)
 
