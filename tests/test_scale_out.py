@@ -24,12 +24,12 @@ TENANTS = [f"{n:08x}-1111-4111-8111-111111111111" for n in range(10)]
 ROOT = Path(__file__).resolve().parent.parent
 
 
-async def seed(url: str, service_url: str) -> None:
+async def seed(url: str, service_url: str, claims: int = CLAIMS) -> None:
     store = await open_store(url)
     try:
         partner = await store.create_partner("Contoso Partners")
         now = dt.datetime.now(dt.UTC)
-        for n in range(CLAIMS):
+        for n in range(claims):
             tenant = TENANTS[n % len(TENANTS)]
             contacts = tuple(
                 Contact(

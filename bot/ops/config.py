@@ -176,7 +176,7 @@ class Settings:
         cooldown = _count(get, "NOTIFY_COOLDOWN_MINUTES", 10, 7 * 24 * 60)
         public_url = _base_url(get, "PUBLIC_URL")
         contact = _contact(get, "OPERATOR_CONTACT")
-        grace = _seconds(get, "SHUTDOWN_GRACE_SECONDS", 20.0, 0, 600)
+        grace = _seconds(get, "SHUTDOWN_GRACE_SECONDS", 20.0, 1, 600)
         retention = _count(get, "RETENTION_DAYS", 0, 36_500)
 
         return cls(

@@ -63,6 +63,7 @@ def test_bot_framework_names_are_read() -> None:
         ({"OPERATOR_CONTACT": "call us"}, "OPERATOR_CONTACT"),
         ({"OPERATOR_CONTACT": "http://partner.example/contact"}, "OPERATOR_CONTACT"),
         ({"SHUTDOWN_GRACE_SECONDS": "-1"}, "SHUTDOWN_GRACE_SECONDS"),
+        ({"SHUTDOWN_GRACE_SECONDS": "0"}, "SHUTDOWN_GRACE_SECONDS"),  # aiohttp reads 0 as "wait for ever"
         ({"RETENTION_DAYS": "a year"}, "RETENTION_DAYS"),
         ({"MicrosoftAppId": APP_ID, "MicrosoftAppType": "UserAssignedMSI"}, "MicrosoftAppTenantId"),
         ({"RETENTION_DAYS": "36501"}, "RETENTION_DAYS"),
