@@ -26,10 +26,12 @@
   forget silent workers by themselves).
 
 Each batch is one transaction, so a claim is deleted whole or not at all. On PostgreSQL the batch's
-claims are locked `FOR UPDATE SKIP LOCKED`: a claim another purge holds (or a status change, or an
-insert that names it) is skipped, so two purges never wait for each other or delete a row twice;
-the claims are checked again once locked, by a statement that sees what was committed meanwhile.
-On SQLite `BEGIN IMMEDIATE` makes each batch the only writer. Batches walk claims in (updated_at,
+claims, then their deliveries, are locked `FOR UPDATE SKIP LOCKED`: a claim another purge holds (or
+a status change, an insert that names it, a Teams install releasing its waiting deliveries) is left
+for the next run. A batch never waits for a row lock with others in hand, so purges neither wait
+for each other nor deadlock, and none deletes a row twice. The claims are checked again once
+locked, by a statement that sees what was committed meanwhile. On SQLite `BEGIN IMMEDIATE` makes
+each batch the only writer. Batches walk claims in (updated_at,
 id) order from where the last one stopped, so a claim that may not go yet is read once a run.
 """
 
@@ -100,7 +102,18 @@ class RetentionSql(SqlBase):
                 params=expired,
             )
             ids = sorted(row["id"] for row in still)
-            counts = await _delete_claims(db, ids) if ids else PurgeCounts()
+            # Their deliveries too, before any is deleted: a Teams install turning waiting
+            # deliveries into queued ones may hold some. A claim with one held waits for the next
+            # run, so this batch never waits for a row lock while holding others (no deadlock).
+            locked = await _rows_in(
+                db, "SELECT id, claim_id FROM deliveries WHERE claim_id", ids, suffix=self._engine.skip_locked
+            )
+            every = await _rows_in(db, "SELECT id, claim_id FROM deliveries WHERE claim_id", ids)
+            held = {row["id"] for row in locked}
+            busy = {row["claim_id"] for row in every if row["id"] not in held}
+            ids = [claim_id for claim_id in ids if claim_id not in busy]
+            delivery_ids = sorted(row["id"] for row in locked if row["claim_id"] not in busy)
+            counts = await _delete_claims(db, ids, delivery_ids) if ids else PurgeCounts()
         last = candidates[-1]
         # Fewer than asked for: none left, or the rest are another purge's (skipped as locked).
         resume_after = (last["updated_at"], last["id"]) if len(candidates) == limit else None
@@ -166,11 +179,9 @@ class RetentionSql(SqlBase):
         return PurgeCounts(**{kind: int(n) for kind, n in counts.items()})
 
 
-async def _delete_claims(db: Db, claim_ids: Sequence[str]) -> PurgeCounts:
-    """Every row about these claims, then the claims: children before the rows they name."""
-    delivery_ids = [
-        row["id"] for row in await _rows_in(db, "SELECT id FROM deliveries WHERE claim_id", claim_ids)
-    ]
+async def _delete_claims(db: Db, claim_ids: Sequence[str], delivery_ids: Sequence[str]) -> PurgeCounts:
+    """Every row about these claims (with these deliveries), then the claims: children before the
+    rows they name."""
     audit_entries = await _delete_in(db, "DELETE FROM audit_log WHERE subject", [*claim_ids, *delivery_ids])
     webhook_events = await _delete_in(db, "DELETE FROM webhook_events WHERE claim_id", claim_ids)
     deliveries = await _delete_in(db, "DELETE FROM deliveries WHERE claim_id", claim_ids)

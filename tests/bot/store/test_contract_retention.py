@@ -10,6 +10,8 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+import psycopg
+
 from bot.domain.claims import Status
 from bot.store import (
     DeliveryOutcome,
@@ -320,3 +322,29 @@ async def test_a_claim_changed_while_two_purges_run_is_kept_whole_or_deleted_who
     finally:
         for store in (first, second, partner_api):
             await store.close()
+
+
+async def test_a_claim_whose_delivery_another_transaction_holds_waits_for_the_next_run_on_postgresql(
+    postgres: Any,
+) -> None:
+    """A Teams install turning waiting deliveries into queued ones holds their rows: the purge
+    leaves that claim for its next run instead of waiting for the lock with others in hand."""
+    url = postgres.create_database()
+    store = await open_store(url)
+    try:
+        contoso = await store.create_partner("Contoso Partners")
+        for claim_id in ("held", "free"):
+            claim = make_claim(contoso.id, claim_id, created_at=OLD, updated_at=OLD)
+            await store.create_claim(claim)
+            await store.create_notification(claim, f"{claim_id}-n", OLD, "teams")  # both wait
+        (waiting, *_) = await store.deliveries_for_claim("held")
+        async with await psycopg.AsyncConnection.connect(url) as install:
+            await install.execute("SELECT 1 FROM deliveries WHERE id = %s FOR UPDATE", (waiting.id,))
+            async with asyncio.timeout(5):
+                first = await store.purge_claims(CUTOFF, limit=10)
+            assert first.counts.claims == 1
+            assert await store.get_claim("held") is not None and await store.get_claim("free") is None
+        second = await store.purge_claims(CUTOFF, limit=10)  # the install is over
+        assert second.counts.claims == 1 and await store.get_claim("held") is None
+    finally:
+        await store.close()
