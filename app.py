@@ -160,6 +160,33 @@ async def metrics_endpoint(request: web.Request) -> web.Response:
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
+def startup_warnings(settings: Settings) -> list[str]:
+    """What an operator should know before the first customer does: settings that work, but not as
+    production needs them."""
+    warnings = []
+    if not settings.smtp_enabled:
+        warnings.append(
+            f"SMTP_HOST is not set: emails are written to {settings.mail_outbox_dir} instead of being sent."
+        )
+    if settings.outlook_originator_is_placeholder:
+        warnings.append(
+            "OUTLOOK_ORIGINATOR is not set: Outlook will not show the card in emails (the HTML part "
+            "still reads well). Register an Actionable Messages provider and set its id."
+        )
+    if settings.auth_enabled and settings.app_type == "MultiTenant":
+        warnings.append(
+            "MicrosoftAppType is MultiTenant: this bot keeps working, but Azure has not created new "
+            "multi-tenant bots since 31 July 2025. A new registration is SingleTenant (set "
+            "MicrosoftAppTenantId) or UserAssignedMSI."
+        )
+    if not settings.auth_enabled:
+        warnings.append(
+            "MicrosoftAppId is not set: Bot Framework authentication is OFF. Anyone who can reach "
+            "/api/messages can talk to this bot. Set MicrosoftAppId and MicrosoftAppPassword in production."
+        )
+    return warnings
+
+
 def main() -> None:
     try:
         settings = Settings.from_env()
@@ -169,26 +196,8 @@ def main() -> None:
     configure_logging(settings.log_level, settings.log_format)
     # Files the service creates (the database, its journal, .eml messages) hold customer data.
     os.umask(0o077)
-    if not settings.smtp_enabled:
-        log.warning(
-            "SMTP_HOST is not set: emails are written to %s instead of being sent.", settings.mail_outbox_dir
-        )
-    if settings.outlook_originator_is_placeholder:
-        log.warning(
-            "OUTLOOK_ORIGINATOR is not set: Outlook will not show the card in emails (the HTML part "
-            "still reads well). Register an Actionable Messages provider and set its id."
-        )
-    if settings.auth_enabled and settings.app_type == "MultiTenant":
-        log.warning(
-            "MicrosoftAppType is MultiTenant: this bot keeps working, but Azure has not created new "
-            "multi-tenant bots since 31 July 2025. A new registration is SingleTenant (set "
-            "MicrosoftAppTenantId) or UserAssignedMSI."
-        )
-    if not settings.auth_enabled:
-        log.warning(
-            "MicrosoftAppId is not set: Bot Framework authentication is OFF. Anyone who can reach "
-            "/api/messages can talk to this bot. Set MicrosoftAppId and MicrosoftAppPassword in production."
-        )
+    for warning in startup_warnings(settings):
+        log.warning("%s", warning)
     url = f"http://{settings.host}:{settings.port}"
     print(
         f"CPOR explained {__version__} on {url}\n"

@@ -304,3 +304,21 @@ async def test_a_405_says_which_methods_the_address_takes(
     assert answer.status == 405
     assert answer.content_type == "application/problem+json"
     assert "GET" in answer.headers["Allow"]
+
+
+def test_start_up_warns_of_a_multi_tenant_bot_and_of_authentication_off() -> None:
+    app_id, tenant = "9e0b9a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b", "72f988bf-86f1-41af-91ab-2d7cd011db47"
+    legacy = Settings.from_env(
+        {"MicrosoftAppId": app_id, "MicrosoftAppPassword": "x", "MicrosoftAppType": "MultiTenant"}
+    )
+    assert any(
+        "MicrosoftAppType is MultiTenant" in w and "31 July 2025" in w for w in app.startup_warnings(legacy)
+    )
+    current = Settings.from_env(
+        {"MicrosoftAppId": app_id, "MicrosoftAppPassword": "x", "MicrosoftAppTenantId": tenant}
+    )
+    assert not any(
+        "MicrosoftAppType" in w or "authentication is OFF" in w for w in app.startup_warnings(current)
+    )
+    local = Settings.from_env({})
+    assert any("authentication is OFF" in w for w in app.startup_warnings(local))
