@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.ops.metrics import Metrics
 from bot.ops.retention import Retention, preview, purge_once, summary
-from bot.store import PurgeBatch, PurgeCounts, PurgePosition, Store
+from bot.store import PurgeBatch, PurgeCounts, PurgePosition, Store, open_store
 from bot.teams.actions import ActionRequest, Actions, Actor
 from cards import verbs
 from tests.bot.store.retention_support import (
@@ -31,9 +33,18 @@ from tests.bot.store.retention_support import (
     partner_with_everything,
 )
 from tests.bot.store.support import TENANT
-from tests.changes import WatchedStore
+from tests.changes import Changes
 
 RECENT = NOW - dt.timedelta(days=DAYS) + dt.timedelta(minutes=1)
+
+
+@pytest.fixture
+async def on_sqlite(tmp_path: Path) -> AsyncIterator[tuple[Store, Counter]]:
+    """For the task's own tests: a store on a real SQLite file, with a counter beside it."""
+    url = f"sqlite:///{tmp_path / 'retention.db'}"
+    store = await open_store(url)
+    yield store, Counter(url)
+    await store.close()
 
 
 async def test_with_zero_days_nothing_is_deleted(counted: tuple[Store, Counter]) -> None:  # noqa: F811 - the fixture
@@ -68,25 +79,47 @@ async def test_a_purge_deletes_what_is_due_batch_by_batch_and_counts_it(
     assert rows.tables() == after
 
 
+class PassesCounted:
+    """The real store, counting the purge's passes: each ends with one call for idempotency keys
+    (while there are fewer of them than a batch, as here)."""
+
+    def __init__(self, inner: Store) -> None:
+        self.inner = inner
+        self.passes = 0
+        self.changes = Changes()
+
+    async def purge_idempotency_keys(self, cutoff: dt.datetime, *, limit: int) -> PurgeCounts:
+        try:
+            return await self.inner.purge_idempotency_keys(cutoff, limit=limit)
+        finally:
+            self.passes += 1
+            self.changes.changed()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
 async def test_the_task_purges_when_it_starts_and_when_woken_then_stops_at_once(
-    sqlite_store: Store, tmp_path: Any
+    on_sqlite: tuple[Store, Counter],
 ) -> None:
-    rows = Counter(f"sqlite:///{tmp_path / 'store.db'}")
+    store, rows = on_sqlite
     long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=DAYS + 10)
-    contoso = await partner_with_everything(sqlite_store, "Contoso Partners", "contoso")
-    await claim_with_history(sqlite_store, contoso, "first", long_ago)
-    watched = WatchedStore(sqlite_store)
-    retention = Retention(watched, days=DAYS, every_seconds=3600)
+    contoso = await partner_with_everything(store, "Contoso Partners", "contoso")
+    await claim_with_history(store, contoso, "first", long_ago)
+    counted_store = PassesCounted(store)
+    retention = Retention(counted_store, days=DAYS, every_seconds=3600)
     task = asyncio.create_task(retention.run())
     try:
-        await watched.changes.until(lambda: rows.tables()["claims"] == 0)
-        await claim_with_history(sqlite_store, contoso, "second", long_ago)
-        assert rows.tables()["claims"] == 1
+        await counted_store.changes.until(lambda: counted_store.passes == 1)
+        assert rows.tables()["claims"] == 0
+        await claim_with_history(store, contoso, "second", long_ago)
         retention.wake()  # long before the next hour
-        await watched.changes.until(lambda: rows.tables()["claims"] == 0)
-        retention.stop()  # while it waits for the next hour
+        await counted_store.changes.until(lambda: counted_store.passes == 2)
+        assert rows.tables()["claims"] == 0
+        retention.stop()  # the pass is over: the task waits for the next hour
         async with asyncio.timeout(2):
             await task
+        assert counted_store.passes == 2
     finally:
         task.cancel()
 
@@ -114,14 +147,14 @@ class HeldAfterOneBatch:
 
 
 async def test_stop_ends_a_purge_between_two_batches(
-    sqlite_store: Store, tmp_path: Any, caplog: pytest.LogCaptureFixture
+    on_sqlite: tuple[Store, Counter], caplog: pytest.LogCaptureFixture
 ) -> None:
-    rows = Counter(f"sqlite:///{tmp_path / 'store.db'}")
+    store, rows = on_sqlite
     long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=DAYS + 10)
-    contoso = await partner_with_everything(sqlite_store, "Contoso Partners", "contoso")
+    contoso = await partner_with_everything(store, "Contoso Partners", "contoso")
     for n in range(5):
-        await claim_with_history(sqlite_store, contoso, f"old-{n}", long_ago)
-    held = HeldAfterOneBatch(sqlite_store)
+        await claim_with_history(store, contoso, f"old-{n}", long_ago)
+    held = HeldAfterOneBatch(store)
     retention = Retention(held, days=DAYS, every_seconds=3600, batch=2)
     caplog.set_level(logging.INFO, logger="bot.ops.retention")
     task = asyncio.create_task(retention.run())
@@ -136,17 +169,17 @@ async def test_stop_ends_a_purge_between_two_batches(
 
 
 async def test_a_pass_counts_every_kind_in_the_metrics_and_logs_counts_only(
-    sqlite_store: Store, tmp_path: Any, caplog: pytest.LogCaptureFixture
+    on_sqlite: tuple[Store, Counter], caplog: pytest.LogCaptureFixture
 ) -> None:
-    rows = Counter(f"sqlite:///{tmp_path / 'store.db'}")
+    store, rows = on_sqlite
     long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=DAYS + 10)
-    contoso = await partner_with_everything(sqlite_store, "Contoso Partners", "contoso")
-    claim = await claim_with_history(sqlite_store, contoso, "old", long_ago)
+    contoso = await partner_with_everything(store, "Contoso Partners", "contoso")
+    claim = await claim_with_history(store, contoso, "old", long_ago)
     metrics = Metrics()
     before = rows.tables()
     caplog.set_level(logging.INFO, logger="bot.ops.retention")
 
-    await Retention(sqlite_store, days=DAYS, every_seconds=3600, metrics=metrics).run_once()
+    await Retention(store, days=DAYS, every_seconds=3600, metrics=metrics).run_once()
 
     after = rows.tables()
     counted_in_metrics = {
@@ -167,14 +200,14 @@ async def test_a_pass_counts_every_kind_in_the_metrics_and_logs_counts_only(
 
 
 async def test_with_zero_days_the_task_ends_at_once_and_deletes_nothing(
-    sqlite_store: Store, tmp_path: Any
+    on_sqlite: tuple[Store, Counter],
 ) -> None:
-    rows = Counter(f"sqlite:///{tmp_path / 'store.db'}")
-    contoso = await partner_with_everything(sqlite_store, "Contoso Partners", "contoso")
-    await claim_with_history(sqlite_store, contoso, "old", OLD - dt.timedelta(days=3650))
+    store, rows = on_sqlite
+    contoso = await partner_with_everything(store, "Contoso Partners", "contoso")
+    await claim_with_history(store, contoso, "old", OLD - dt.timedelta(days=3650))
     before = rows.tables()
     async with asyncio.timeout(2):
-        await Retention(sqlite_store, days=0, every_seconds=3600).run()
+        await Retention(store, days=0, every_seconds=3600).run()
     assert rows.tables() == before
 
 
@@ -203,22 +236,22 @@ async def test_a_purged_claim_is_a_404_to_its_partner_and_an_old_card_says_it_ca
 
 
 async def test_a_dry_run_counts_what_a_purge_would_delete_and_deletes_nothing(
-    sqlite_store: Store, tmp_path: Any
+    on_sqlite: tuple[Store, Counter],
 ) -> None:
-    rows = Counter(f"sqlite:///{tmp_path / 'store.db'}")
-    contoso = await partner_with_everything(sqlite_store, "Contoso Partners", "contoso")
+    store, rows = on_sqlite
+    contoso = await partner_with_everything(store, "Contoso Partners", "contoso")
     for n in range(3):
-        await claim_with_history(sqlite_store, contoso, f"old-{n}", OLD)
-    await claim_with_history(sqlite_store, contoso, "recent", RECENT)
+        await claim_with_history(store, contoso, f"old-{n}", OLD)
+    await claim_with_history(store, contoso, "recent", RECENT)
     before = rows.tables()
 
-    would = await preview(sqlite_store, DAYS, NOW)
+    would = await preview(store, DAYS, NOW)
 
     assert rows.tables() == before
-    assert await preview(sqlite_store, 0, NOW) == PurgeCounts()
+    assert await preview(store, 0, NOW) == PurgeCounts()
     heading, *lines = summary(would, days=DAYS, dry_run=True).splitlines()
     assert heading.startswith("Would delete") and f"older than {DAYS} days" in heading
     assert dict(line.split() for line in lines) == {kind: f"{n:,}" for kind, n in would.by_kind().items()}
     assert would.claims == 3
-    assert await purge_once(sqlite_store, DAYS, NOW) == would
+    assert await purge_once(store, DAYS, NOW) == would
     assert summary(would, days=DAYS, dry_run=False).startswith("Deleted")
