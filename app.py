@@ -21,6 +21,7 @@ from bot.ops.heap import freeze_startup_objects
 from bot.ops.logs import configure_logging
 from bot.ops.metrics import CONTENT_TYPE_LATEST, Metrics
 from bot.ops.request_ids import AccessLogger, add_request_id_header, request_id_middleware
+from bot.ops.retention import Retention
 from bot.ops.state import METRICS, SETTINGS, STORE, WEBHOOKS, WORKER
 from bot.partner_api.problems import problem_middleware
 from bot.partner_api.routes import partner_api_app
@@ -41,6 +42,8 @@ BOT = web.AppKey("bot", CporTeamsBot)
 
 # Teams activities are at most about 100 KB; leave room for invoke payloads, refuse anything larger.
 MAX_ACTIVITY_BYTES = 512 * 1024
+# The retention purge runs when the service starts, then hourly (when RETENTION_DAYS > 0).
+RETENTION_EVERY_SECONDS = 3600.0
 
 
 def create_app(
@@ -91,6 +94,12 @@ def create_app(
         lifecycle.stoppers += [worker.stop, webhooks.stop]
         lifecycle.start("delivery-worker", worker.run(), worker=True)
         lifecycle.start("webhook-worker", webhooks.run(), worker=True)
+        retention = Retention(
+            store, days=settings.retention_days, every_seconds=RETENTION_EVERY_SECONDS, metrics=metrics
+        )
+        lifecycle.stoppers.append(retention.stop)
+        # With RETENTION_DAYS=0 it says so and ends; otherwise the service is ready only while it runs.
+        lifecycle.start("retention", retention.run(), worker=settings.retention_days > 0)
         if settings.auth_enabled:  # the signing keys, fetched now and kept fresh off the event loop
             urls = openid.metadata_urls(adapter.bot_framework_authentication)
             lifecycle.start("openid-keys", openid.keep_fresh(urls))

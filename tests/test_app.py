@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, cast
@@ -322,3 +323,25 @@ def test_start_up_warns_of_a_multi_tenant_bot_and_of_authentication_off() -> Non
     )
     local = Settings.from_env({})
     assert any("authentication is OFF" in w for w in app.startup_warnings(local))
+
+
+async def test_the_service_purges_what_retention_days_no_longer_keeps_when_it_starts(
+    aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]], settings: Settings, store: Store
+) -> None:
+    from tests.bot.store.support import make_claim
+
+    partner = await store.create_partner("Contoso Partners")
+    now = dt.datetime.now(dt.UTC)
+    old, recent = now - dt.timedelta(days=40), now - dt.timedelta(days=5)
+    await store.create_claim(make_claim(partner.id, "old", created_at=old, updated_at=old))
+    await store.create_claim(make_claim(partner.id, "recent", created_at=recent, updated_at=recent))
+    client = await aiohttp_client(create_app(dataclasses.replace(settings, retention_days=30)))
+    deadline = asyncio.get_running_loop().time() + 10
+    while await store.get_claim("old") is not None:  # the app's own store writes: poll the shared file
+        assert asyncio.get_running_loop().time() < deadline, "the old claim was not purged"
+        await asyncio.sleep(0.05)
+    assert await store.get_claim("recent") is not None
+    ready = await (await client.get("/readyz")).json()
+    assert ready["workers"]["retention"] is True
+    metrics = await (await client.get("/metrics")).text()
+    assert 'cpor_retention_deleted_total{kind="claims"} 1.0' in metrics

@@ -19,6 +19,7 @@ from bot.ops.bulk import run_bulk
 from bot.ops.config import ConfigError, Settings
 from bot.ops.heap import freeze_startup_objects
 from bot.ops.logs import configure_logging
+from bot.ops.retention import preview, purge_once, summary
 from bot.partner_api.keys import new_key
 from bot.store import Channel, Store, open_store
 
@@ -42,6 +43,15 @@ def _parser() -> argparse.ArgumentParser:
     bulk.add_argument(
         "--channel", choices=("teams", "email", "both"), help="default: Teams if the contact has it"
     )
+
+    purge = sub.add_parser("purge", help="delete now what RETENTION_DAYS no longer keeps")
+    purge.add_argument(
+        "--days",
+        type=int,
+        metavar="N",
+        help="claims last changed more than N days ago (default: RETENTION_DAYS)",
+    )
+    purge.add_argument("--dry-run", action="store_true", help="count what would be deleted; delete nothing")
 
     sub.add_parser("work", help="run only the delivery worker (more workers: more processes, one database)")
     sub.add_parser("manifest", help="build the Teams app package (see: cpor-bot manifest --help)")
@@ -110,11 +120,28 @@ async def _work(settings: Settings, store: Store) -> int:
     return 0
 
 
+async def _purge(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    """Delete (or, with --dry-run, count) what is older than the retention period, now."""
+    days = settings.retention_days if args.days is None else args.days
+    if days < 1:
+        print(
+            "cpor-bot: nothing to purge: RETENTION_DAYS is 0 (kept until you delete it); give --days N",
+            file=sys.stderr,
+        )
+        return 2
+    now = dt.datetime.now(dt.UTC)
+    counts = await (preview(store, days, now) if args.dry_run else purge_once(store, days, now))
+    print(summary(counts, days=days, dry_run=args.dry_run))
+    return 0
+
+
 async def _with_store(args: argparse.Namespace, settings: Settings) -> int:
     store = await open_store(settings.database_url)
     try:
         if args.command == "work":
             return await _work(settings, store)
+        if args.command == "purge":
+            return await _purge(args, settings, store)
         if args.command == "notify-bulk":
             return await _bulk(args, store)
         return await _keys(args, store)

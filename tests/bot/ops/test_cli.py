@@ -112,3 +112,39 @@ def test_manifest_builds_the_app_package(tmp_path: Path, monkeypatch: pytest.Mon
         assert set(package.namelist()) == {"manifest.json", "color.png", "outline.png"}
     assert manifest["bots"][0]["botId"] == bot_id
     assert manifest["developer"]["name"] == "Fabrikam"
+
+
+def test_purge_counts_then_deletes_what_is_older_than_the_days(
+    database: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import datetime as dt
+
+    from tests.bot.store.support import make_claim
+
+    async def seed() -> None:
+        store = await SqliteStore.open_file(str(database))
+        try:
+            partner = await store.create_partner("Contoso Partners")
+            now = dt.datetime.now(dt.UTC)
+            old, recent = now - dt.timedelta(days=40), now - dt.timedelta(days=5)
+            await store.create_claim(make_claim(partner.id, "old", created_at=old, updated_at=old))
+            await store.create_claim(make_claim(partner.id, "recent", created_at=recent, updated_at=recent))
+        finally:
+            await store.close()
+
+    async def claims() -> set[str]:
+        store = await SqliteStore.open_file(str(database))
+        try:
+            return {claim_id for claim_id in ("old", "recent") if await store.get_claim(claim_id)}
+        finally:
+            await store.close()
+
+    asyncio.run(seed())
+    monkeypatch.delenv("RETENTION_DAYS", raising=False)
+    assert main(["purge"]) == 2  # RETENTION_DAYS is 0: nothing is due, and it says so
+    assert "RETENTION_DAYS is 0" in capsys.readouterr().err
+    assert main(["purge", "--days", "30", "--dry-run"]) == 0
+    assert asyncio.run(claims()) == {"old", "recent"}
+    assert main(["purge", "--days", "30"]) == 0
+    assert asyncio.run(claims()) == {"recent"}
+    assert "claims" in capsys.readouterr().out
