@@ -20,6 +20,7 @@ from tests.e2e.processes import (
     free_port,
     wait_for_http,
 )
+from tests.playground import launcher
 
 E2E_DIR = Path(__file__).resolve().parent
 REPO_ROOT = E2E_DIR.parents[1]
@@ -28,19 +29,9 @@ PLAYGROUND_CLI = PLAYGROUND_PACKAGE / "cli.js"
 # Shared with `make playground` (playground/run.py), which keeps the Playground on loopback the same way.
 LOCALHOST_PRELOAD = REPO_ROOT / "playground" / "localhost-only.cjs"
 
-# Environment variables the Playground reads that would override the command line or config file.
-_PLAYGROUND_ENV_OVERRIDES = (
-    "BOT_ENDPOINT",
-    "TEAMSAPPTESTER_PORT",
-    "DEFAULT_CHANNEL_ID",
-    "M365_AGENTS_PLAYGROUND_SERVICE_URL",
-    "M365_AGENTS_PLAYGROUND_CONFIG_PATH",
-    "TEAMS_APP_TEST_TOOL_CONFIG_PATH",
-    "M365_AGENTS_PLAYGROUND_RECORDING_FILE",
-    "AUTH_CLIENT_ID",
-    "AUTH_CLIENT_SECRET",
-    "AUTH_TENANT_ID",
-)
+# Environment variables the Playground reads that would override the command line or config file:
+# the launcher's list, so the two cannot drift apart.
+_PLAYGROUND_ENV_OVERRIDES = launcher.run._PLAYGROUND_ENV_CLEARED  # noqa: SLF001 - one list for both
 
 
 @dataclass(frozen=True)
