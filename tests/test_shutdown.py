@@ -26,8 +26,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.domain.claims import Claim, Contact, Status
+from bot.domain.claims import Contact, Status
 from bot.store import open_store
+from tests.bot.store.support import make_claim
 from tests.fakes import running_connector
 from tests.support import load_fixture
 from tests.test_scale_out import outbox, seed
@@ -153,15 +154,11 @@ async def seed_claims(url: str) -> None:
                 id=f"c{n}", name=f"Contact {n}", email=f"c{n}@fabrikam.example", aad_object_id=None
             )
             await store.create_claim(
-                Claim(
-                    id=f"claim-{n}",
-                    partner_id=partner.id,
+                make_claim(
+                    partner.id,
+                    f"claim-{n}",
                     customer_tenant_id=TENANT,
-                    customer_name="Fabrikam Ltd",
-                    solution_area="modern_work_security",
-                    workloads=("teams",),
                     status=Status.UNDER_REVIEW,
-                    submitted_on=now.date(),
                     created_at=now,
                     updated_at=now,
                     contacts=(contact,),
