@@ -45,6 +45,26 @@ def _json(ref: str, description: str) -> dict[str, Any]:
     }
 
 
+def _page(operation_id: str, title: str) -> dict[str, Any]:
+    """A page for people in a browser (bot/web/legal.py), in the reader's language."""
+    return {
+        "get": {
+            "operationId": operation_id,
+            "summary": f"{title}, an HTML page in the reader's language (the Teams app manifest links it)",
+            "parameters": [
+                {
+                    "name": "lang",
+                    "in": "query",
+                    "required": False,
+                    "description": "en, de, es, fr, ja or pt-BR; otherwise Accept-Language decides",
+                    "schema": {"type": "string"},
+                }
+            ],
+            "responses": {"200": {"description": f"{title}.", "content": {"text/html": {}}}},
+        }
+    }
+
+
 def _with_headers(response: dict[str, Any], headers: dict[str, Any]) -> dict[str, Any]:
     return {**response, "headers": headers}
 
@@ -168,42 +188,8 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
-            "/privacy": {
-                "get": {
-                    "operationId": "privacyNotice",
-                    "summary": "The privacy notice, an HTML page in the reader's language (the Teams "
-                    "app manifest links it)",
-                    "parameters": [
-                        {
-                            "name": "lang",
-                            "in": "query",
-                            "required": False,
-                            "description": "en, de, es, fr, ja or pt-BR; otherwise Accept-Language decides",
-                            "schema": {"type": "string"},
-                        }
-                    ],
-                    "responses": {
-                        "200": {"description": "The privacy notice.", "content": {"text/html": {}}}
-                    },
-                }
-            },
-            "/terms": {
-                "get": {
-                    "operationId": "termsOfUse",
-                    "summary": "The terms of use, an HTML page in the reader's language (the Teams "
-                    "app manifest links it)",
-                    "parameters": [
-                        {
-                            "name": "lang",
-                            "in": "query",
-                            "required": False,
-                            "description": "en, de, es, fr, ja or pt-BR; otherwise Accept-Language decides",
-                            "schema": {"type": "string"},
-                        }
-                    ],
-                    "responses": {"200": {"description": "The terms of use.", "content": {"text/html": {}}}},
-                }
-            },
+            "/privacy": _page("privacyNotice", "The privacy notice"),
+            "/terms": _page("termsOfUse", "The terms of use"),
             "/metrics": {
                 "get": {
                     "operationId": "metrics",
