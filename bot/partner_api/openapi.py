@@ -18,6 +18,8 @@ from bot.domain.formats import (
 )
 from bot.partner_api.components import schemas
 from bot.partner_api.models import DEFAULT_PAGE, MAX_PAGE
+from bot.partner_api.service_paths import json_body as _json
+from bot.partner_api.service_paths import service_paths
 
 # The `limit` query parameter of GET /api/claims, from the limits the handler enforces.
 PAGE_SIZE = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": DEFAULT_PAGE}
@@ -35,33 +37,6 @@ def _problem_ref(description: str) -> dict[str, Any]:
     return {
         "description": description,
         "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
-
-
-def _json(ref: str, description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}},
-    }
-
-
-def _page(operation_id: str, title: str) -> dict[str, Any]:
-    """A page for people in a browser (bot/web/legal.py), in the reader's language."""
-    return {
-        "get": {
-            "operationId": operation_id,
-            "summary": f"{title}, an HTML page in the reader's language (the Teams app manifest links it)",
-            "parameters": [
-                {
-                    "name": "lang",
-                    "in": "query",
-                    "required": False,
-                    "description": "en, de, es, fr, ja or pt-BR; otherwise Accept-Language decides",
-                    "schema": {"type": "string"},
-                }
-            ],
-            "responses": {"200": {"description": f"{title}.", "content": {"text/html": {}}}},
-        }
     }
 
 
@@ -170,34 +145,7 @@ def openapi_document() -> dict[str, Any]:
             "schemas": schemas(),
         },
         "paths": {
-            "/healthz": {
-                "get": {
-                    "operationId": "health",
-                    "summary": "Liveness: the process answers",
-                    "responses": {"200": _json("Health", "The process is alive.")},
-                }
-            },
-            "/readyz": {
-                "get": {
-                    "operationId": "readiness",
-                    "summary": "Readiness: the store answers with the schema this version needs, the "
-                    "workers run, and the service is not shutting down",
-                    "responses": {
-                        "200": _json("Readiness", "Ready for work."),
-                        "503": _json("Readiness", "Not ready; `problems` says why."),
-                    },
-                }
-            },
-            "/privacy": _page("privacyNotice", "The privacy notice"),
-            "/terms": _page("termsOfUse", "The terms of use"),
-            "/metrics": {
-                "get": {
-                    "operationId": "metrics",
-                    "summary": "Prometheus metrics (deliveries by outcome and channel, outbox by status, "
-                    "retries, throttling, send latency, webhook posts)",
-                    "responses": {"200": {"description": "Prometheus text format."}},
-                }
-            },
+            **service_paths(),
             "/api/openapi.json": {
                 "get": {
                     "operationId": "openapiDocument",
