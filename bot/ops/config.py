@@ -207,8 +207,10 @@ class Settings:
         )
 
     def database_url_for_logs(self) -> str:
-        """DATABASE_URL with any password replaced by ***."""
-        return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", self.database_url)
+        """DATABASE_URL with any password replaced by ***: in the user part (up to the authority's last
+        "@", as libpq reads it, since an unencoded password may hold one) and in the query."""
+        masked = re.sub(r"^([a-z]+://[^:/@?#]*):[^/?#]*@", r"\1:***@", self.database_url)
+        return re.sub(r"(?i)([?&]password=)[^&#]*", r"\1***", masked)
 
     def sqlite_path(self) -> Path:
         """The SQLite file named by DATABASE_URL (sqlite:///relative or sqlite:////absolute)."""

@@ -291,3 +291,19 @@ def test_log_format_contact_and_shutdown_grace() -> None:
         "",
         20.0,
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://cpor:s3cret@db.example/cpor", "postgresql://cpor:***@db.example/cpor"),
+        ("postgresql://cpor:p@ss@db.example/cpor", "postgresql://cpor:***@db.example/cpor"),
+        (
+            "postgresql://cpor@db.example/cpor?sslmode=require&password=s3cret",
+            "postgresql://cpor@db.example/cpor?sslmode=require&password=***",
+        ),
+        ("sqlite:///var/cpor-bot.db", "sqlite:///var/cpor-bot.db"),
+    ],
+)
+def test_the_database_url_for_logs_hides_every_password(url: str, shown: str) -> None:
+    assert Settings(database_url=url).database_url_for_logs() == shown
