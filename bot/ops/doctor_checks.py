@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot.ops.config import DEFAULT_MAIL_FROM, Settings
+from bot.ops.manifest_inputs import url_problem
 from bot.store.status import display_url
 from bot.webhooks.address import is_loopback_name, is_public
 
@@ -98,7 +99,8 @@ def endpoint(settings: Settings) -> Check:
                 "messaging endpoint",
             )
         return Check(name, Status.WARN, "PUBLIC_URL is not set (fine for local use only)")
-    problem = public_host_problem(url)
+    # The same rules `cpor-bot manifest` applies to the app's valid domain (reserved names included).
+    problem = public_host_problem(url) or url_problem(url, base_only=True)
     if problem:
         status = Status.FAIL if settings.app_id else Status.WARN
         return Check(
@@ -186,21 +188,26 @@ def _not_writable(path: Path) -> str | None:
 
 
 def pages(settings: Settings) -> Check:
-    missing = [
-        variable
-        for variable, url in (
-            ("PRIVACY_URL", settings.privacy_page_url),
-            ("TERMS_URL", settings.terms_page_url),
-            ("WEBSITE_URL", settings.website_page_url),
-        )
-        if not url
-    ]
+    pages = (
+        ("PRIVACY_URL", settings.privacy_page_url),
+        ("TERMS_URL", settings.terms_page_url),
+        ("WEBSITE_URL", settings.website_page_url),
+    )
+    missing = [variable for variable, url in pages if not url]
     if missing:
         return Check(
             "pages",
             Status.WARN,
             f"{', '.join(missing)} not set (nor PUBLIC_URL): the Teams app package cannot be built "
             "without them",
+        )
+    # The same rules `cpor-bot manifest` applies: a page Teams links must be a public https address.
+    unfit = [f"{variable} {url} {reason}" for variable, url in pages if (reason := url_problem(url))]
+    if unfit:
+        return Check(
+            "pages",
+            Status.FAIL if settings.auth_enabled else Status.WARN,
+            "; ".join(unfit) + ": the Teams app package cannot link them",
         )
     return Check(
         "pages",

@@ -133,7 +133,7 @@ def registered_app(set_env: SetEnv, **more: str | int) -> None:
         "MicrosoftAppId": APP_ID,
         "MicrosoftAppPassword": APP_PASSWORD,
         "MicrosoftAppTenantId": TENANT_ID,
-        "PUBLIC_URL": "https://cpor.partner.example",
+        "PUBLIC_URL": "https://cpor.litware.com",
     }
     set_env(**(values | more))
 
@@ -412,6 +412,6 @@ async def test_a_production_like_set_up_passes_every_check(
     assert report.names_with("skip") == []
     assert (
         report.message("endpoint")
-        == "register the messaging endpoint https://cpor.partner.example/api/messages"
+        == "register the messaging endpoint https://cpor.litware.com/api/messages"
     )
     assert relay.messages == []

@@ -23,7 +23,7 @@ def app(**changes: Any) -> Settings:
 
 
 @pytest.mark.parametrize(
-    "url", ["https://cpor.partner.example", "https://20.50.60.70", "https://[2606:4700::1111]:8443"]
+    "url", ["https://cpor.litware.com", "https://20.50.60.70", "https://[2606:4700::1111]:8443"]
 )
 def test_a_public_https_address_is_reachable(url: str) -> None:
     assert public_host_problem(url) is None
@@ -110,4 +110,17 @@ def test_pages_name_the_variables_still_missing() -> None:
 
     assert check.status is Status.WARN
     assert check.message.startswith("TERMS_URL, WEBSITE_URL not set")
-    assert pages(Settings(public_url="https://cpor.partner.example")).status is Status.PASS
+    assert pages(Settings(public_url="https://cpor.litware.com")).status is Status.PASS
+
+
+def test_pages_and_endpoint_refuse_what_the_manifest_refuses() -> None:
+    # A reserved name or a plain-http page would be refused by `cpor-bot manifest`: doctor says so first.
+    app: dict[str, Any] = {"app_id": APP_ID, "app_password": APP_PASSWORD, "app_tenant_id": TENANT_ID}
+    reserved = Settings(public_url="https://cpor.partner.example", **app)
+    assert endpoint(reserved).status is Status.FAIL
+    assert pages(reserved).status is Status.FAIL
+    assert "PRIVACY_URL https://cpor.partner.example/privacy" in pages(reserved).message
+    plain = Settings(public_url="https://cpor.litware.com", privacy_url="https://litware.com/privacy", **app)
+    assert pages(plain).status is Status.PASS
+    local = Settings(public_url="https://cpor.partner.example")
+    assert pages(local).status is Status.WARN  # no app id: a local try-out
