@@ -313,10 +313,15 @@ var smtpPasswordSettings = empty(smtpUsername) ? {} : {
   SMTP_PASSWORD: '${keyVaultReference}smtp-password)'
 }
 
+// The keys that sign each contact's web link: the same on every instance and across deployments.
+var linkSettings = {
+  LINK_KEYS: '${keyVaultReference}link-keys)'
+}
+
 resource webAppSettings 'Microsoft.Web/sites/config@2021-02-01' = {
   parent: webApp
   name: 'appsettings'
-  properties: union(platformSettings, serviceSettings, botSettings, storeSettings, mailSettings, smtpPasswordSettings, extraAppSettings)
+  properties: union(platformSettings, serviceSettings, botSettings, storeSettings, mailSettings, smtpPasswordSettings, linkSettings, extraAppSettings)
   // The identity must be allowed to read the vault before App Service resolves the references.
   dependsOn: [
     keyVault
@@ -353,7 +358,7 @@ output messagingEndpoint string = '${servicePublicUrl}/api/messages'
 @description('The bot\'s app id (MicrosoftAppId): build the Teams app package with it.')
 output botAppId string = botAppType == 'UserAssignedMSI' ? identity.properties.clientId : botAppId
 
-@description('Name of the key vault holding bot-app-password, smtp-password and database-url.')
+@description('Name of the key vault holding bot-app-password, smtp-password, link-keys and database-url.')
 output keyVaultName string = keyVault.outputs.name
 
 @description('Host name of the PostgreSQL server; empty with SQLite.')

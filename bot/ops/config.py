@@ -86,6 +86,12 @@ class Settings:
     # Days after its last change that a claim, with its contacts, messages and responses, is deleted
     # (0: kept until the operator deletes it). Stated on the privacy notice.
     retention_days: int = 0
+    # Keys that sign each contact's web link (/c/{token}): the first signs, every one verifies, so a
+    # new key goes first and an old one stays until its links have expired. Empty: a key kept in
+    # LINK_KEY_FILE (made at first start), fine for one machine.
+    link_keys: tuple[str, ...] = field(default=(), repr=False)
+    link_key_file: str = "var/link-key"
+    link_days: int = 90
     # On SIGTERM: how long sends and invokes already in hand may take before the process exits.
     shutdown_grace_seconds: float = 20.0
 
@@ -178,6 +184,13 @@ class Settings:
         contact = _contact(get, "OPERATOR_CONTACT")
         grace = _seconds(get, "SHUTDOWN_GRACE_SECONDS", 20.0, 1, 600)
         retention = _count(get, "RETENTION_DAYS", 0, 36_500)
+        link_keys = _link_keys(get, "LINK_KEYS")
+        link_key_file = get("LINK_KEY_FILE") or "var/link-key"
+        if "\x00" in link_key_file:
+            raise ConfigError("LINK_KEY_FILE must be a file path.")
+        link_days = _count(get, "LINK_DAYS", 90, 3650)
+        if link_days < 1:
+            raise ConfigError("LINK_DAYS must be a whole number of days from 1 to 3650.")
 
         return cls(
             app_id=app_id,
@@ -200,6 +213,9 @@ class Settings:
             operator_contact=contact,
             shutdown_grace_seconds=grace,
             retention_days=retention,
+            link_keys=link_keys,
+            link_key_file=link_key_file,
+            link_days=link_days,
             website_url=_page_url(get, "WEBSITE_URL"),
             privacy_url=_page_url(get, "PRIVACY_URL"),
             terms_url=_page_url(get, "TERMS_URL"),
@@ -291,6 +307,22 @@ def _page_url(get: Callable[[str, str], str], name: str) -> str:
     if parts.scheme != "https" or not parts.hostname or any(ch.isspace() or ord(ch) < 32 for ch in text):
         raise ConfigError(f"{name} must be an https:// address of a page, not {text!r}.")
     return text
+
+
+LINK_KEY_MIN = 32
+
+
+def _link_keys(get: Callable[[str, str], str], name: str) -> tuple[str, ...]:
+    """Comma-separated secrets of at least LINK_KEY_MIN characters each (e.g. `openssl rand -hex 32`)."""
+    keys = tuple(key.strip() for key in get(name, "").split(",") if key.strip())
+    if any(len(key) < LINK_KEY_MIN or not key.isascii() or not key.isprintable() for key in keys):
+        raise ConfigError(
+            f"{name} must be one or more keys of at least {LINK_KEY_MIN} printable ASCII characters, "
+            "separated by commas (make one with: openssl rand -hex 32)."
+        )
+    if len(set(keys)) != len(keys):
+        raise ConfigError(f"{name} names the same key twice.")
+    return keys
 
 
 def _contact(get: Callable[[str, str], str], name: str) -> str:

@@ -190,7 +190,7 @@ def test_the_service_accepts_the_values_the_template_sets(tmp_path: Path, app_ty
 def test_key_vault_references_name_the_secrets_the_guide_tells_the_operator_about() -> None:
     raw = bicep.MAIN.read_text(encoding="utf-8")
     referenced = set(re.findall(r"\$\{keyVaultReference\}([\w-]+)\)", raw))
-    assert referenced == {"bot-app-password", "database-url", "smtp-password"}
+    assert referenced == {"bot-app-password", "database-url", "link-keys", "smtp-password"}
     secrets_table = guide_section("Settings set by hand")
     for secret in referenced:
         assert f"`{secret}`" in secrets_table, secret

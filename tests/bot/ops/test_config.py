@@ -65,6 +65,11 @@ def test_bot_framework_names_are_read() -> None:
         ({"SHUTDOWN_GRACE_SECONDS": "-1"}, "SHUTDOWN_GRACE_SECONDS"),
         ({"SHUTDOWN_GRACE_SECONDS": "0"}, "SHUTDOWN_GRACE_SECONDS"),  # aiohttp reads 0 as "wait for ever"
         ({"RETENTION_DAYS": "a year"}, "RETENTION_DAYS"),
+        ({"LINK_KEYS": "short"}, "LINK_KEYS"),
+        ({"LINK_KEYS": f"{'a' * 32},{'a' * 32}"}, "LINK_KEYS"),
+        ({"LINK_KEYS": "k" * 31 + "\u00e9"}, "LINK_KEYS"),
+        ({"LINK_DAYS": "0"}, "LINK_DAYS"),
+        ({"LINK_DAYS": "3651"}, "LINK_DAYS"),
         ({"MicrosoftAppId": APP_ID, "MicrosoftAppType": "UserAssignedMSI"}, "MicrosoftAppTenantId"),
         ({"RETENTION_DAYS": "36501"}, "RETENTION_DAYS"),
         ({"SHUTDOWN_GRACE_SECONDS": "forever"}, "SHUTDOWN_GRACE_SECONDS"),
@@ -200,6 +205,7 @@ def test_every_secret_is_left_out_of_repr_by_construction() -> None:
 
     # Public addresses (PUBLIC_URL, the manifest's pages) carry no credentials; the database's can.
     public = {"public_url", "website_url", "privacy_url", "terms_url"}
+    assert not next(f for f in dataclasses.fields(Settings) if f.name == "link_keys").repr
     secret = {
         f.name
         for f in dataclasses.fields(Settings)
@@ -307,3 +313,13 @@ def test_log_format_contact_and_shutdown_grace() -> None:
 )
 def test_the_database_url_for_logs_hides_every_password(url: str, shown: str) -> None:
     assert Settings(database_url=url).database_url_for_logs() == shown
+
+
+def test_link_keys_are_read_newest_first_with_their_lifetime() -> None:
+    new, old = "n" * 64, "o" * 40
+    settings = Settings.from_env({"LINK_KEYS": f" {new} , {old} ", "LINK_DAYS": "30"})
+    assert settings.link_keys == (new, old)
+    assert settings.link_days == 30
+    assert new not in repr(settings) and old not in repr(settings)
+    defaults = Settings.from_env({})
+    assert (defaults.link_keys, defaults.link_key_file, defaults.link_days) == ((), "var/link-key", 90)
