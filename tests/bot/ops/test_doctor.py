@@ -411,7 +411,6 @@ async def test_a_production_like_set_up_passes_every_check(
     assert report.names_with("warn") == [] and report.names_with("fail") == []
     assert report.names_with("skip") == []
     assert (
-        report.message("endpoint")
-        == "register the messaging endpoint https://cpor.litware.com/api/messages"
+        report.message("endpoint") == "register the messaging endpoint https://cpor.litware.com/api/messages"
     )
     assert relay.messages == []
