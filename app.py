@@ -12,6 +12,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botframework.connector.auth import BotFrameworkAuthentication
 
 from bot import __version__
+from bot.actions import Actions
 from bot.delivery.sending import CardSender
 from bot.delivery.worker import delivery_worker
 from bot.mail.sender import Mailer
@@ -22,16 +23,16 @@ from bot.ops.logs import configure_logging
 from bot.ops.metrics import CONTENT_TYPE_LATEST, Metrics
 from bot.ops.request_ids import AccessLogger, add_request_id_header, request_id_middleware
 from bot.ops.retention import Retention
-from bot.ops.state import METRICS, SETTINGS, STORE, WEBHOOKS, WORKER
+from bot.ops.state import ACTIONS, METRICS, SETTINGS, STORE, WEBHOOKS, WORKER
 from bot.partner_api.problems import problem_middleware
 from bot.partner_api.routes import partner_api_app
 from bot.store import Store, open_store
 from bot.teams import openid
-from bot.teams.actions import Actions
 from bot.teams.adapter import create_adapter
 from bot.teams.connector import ConnectorCardSender
 from bot.teams.handler import CporTeamsBot
-from bot.web import legal
+from bot.web import claim_pages, legal
+from bot.web.links import LINKS, LinkSigner
 from bot.webhooks.worker import PartnerNotifier, WebhookWorker
 
 log = logging.getLogger("cpor_bot")
@@ -70,6 +71,7 @@ def create_app(
     app[METRICS] = metrics
 
     async def services(app: web.Application) -> AsyncIterator[None]:
+        app[LINKS] = LinkSigner.from_settings(settings)  # may write LINK_KEY_FILE: at start, not import
         store = await open_store(settings.database_url)
         own_sender = ConnectorCardSender(adapter, settings.app_id)  # opens nothing until used
         worker = delivery_worker(settings, store, sender or own_sender, mailer=mailer, metrics=metrics)
@@ -86,6 +88,7 @@ def create_app(
         actions = Actions(
             store, on_response=PartnerNotifier(store, webhooks.wake, worker.wake), sent_by=sent_by
         )
+        app[ACTIONS] = actions
         app[BOT] = CporTeamsBot(
             store, worker.wake, actions, outlook_originator=settings.outlook_originator, sent_by=sent_by
         )
@@ -118,6 +121,7 @@ def create_app(
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_endpoint)
     app.router.add_routes(legal.routes())
+    app.router.add_routes(claim_pages.routes())
     app.add_subapp("/api", partner_api_app())  # after /api/messages, which stays the Bot Framework's
     return app
 

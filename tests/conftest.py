@@ -54,6 +54,7 @@ def settings(tmp_path: Path) -> Settings:
         database_url=f"sqlite:///{tmp_path / 'bot.db'}",
         delivery_poll_seconds=3600,
         mail_outbox_dir=str(tmp_path / "outbox"),
+        link_key_file=str(tmp_path / "link-key"),
     )
 
 

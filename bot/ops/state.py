@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bot.actions import Actions
 from bot.delivery.worker import DeliveryWorker
 from bot.ops.config import Settings
 from bot.ops.metrics import Metrics
@@ -16,3 +17,4 @@ STORE = web.AppKey("store", Store)
 WORKER = web.AppKey("worker", DeliveryWorker)
 WEBHOOKS = web.AppKey("webhooks", WebhookWorker)
 METRICS = web.AppKey("metrics", Metrics)
+ACTIONS = web.AppKey("actions", Actions)

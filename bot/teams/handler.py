@@ -18,8 +18,8 @@ from botbuilder.schema import (
 )
 
 import cards
+from bot.actions import ActionRequest, Actions, Actor
 from bot.store import Store, StoredReference
-from bot.teams.actions import ActionRequest, Actions, Actor
 from bot.teams.adapter import card_activity, card_invoke_response, invoke_error_response
 from bot.teams.channels import ONLY_IN_TEAMS_OR_OUTLOOK, is_command, refusal_entry, tenant_of, vouched_for
 from bot.teams.partner_desk import PartnerDesk

@@ -12,12 +12,12 @@ from dataclasses import replace
 from typing import Any
 
 import cards
+from bot.actions import Actor
 from bot.domain.validation import InvalidRequest, claim_from_request
 from bot.domain.workloads import catalog
 from bot.partner_api.keys import hash_link_code
 from bot.partner_api.schema import check
 from bot.store import Conflict, DeliveryStatus, PartnerLink, Store
-from bot.teams.actions import Actor
 from bot.teams.activity_body import first_unstorable
 from bot.views import claim_summary
 from cards.partner import Choice, compose_card, compose_done_card

@@ -17,10 +17,10 @@ from aiohttp.test_utils import TestClient
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
+from bot.actions import ActionRequest, Actions, Actor
 from bot.ops.metrics import Metrics
 from bot.ops.retention import Retention, preview, purge_once, summary
 from bot.store import PurgeBatch, PurgeCounts, PurgePosition, Store, open_store
-from bot.teams.actions import ActionRequest, Actions, Actor
 from cards import verbs
 from tests.bot.store.retention_support import (
     DAYS,

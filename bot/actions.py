@@ -1,4 +1,4 @@
-"""What a customer's click on a card does: a verb → function table, shared by Teams and Outlook.
+"""What a customer's click does: a verb → function table, shared by Teams, Outlook and the web page.
 
 Every verb checks the same things first: the claim exists, the person acting belongs to the claim's
 customer tenant (a forwarded card gives nobody else anything), and the card sent only text a store
@@ -17,13 +17,18 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import cards
+from bot.domain.json_input import bad_text, first_bad_text
 from bot.store import Response, ResponseKind, Store
-from bot.teams.activity_body import first_unstorable, unstorable
 from bot.views import ClaimView
 from cards import verbs
 from cards.i18n import choose_locale
 
 log = logging.getLogger(__name__)
+
+
+def _unstorable(text: str) -> bool:
+    """True if no store can keep `text` as it is: a NUL, or half of a surrogate pair."""
+    return bad_text(text) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +82,9 @@ class Actions:
     async def handle(self, request: ActionRequest) -> Outcome:
         claim_id = request.data.get("claim_id")
         notice = _notice(request, self._sent_by)
-        if not isinstance(claim_id, str) or not claim_id or unstorable(claim_id):
+        if not isinstance(claim_id, str) or not claim_id or _unstorable(claim_id):
             return Outcome(notice("notice.unknown_claim"))
-        if unstorable(request.verb):  # no card sends it, and the audit log could not keep it
+        if _unstorable(request.verb):  # no card sends it, and the audit log could not keep it
             return Outcome(notice("notice.unknown_action"))
         claim = await self._store.get_claim(claim_id)
         if claim is None:
@@ -105,7 +110,7 @@ class Actions:
                 dt.datetime.now(dt.UTC),
             )
             return Outcome(notice("notice.not_a_contact"))
-        if first_unstorable(request.data) is not None:
+        if first_bad_text(request.data) is not None:
             # Text no store can keep (a NUL, half of a surrogate pair): nothing is recorded.
             return Outcome(notice("notice.text_unreadable", claim_id=claim.id))
         verb = VERBS.get(request.verb)
