@@ -106,8 +106,10 @@ async def test_sigterm_during_a_fan_out_loses_nothing_and_sends_nothing_twice(tm
                 assert process.poll() is None
                 await asyncio.sleep(0.01)
             in_flight_at_signal = connector.in_flight
+            signalled = asyncio.get_running_loop().time()
             process.send_signal(signal.SIGTERM)
             assert await exit_code(process, within=30) == 0
+            stopped_in = asyncio.get_running_loop().time() - signalled
         watcher = await open_store(url)
         try:
             after_stop = await outbox(watcher)
@@ -115,6 +117,10 @@ async def test_sigterm_during_a_fan_out_loses_nothing_and_sends_nothing_twice(tm
             await watcher.close()
         posted = Counter(path.split("/")[3] for path, _, _ in connector.posts)
         statuses = Counter(after_stop.values())
+        print(
+            f"\nSIGTERM with {in_flight_at_signal} sends in flight: exit 0 after {stopped_in:.2f} s, "
+            f"{statuses['sent']} sent, {statuses['queued']} still queued, none unknown"
+        )
         assert in_flight_at_signal > 0, "nothing was in flight when the signal came: the test proves nothing"
         assert set(statuses) <= {"sent", "queued"}, statuses  # nothing unknown, nothing held
         assert statuses["queued"] > 0, "everything went out before the signal: the test proves nothing"
@@ -241,6 +247,10 @@ async def test_sigterm_during_a_burst_of_clicks_answers_every_click_it_took(tmp_
         assert await exit_code(process, within=30) == 0
         replied_to = {path.split("/")[3] for path, _, _ in connector.posts}
     recorded = await responders(url)
+    print(
+        f"\nSIGTERM during {CLICKS} clicks: {len(answered)} answered and recorded, {len(refused)} refused "
+        f"at the closed listener; {HELD} turns in hand answered"
+    )
     # The turns in hand when the signal came finished: answered, and the bot's replies went out.
     assert all(status in (200, 201) for status in help_answers), help_answers
     assert replied_to == {f"a:help-{n}" for n in range(HELD)}
