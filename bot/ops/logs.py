@@ -2,7 +2,7 @@
 
 Secrets and customer addresses stay out of the log at every level: libraries whose debug output
 carries statement parameters are held at INFO, and every record is scrubbed of partner keys,
-webhook secrets, bearer tokens and email addresses before it is written."""
+webhook secrets, bearer tokens, contacts' link tokens and email addresses before it is written."""
 
 from __future__ import annotations
 
@@ -22,15 +22,19 @@ _SECRETS = re.compile(
     r"|whsec_[A-Za-z0-9_-]+"  # webhook signing secrets
     r"|(?P<scheme>Bearer\s+)[A-Za-z0-9._~+/=-]+"  # tokens in headers quoted by a library
     r"|[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"  # email addresses
+    # A contact's link token (bot.web.links: 1.<claim>.<contact>.<expiry>.<mac>) opens their claim
+    # to whoever holds it: "/c/" may show, the token not. Any tail of it goes too.
+    r"|(?P<link>/c/)?1\.[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{1,64}\.[0-9]{1,12}"
+    r"\.[A-Za-z0-9_-]{22}[A-Za-z0-9_-]*"
 )
 
 
 def _redact(match: re.Match[str]) -> str:
-    return (match.group("key") or match.group("scheme") or "") + "[redacted]"
+    return (match.group("key") or match.group("scheme") or match.group("link") or "") + "[redacted]"
 
 
 def scrub(text: str) -> str:
-    """`text` with every secret and email address replaced by "[redacted]"."""
+    """`text` with every secret, link token and email address replaced by "[redacted]"."""
     return _SECRETS.sub(_redact, text)
 
 

@@ -21,6 +21,15 @@ HEADER = "X-Request-Id"
 REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
 # Letters, digits and a few separators: safe in a header and in a log line, never a place for text.
 _ACCEPTED = re.compile(r"[A-Za-z0-9._:-]{8,64}")
+# A contact's page, /c/{token} (bot.web.links): the token is the key to it, so the access line hides
+# everything after "/c/", well-formed or not (a near miss may be a real link mistyped, and a path can
+# hide a token behind an extra "/").
+_CONTACT_LINK = re.compile(r"^/c/.+", re.DOTALL)
+
+
+def path_for_log(path: str) -> str:
+    """`path` as the access line shows it: a contact's link token replaced by "[redacted]"."""
+    return _CONTACT_LINK.sub("/c/[redacted]", path)
 
 
 def request_id_for(request: web.BaseRequest) -> str:
@@ -45,19 +54,21 @@ async def add_request_id_header(request: web.Request, response: web.StreamRespon
 
 class AccessLogger(AbstractAccessLogger):
     """One line per answered request: method, path (no query: it can carry a language, never more
-    than the path needs), status and time, with the request id of the context it runs in."""
+    than the path needs; no contact's link token), status and time, with the request id of the
+    context it runs in."""
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        path = path_for_log(request.rel_url.path)
         self.logger.info(
             "%s %s %s %.1f ms",
             request.method,
-            request.rel_url.path,
+            path,
             response.status,
             time * 1000,
             extra={
                 "http": {
                     "method": request.method,
-                    "path": request.rel_url.path,
+                    "path": path,
                     "status": response.status,
                     "duration_ms": round(time * 1000, 1),
                 }

@@ -14,6 +14,7 @@ import pytest
 from bot.ops.logs import hold_parameter_loggers, scrub, scrubbing_handler
 from bot.partner_api.keys import new_key
 from bot.store.sqlite import SqliteStore
+from bot.web.links import LinkSigner, contact_url
 
 
 @pytest.fixture
@@ -85,3 +86,33 @@ async def test_without_the_hold_the_driver_would_log_parameters(
     written = debug_log.getvalue()
     assert "aiosqlite" in written
     assert "whsec_s3cret" not in written  # scrubbed even so
+
+
+def test_scrub_hides_a_contacts_link_token_and_keeps_the_route() -> None:
+    signer = LinkSigner(["test-key"], dt.timedelta(days=90))
+    now = dt.datetime(2026, 12, 5, 6, 30, tzinfo=dt.UTC)
+    token = signer.token_for("clm_01HV6Q3W2K", "ctc-7f3a_9c21", now)
+    mac = token.rsplit(".", 1)[1]
+    url = contact_url("https://cpor.contoso.example", token)
+    assert scrub(f"GET {url} 200") == "GET https://cpor.contoso.example/c/[redacted] 200"
+    assert scrub(f"token {token}, then more") == "token [redacted], then more"
+    assert scrub(f"/c/{token}/acknowledge") == "/c/[redacted]/acknowledge"
+    for text in (scrub(url), scrub(token)):
+        assert mac not in text and "clm_01HV6Q3W2K" not in text
+    # What merely looks like a version number or an id stays readable.
+    assert scrub("cpor-bot 1.4.2 on claim clm_01HV6Q3W2K") == "cpor-bot 1.4.2 on claim clm_01HV6Q3W2K"
+
+
+def test_a_log_line_holding_a_link_shows_no_token(debug_log: io.StringIO) -> None:
+    signer = LinkSigner(["test-key"], dt.timedelta(days=90))
+    token = signer.token_for("clm_01HV6Q3W2K", "ctc-1", dt.datetime.now(dt.UTC))
+    log = logging.getLogger("cpor_bot.test")
+    log.info("mail for %s", contact_url("http://127.0.0.1:3978", token))
+    try:
+        raise ValueError(f"could not open {token}")
+    except ValueError:
+        log.exception("a traceback")
+    written = debug_log.getvalue()
+    assert "mail for http://127.0.0.1:3978/c/[redacted]" in written
+    assert "could not open [redacted]" in written
+    assert token.rsplit(".", 1)[1] not in written

@@ -3,6 +3,7 @@ the access line; a caller's own id is kept when it is a plain token."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import logging
@@ -15,8 +16,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from app import create_app
 from bot.ops.config import Settings
 from bot.ops.logs import scrubbing_handler
-from bot.ops.request_ids import HEADER, AccessLogger
+from bot.ops.request_ids import HEADER, AccessLogger, path_for_log
 from bot.ops.state import STORE
+from bot.web.links import LinkSigner
 from tests.support import RecordingSender
 
 Client = Callable[..., Awaitable[TestClient[Any, Any]]]
@@ -146,3 +148,42 @@ def test_text_lines_name_the_request_only_inside_one() -> None:
     outside, inside = written.getvalue().splitlines()
     assert outside.endswith("WARNING cpor_bot.test.text: outside")
     assert inside.endswith("WARNING cpor_bot.test.text [req-1234abcd]: inside")
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+async def test_the_access_line_shows_no_contacts_link_token(
+    aiohttp_client: Client, settings: Settings, fmt: str
+) -> None:
+    written = io.StringIO()
+    handler = scrubbing_handler(written, fmt=fmt)
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        client = await app_client(aiohttp_client, settings)
+        token = LinkSigner(["test-key"], dt.timedelta(days=1)).token_for(
+            "clm-1", "ctc-1", dt.datetime.now(dt.UTC)
+        )
+        mac = token.rsplit(".", 1)[1]
+        for path in (f"/c/{token}", f"/c/{token}/acknowledge", f"/c/x{mac}", f"/c//{mac}"):
+            await client.get(path, headers={HEADER: "links-test-0001"})
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    text = written.getvalue()
+    assert mac not in text and "clm-1" not in text
+    if fmt == "json":
+        paths = [line["http"]["path"] for line in lines(written) if "http" in line]
+        assert paths == ["/c/[redacted]"] * 4
+    else:
+        access = [line for line in text.splitlines() if "[links-test-0001]" in line and " ms" in line]
+        assert len(access) == 4
+        assert all(" GET /c/[redacted] " in line for line in access)
+
+
+def test_path_for_log_leaves_other_paths_as_they_are() -> None:
+    assert path_for_log("/api/claims/clm-1") == "/api/claims/clm-1"
+    assert path_for_log("/c") == "/c"
+    assert path_for_log("/cards/1.a.b.2") == "/cards/1.a.b.2"
+    assert path_for_log("/c/anything/else") == "/c/[redacted]"
