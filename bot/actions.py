@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import cards
+from bot.domain.claims import Claim, Contact
 from bot.domain.json_input import bad_text, first_bad_text
 from bot.store import Response, ResponseKind, Store
 from bot.views import ClaimView
@@ -39,9 +40,11 @@ class Actor:
     aad_object_id: str | None
     user_id: str | None
     name: str | None
-    channel: str  # "msteams" or "outlook"
+    channel: str  # "msteams", "outlook" or "web"
     locale: str | None = None  # the client's locale, e.g. "de-DE"
     email: str | None = None
+    # On the web page, the contact its signed link names: the link, not a channel, vouches for them.
+    contact_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,10 +103,10 @@ class Actions:
             )
             log.warning("action %s on claim %s from another tenant refused", request.verb, claim.id)
             return Outcome(notice("notice.other_tenant"))
-        if actor.channel == "outlook" and not _is_contact(claim, actor):
+        if actor.channel in ("outlook", "web") and not _is_contact(claim, actor):
             # An email can be forwarded inside the organisation: only the people it was sent to act.
             await self._store.audit(
-                f"outlook:{actor.tenant_id}/{actor.aad_object_id or actor.email}",
+                f"{actor.channel}:{actor.tenant_id}/{actor.aad_object_id or actor.email or actor.contact_id}",
                 "action.refused_not_a_contact",
                 claim.id,
                 {"verb": request.verb},
@@ -137,14 +140,12 @@ class Actions:
         self, request: ActionRequest, view: ClaimView, kind: ResponseKind, text: str | None = None
     ) -> tuple[Response, bool]:
         actor = request.actor
-        who = actor.aad_object_id or actor.user_id or "unknown"
+        # The same person answering in Teams and on the web page is one person: their object id first.
+        who = actor.aad_object_id or actor.contact_id or actor.user_id or "unknown"
         key = f"{view.claim.id}:{who}:{kind}"
         if text is not None:
             key += ":" + hashlib.sha256(text.encode()).hexdigest()[:32]
-        contact = next(
-            (c for c in view.claim.contacts if c.aad_object_id and c.aad_object_id == actor.aad_object_id),
-            None,
-        )
+        contact = _contact_of(view.claim, actor)
         response, new = await self._store.record_response(
             Response(
                 id=str(uuid.uuid4()),
@@ -170,7 +171,17 @@ class Actions:
         return response, new
 
 
+def _contact_of(claim: Claim, actor: Actor) -> Contact | None:
+    """The claim's contact who is acting: the web page's named contact, else by Entra object id."""
+    if actor.contact_id is not None:
+        return next((c for c in claim.contacts if c.id == actor.contact_id), None)
+    aad = actor.aad_object_id
+    return next((c for c in claim.contacts if c.aad_object_id and c.aad_object_id == aad), None)
+
+
 def _is_contact(claim: Any, actor: Actor) -> bool:
+    if actor.channel == "web":  # only the contact the signed link names
+        return _contact_of(claim, actor) is not None
     return any(
         (c.aad_object_id and c.aad_object_id == actor.aad_object_id)
         or (actor.email and c.email.lower() == actor.email)
