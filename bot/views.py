@@ -5,6 +5,7 @@ Cards never see the store or the catalog: this is the one place that translates 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,9 +13,16 @@ import cards
 from bot.domain.claims import Claim, Status
 from bot.domain.workloads import catalog
 from bot.store import Response, ResponseKind
+from bot.web.links import LinkSigner, contact_url
 from cards.elements import REFRESH_USERS_LIMIT
-from cards.model import ClaimSummary, WorkloadLine
+from cards.model import ClaimSummary, WebLink, WorkloadLine
 from cards.partner import partner_notice_card
+
+
+def web_link(signer: LinkSigner, base_url: str, claim_id: str, contact_id: str, now: dt.datetime) -> WebLink:
+    """A contact's own link to the claim's web page, made `now`, and when it stops working."""
+    token = signer.token_for(claim_id, contact_id, now)
+    return WebLink(url=contact_url(base_url, token), expires_at=signer.read(token, now).expires_at)
 
 
 def claim_summary(claim: Claim, partner_name: str, **reader_state: Any) -> ClaimSummary:
@@ -54,6 +62,7 @@ class ClaimView:
     sender: str | None = None  # SENDER_NAME: who runs the app (None: the partner itself)
     refresh_user_ids: tuple[str, ...] = ()
     question_sent: bool = False
+    web_link: WebLink | None = None  # the reader's own link (a contact's): a button on the claim card
 
     def _mine(self, kind: str) -> bool:
         return any(
@@ -70,6 +79,7 @@ class ClaimView:
             acknowledged_on=first_ack.created_at.date() if first_ack else None,
             not_recognised_reported=self._mine(ResponseKind.NOT_RECOGNISED),
             question_sent=self.question_sent,
+            web_link=self.web_link,
         )
 
     def claim_card(self) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Adaptive Cards that explain a partner's CPOR customer association to the customer.
 
-A pure package: data in (`ClaimSummary`, `WorkloadLine`), card dict out. No I/O beyond reading its
+A pure package: data in (`ClaimSummary`, `WorkloadLine`, `WebLink`), card dict out. No I/O beyond reading its
 own text catalogues, no clock, and no dependency on the bot. `cards.verbs` lists the Universal
 Action verbs the cards send; `cards.samples` has named sample data and every card variant.
 """
@@ -24,7 +24,7 @@ from cards.messages import (
     status_changed_card,
     welcome_card,
 )
-from cards.model import ClaimSummary, WorkloadLine
+from cards.model import ClaimSummary, WebLink, WorkloadLine
 
 __all__ = [
     "HOSTS",
@@ -36,6 +36,7 @@ __all__ = [
     "Card",
     "ClaimSummary",
     "StatusText",
+    "WebLink",
     "WorkloadLine",
     "about_card",
     "access_card",

@@ -24,6 +24,15 @@ class WorkloadLine:
 
 
 @dataclass(frozen=True, slots=True)
+class WebLink:
+    """A contact's own link to the claim's web page, and when it stops working. Made by the bot for
+    one reader: a bearer secret, shown only in that reader's card and email."""
+
+    url: str  # https://…/c/{token} (plain http only on a local service)
+    expires_at: datetime.datetime  # aware, UTC: the cards show its date
+
+
+@dataclass(frozen=True, slots=True)
 class ClaimSummary:
     """What the customer needs to know about one partner's CPOR claim."""
 
@@ -45,6 +54,7 @@ class ClaimSummary:
     acknowledged_on: datetime.date | None = None  # and when
     not_recognised_reported: bool = False  # the reader selected "I don't recognise this partner"
     question_sent: bool = False  # the reader sent the partner a question with this card
+    web_link: WebLink | None = None  # the reader's own link to the claim's web page (None: no button)
 
     @property
     def status_reported_on(self) -> datetime.date:

@@ -157,12 +157,27 @@ class WorkloadList(BaseModel):
     items: list[Workload]
 
 
+class ContactLink(BaseModel):
+    url: Annotated[
+        str,
+        Field(
+            description="The contact's own page about this claim, /c/{token}: whoever holds it sees the "
+            "claim and answers as this contact. Send it to this contact only; never log it."
+        ),
+    ]
+    expires_at: Timestamp
+
+
 class Contact(BaseModel):
     id: str
     name: str
     email: str
     aad_object_id: str | None
     locale: str | None
+    link: Annotated[
+        ContactLink | None,
+        Field(description="In GET /api/claims/{id} only, a new link with each answer; not in lists."),
+    ] = None
 
 
 class Delivery(BaseModel):
@@ -309,6 +324,7 @@ REQUESTS: tuple[type[BaseModel], ...] = (
 RESPONSES: tuple[type[BaseModel], ...] = (
     Workload,
     WorkloadList,
+    ContactLink,
     Contact,
     Delivery,
     Response,

@@ -42,7 +42,15 @@ from bot.partner_api.openapi import (
 )
 from bot.partner_api.problems import FieldError, Problem
 from bot.partner_api.schema import parse
-from bot.partner_api.serialize import claim_model, delivery_model, iso, reply, webhook_model, workload_model
+from bot.partner_api.serialize import (
+    claim_model,
+    contact_links,
+    delivery_model,
+    iso,
+    reply,
+    webhook_model,
+    workload_model,
+)
 from bot.store import Channel, Conflict, LimitKind, LimitReached, NotifyAllowance, Partner, ts
 from bot.webhooks.resolver import check_destination
 from bot.webhooks.worker import WebhookUrlError, new_secret
@@ -172,7 +180,9 @@ class PartnerApi:
         store = request.config_dict[STORE]
         deliveries = await store.deliveries_for_claim(claim.id)
         responses = await store.responses_for_claim(claim.id)
-        return reply(claim_model(claim, deliveries=deliveries, responses=responses))
+        return reply(
+            claim_model(claim, deliveries=deliveries, responses=responses, links=contact_links(request))
+        )
 
     async def update_claim(self, request: web.Request) -> web.Response:
         partner = request[PARTNER]

@@ -4,6 +4,7 @@ generated from (`bot.partner_api.models`), so a field the document lacks cannot 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from aiohttp import web
@@ -11,8 +12,11 @@ from pydantic import BaseModel
 
 from bot.domain.claims import Claim
 from bot.domain.workloads import catalog
+from bot.ops.state import SETTINGS
 from bot.partner_api import models
 from bot.store import Channel, Delivery, DeliveryStatus, Response, Webhook, WebhookEvent
+from bot.views import web_link
+from bot.web.links import LINKS, LinkSigner, public_base
 
 
 def iso(value: dt.datetime) -> str:
@@ -119,9 +123,33 @@ def workload_model(workload_id: str, *, fallback_area: str) -> models.Workload:
     return models.Workload(id=known.id, name=known.name, plain=known.plain, solution_area=known.area)
 
 
+@dataclass(frozen=True, slots=True)
+class ContactLinks:
+    """Makes each contact's own link for one answer: the partner passes it on to that contact."""
+
+    signer: LinkSigner
+    base_url: str
+    now: dt.datetime
+
+    def model(self, claim_id: str, contact_id: str) -> models.ContactLink:
+        link = web_link(self.signer, self.base_url, claim_id, contact_id, self.now)
+        return models.ContactLink(url=link.url, expires_at=iso(link.expires_at))
+
+
+def contact_links(request: web.Request) -> ContactLinks:
+    """Links as this service signs them, on the address readers reach it at, valid from now."""
+    config = request.config_dict
+    return ContactLinks(config[LINKS], public_base(config[SETTINGS]), dt.datetime.now(dt.UTC))
+
+
 def claim_model(
-    claim: Claim, *, deliveries: list[Delivery] | None, responses: list[Response] | None = None
+    claim: Claim,
+    *,
+    deliveries: list[Delivery] | None,
+    responses: list[Response] | None = None,
+    links: ContactLinks | None = None,
 ) -> models.Claim:
+    """The claim as the API shows it; with `links` (one claim, never a list), each contact's link."""
     extra: dict[str, Any] = {}
     if deliveries is not None:
         extra["deliveries"] = [delivery_model(d) for d in deliveries]
@@ -140,7 +168,13 @@ def claim_model(
         locale=claim.locale,
         contacts=[
             models.Contact(
-                id=c.id, name=c.name, email=c.email, aad_object_id=c.aad_object_id, locale=c.locale
+                id=c.id,
+                name=c.name,
+                email=c.email,
+                aad_object_id=c.aad_object_id,
+                locale=c.locale,
+                # Left unset, not None, without links: `reply` then leaves the field out.
+                **({"link": links.model(claim.id, c.id)} if links is not None else {}),
             )
             for c in claim.contacts
         ],
