@@ -30,13 +30,16 @@ def _operations() -> list[tuple[re.Pattern[str], str, dict[str, Any]]]:
 def problems(method: str, path: str, status: int, headers: Mapping[str, str], body: bytes) -> list[str]:
     """What is wrong with this response according to the document (empty: nothing)."""
     if path.startswith(UNCHECKED) or not (
-        path.startswith("/api/") or path in ("/healthz", "/readyz", "/metrics", "/privacy", "/terms")
+        path.startswith(("/api/", "/c/"))
+        or path in ("/healthz", "/readyz", "/metrics", "/privacy", "/terms", "/cpor")
     ):
         return []
     # HEAD is GET without the body (aiohttp answers it for every GET route).
     documented_as = "GET" if method == "HEAD" else method
     operations = [op for pattern, m, op in _operations() if m == documented_as and pattern.match(path)]
     if not operations:
+        if status in (404, 405) and not path.startswith("/api/"):
+            return []  # a page's address with no such route or method: aiohttp's own plain answer
         if status in (404, 405):  # an unknown path or method: the service's own problem answer
             return (
                 []

@@ -1,10 +1,254 @@
-"""A contact's claim page, `/c/{token}`, and the public explainer, `/cpor`."""
+"""A contact's claim page, `/c/{token}`, and the public explainer, `/cpor`.
+
+GET /c/{token} shows one claim to the one contact its signed link names (bot/web/links.py): what the
+claim card shows, the contact's own answers and three forms. Each form posts to
+/c/{token}/acknowledge, /not-recognised or /question with the form token bound to the link, goes
+through the verb table Teams and Outlook use (`bot.actions`), and answers 303 back to the page. A
+link that is not ours is a 404; an expired link, a deleted claim or a removed contact a 410. Both are
+short pages with nothing of the claim. GET /cpor explains the programme to anyone.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
 from aiohttp import web
+
+from bot.actions import ActionRequest, Actor
+from bot.domain.claims import Claim, Contact
+from bot.domain.json_input import bad_text
+from bot.ops.state import ACTIONS, SETTINGS, STORE
+from bot.store import Response
+from bot.web.claim_content import claim_page
+from bot.web.explainer import explainer_page
+from bot.web.languages import accepted_languages, choose_page_locale
+from bot.web.links import LINKS, PATH_PREFIX, LinkExpired, LinkUnknown
+from bot.web.page_frame import claim_page_text, frame, page_headers, render
+from bot.web.rate_limits import PostLimit
+from cards import verbs
+from cards.i18n import choose_locale, supported_locale, text_for
+
+log = logging.getLogger(__name__)
+
+EXPLAINER_PATH = "/cpor"
+CLAIM_PATH = PATH_PREFIX + "{token}"
+# The forms' paths under the page, and the verb each sends.
+FORM_VERBS: dict[str, str] = {
+    "acknowledge": verbs.ACKNOWLEDGE,
+    "not-recognised": verbs.NOT_RECOGNISED,
+    "question": verbs.ASK,
+}
+Handler = Callable[[web.Request], Awaitable[web.Response]]
+FORM_TOKEN = "form_token"  # noqa: S105 - the name of a form field, not a secret
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """What a valid link opens: the claim, its contact, the partner's name and every answer so far."""
+
+    claim: Claim
+    contact: Contact
+    partner_name: str
+    responses: tuple[Response, ...]
+
+
+def _html(
+    body: str, status: int, locale: str, *, public: bool = False, extra: dict[str, str] | None = None
+) -> web.Response:
+    return web.Response(
+        text=body,
+        status=status,
+        content_type="text/html",
+        charset="utf-8",
+        headers={**page_headers(locale, public=public), **(extra or {})},
+    )
+
+
+def _message(
+    request: web.Request,
+    status: int,
+    key: str,
+    locale: str,
+    *,
+    back: str | None = None,
+    extra: dict[str, str] | None = None,
+) -> web.Response:
+    """A short page that says what went wrong and what to do: nothing of any claim in it."""
+    words = claim_page_text(locale)
+    body = render(
+        "message.html",
+        **frame(locale, request.path),
+        noindex=True,
+        title=words[f"errors.{key}_title"],
+        body=words[f"errors.{key}"],
+        back={"href": f"{back}?lang={locale}", "text": words["errors.back"]} if back else None,
+    )
+    return _html(body, status, locale, extra=extra)
+
+
+def _request_locale(request: web.Request, lang: str | None = None) -> str:
+    """?lang= (or the form's lang), then Accept-Language, then English: for pages with no claim."""
+    return choose_page_locale(lang or request.query.get("lang"), request.headers.get("Accept-Language"))
+
+
+def _claim_locale(request: web.Request, opened: Opened, lang: str | None = None) -> str:
+    """As `_request_locale`, except that a browser asking for no language we have gets the contact's
+    language on the claim (or the claim's) before English."""
+    chosen = lang or request.query.get("lang")
+    if chosen is not None:
+        return choose_page_locale(chosen, None)
+    wanted = request.headers.get("Accept-Language") or ""
+    if any(supported_locale(tag) for tag in accepted_languages(wanted)):
+        return choose_page_locale(None, wanted)
+    return choose_locale(None, opened.contact.locale, opened.claim.locale)
+
+
+async def _open(request: web.Request, token: str, lang: str | None = None) -> Opened | web.Response:
+    """The claim and contact the link opens, or the page that says why it opens nothing."""
+    try:
+        link = request.app[LINKS].read(token, dt.datetime.now(dt.UTC))
+    except LinkExpired:
+        return _message(request, 410, "gone", _request_locale(request, lang))
+    except LinkUnknown:
+        return _message(request, 404, "not_found", _request_locale(request, lang))
+    store = request.app[STORE]
+    claim = await store.get_claim(link.claim_id)
+    contact = next((c for c in claim.contacts if c.id == link.contact_id), None) if claim else None
+    if claim is None or contact is None:  # deleted, or the contact removed: the link is revoked
+        return _message(request, 410, "gone", _request_locale(request, lang))
+    partner = await store.get_partner(claim.partner_id)
+    responses = tuple(await store.responses_for_claim(claim.id))
+    return Opened(claim, contact, partner.name if partner else "", responses)
+
+
+def _claim_html(
+    request: web.Request,
+    token: str,
+    opened: Opened,
+    locale: str,
+    *,
+    error: str | None = None,
+    question: str = "",
+) -> str:
+    page = claim_page(
+        opened.claim,
+        opened.partner_name,
+        opened.contact,
+        opened.responses,
+        locale=locale,
+        sender=request.app[SETTINGS].sender_name or None,
+    )
+    base = PATH_PREFIX + token
+    return render(
+        "claim.html",
+        **frame(locale, base),
+        noindex=True,
+        title=page["title"],
+        page=page,
+        forms={name.replace("-", "_"): f"{base}/{name}" for name in FORM_VERBS},
+        form_token=request.app[LINKS].form_token(token),
+        error=error,
+        question=question,
+    )
+
+
+async def claim(request: web.Request) -> web.Response:
+    token = request.match_info["token"]
+    opened = await _open(request, token)
+    if isinstance(opened, web.Response):
+        return opened
+    locale = _claim_locale(request, opened)
+    return _html(_claim_html(request, token, opened, locale), 200, locale)
+
+
+def _question_problem(question: str, locale: str) -> str | None:
+    """Why a question cannot be sent as typed (the card's own checks and limit), or None."""
+    if not question:
+        return text_for(locale)("claim.ask.error")
+    if bad_text(question) is not None:
+        return text_for(locale)("notice.text_unreadable")
+    if len(question) > verbs.QUESTION_MAX_LENGTH:
+        return claim_page_text(locale)["page.question_long"].format(count=verbs.QUESTION_MAX_LENGTH)
+    return None
+
+
+class FormPosts:
+    """The three forms' handlers, sharing this application's count of posts per link."""
+
+    def __init__(self, limit: PostLimit) -> None:
+        self.limit = limit
+
+    def handler(self, verb: str) -> Handler:
+        async def post(request: web.Request) -> web.Response:
+            return await self.post(request, verb)
+
+        return post
+
+    async def post(self, request: web.Request, verb: str) -> web.Response:
+        token = request.match_info["token"]
+        form = await request.post()
+        lang = form.get("lang")
+        lang = lang if isinstance(lang, str) else None
+        signer = request.app[LINKS]
+        opened = await _open(request, token, lang)
+        if isinstance(opened, web.Response):
+            return opened
+        locale = _claim_locale(request, opened, lang)
+        page = PATH_PREFIX + token
+        wait = self.limit.retry_after(token, time.monotonic())
+        if wait:
+            log.info("form posts on one link over the limit; answered 429")
+            return _message(request, 429, "busy", locale, back=page, extra={"Retry-After": str(wait)})
+        sent = form.get(FORM_TOKEN)
+        if not isinstance(sent, str) or not signer.check_form_token(token, sent):
+            log.info("a form post without this link's form token refused")
+            return _message(request, 403, "forbidden", locale, back=page)
+        data: dict[str, Any] = {verbs.CLAIM_ID: opened.claim.id}
+        if verb == verbs.ASK:
+            raw = form.get(verbs.QUESTION_INPUT)
+            question = " ".join(raw.split()) if isinstance(raw, str) else ""
+            problem = _question_problem(question, locale)
+            if problem is not None:
+                body = _claim_html(request, token, opened, locale, error=problem, question=question)
+                return _html(body, 422, locale)
+            data[verbs.QUESTION_INPUT] = question
+        contact = opened.contact
+        actor = Actor(
+            tenant_id=opened.claim.customer_tenant_id,
+            aad_object_id=contact.aad_object_id,
+            user_id=None,
+            name=contact.name,
+            channel="web",
+            locale=locale,
+            email=contact.email.lower(),
+            contact_id=contact.id,
+        )
+        outcome = await request.app[ACTIONS].handle(ActionRequest(verb=verb, data=data, actor=actor))
+        if outcome.response is None:  # the claim or the contact went between reading and acting
+            return _message(request, 410, "gone", locale)
+        raise web.HTTPSeeOther(f"{page}?lang={locale}#answers")
+
+
+async def explainer(request: web.Request) -> web.Response:
+    locale = _request_locale(request)
+    page = explainer_page(locale)
+    body = render("cpor.html", **frame(locale, EXPLAINER_PATH), noindex=False, title=page["title"], page=page)
+    return _html(body, 200, locale, public=True)
 
 
 def routes() -> list[web.RouteDef]:
-    """GET /c/{token} (and its forms), GET /cpor."""
-    return []
+    """GET /c/{token} and its three forms, GET /cpor (GET routes answer HEAD too)."""
+    posts = FormPosts(PostLimit())  # one count per application, so per process
+    return [
+        web.get(EXPLAINER_PATH, explainer, name="cpor"),
+        web.get(CLAIM_PATH, claim, name="claim_page"),
+        *(
+            web.post(f"{CLAIM_PATH}/{name}", posts.handler(verb), name=f"claim_{name.replace('-', '_')}")
+            for name, verb in FORM_VERBS.items()
+        ),
+    ]
