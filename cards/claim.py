@@ -100,6 +100,10 @@ def _faq_body(t: Text, host: str, summary: ClaimSummary, short: str) -> list[Ele
         ),
         (t("claim.faq.privacy_title"), (t("claim.faq.privacy"),)),
     ]
+    if summary.web_link is not None:  # the reader's own link: why not to pass it on
+        qa.append(
+            (t("claim.faq.link_title"), (t("claim.faq.link", date=t.date(summary.web_link.expires_on)),))
+        )
     body: list[Element] = []
     for question, answers in qa:
         body.append(heading(question, host=host))
@@ -288,6 +292,10 @@ def claim_card(
                 )
             )
         )
+    if summary.web_link is not None:
+        # The reader's own page, on a row of its own. An email gives the link in its own words
+        # (bot.mail), so the email leaves this row out.
+        body.append(card_only(action_set(open_url(t("claim.open_web"), summary.web_link.url))))
 
     more: list[Element] = [
         heading(t("claim.show_details"), host=host, size="medium"),

@@ -20,9 +20,9 @@ from cards.elements import (
     open_url,
     text_block,
 )
-from cards.i18n import Text
+from cards.i18n import Text, choose_locale, text_for
 from cards.markdown import blank, escape, one_line, plain
-from cards.model import WorkloadLine
+from cards.model import WebLink, WorkloadLine
 
 # Microsoft's public pages the cards link to. Microsoft's customer-facing page about CPOR comes
 # first on every card that explains the programme; the Learn pages are written for partners and are
@@ -193,3 +193,10 @@ def for_partners_link(title: str, url: str) -> Element:
 
 def about_cpor_link(t: Text) -> Element:
     return open_url(t("app.open_about_cpor"), LINKS["about_cpor"])
+
+
+def web_link_words(link: WebLink, locale: str) -> tuple[str, str]:
+    """What an email says with the reader's own link: its title, and a note that it is theirs alone
+    and when it stops working. Plain text (an email part is not a card), in `locale` or English."""
+    t = text_for(choose_locale(None, locale, None))
+    return t("email.web_link"), t("email.web_link_note", date=t.date(link.expires_on, markdown=False))

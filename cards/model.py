@@ -29,7 +29,18 @@ class WebLink:
     one reader: a bearer secret, shown only in that reader's card and email."""
 
     url: str  # https://…/c/{token} (plain http only on a local service)
-    expires_at: datetime.datetime  # aware, UTC: the cards show its date
+    expires_at: datetime.datetime  # aware: the cards show its date in UTC
+
+    def __post_init__(self) -> None:
+        if not self.url.startswith(("https://", "http://")):
+            raise ValueError("a web link is an http(s) address")
+        if self.expires_at.utcoffset() is None:
+            raise ValueError("a web link's expiry needs a time zone")
+
+    @property
+    def expires_on(self) -> datetime.date:
+        """The day (UTC) the link stops working."""
+        return self.expires_at.astimezone(datetime.UTC).date()
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ from cards.messages import (
     status_changed_card,
     welcome_card,
 )
-from cards.model import ClaimSummary, WorkloadLine
+from cards.model import ClaimSummary, WebLink, WorkloadLine
 from cards.partner import Choice, compose_card, partner_notice_card
 
 # Outlook's originator is the provider id from the Actionable Email Developer Dashboard; this one is
@@ -106,6 +106,24 @@ CONTOSO = ClaimSummary(
     partner_reference="SOW-2026-014",
 )
 
+# A contact's own link to the claim's web page, as the bot makes it (bot.web.links): made up, as is
+# its key. The worst case's is as long as a link gets: a long public address, the longest ids.
+SAMPLE_LINK = WebLink(
+    "https://cpor.litware.example/c/1.clm_01HV6Q3W2K.ctc_01HV6Q3W4T.1781689800.Zt3q0pTj2mXcY8kWb1vR4A",
+    datetime.datetime(2026, 6, 17, 9, 30, tzinfo=datetime.UTC),
+)
+WORST_LINK = WebLink(
+    "https://"
+    + _fill("cpor-service.", 60)
+    + "example/c/1."
+    + _fill("clm-0123456789", 64)
+    + "."
+    + _fill("ctc-0123456789", 64)
+    + ".99999999999."
+    + _fill("Zt3q0pTj2mXcY8kWb1vR4A", 22),
+    datetime.datetime(2026, 12, 31, 23, 59, 59, tzinfo=datetime.UTC),
+)
+
 # The largest input the partner API accepts (names 100, message 500, reference 64 characters, all 26
 # workloads), full of markdown and link punctuation, with a reader name from Teams past its cap.
 WORST = ClaimSummary(
@@ -118,6 +136,7 @@ WORST = ClaimSummary(
     submitted_on=datetime.date(2026, 12, 31),
     partner_message=_fill(INJECTION + " ", 500),
     partner_reference=_fill("[ref](https://evil.example)", 64),
+    web_link=WORST_LINK,
 )
 
 SINGLE = ClaimSummary(
@@ -161,6 +180,8 @@ def _claims() -> dict[str, ClaimSummary]:
     )
     out["not_recognised"] = replace(CONTOSO, not_recognised_reported=True, question_sent=True)
     out["question_sent"] = replace(CONTOSO, question_sent=True)
+    # As the bot sends it to a contact: with the contact's own link to the claim's web page.
+    out["link"] = replace(CONTOSO, web_link=SAMPLE_LINK)
     return out
 
 

@@ -3,10 +3,13 @@ with STARTTLS and AUTH on loopback); then an Outlook-channel click on that card.
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,10 +19,13 @@ from app import create_app
 from bot.mail.sender import SmtpMailer
 from bot.ops.config import Settings
 from bot.ops.state import STORE, WORKER
+from bot.web.links import LINKS, PATH_PREFIX, ContactLink
+from cards.model import WebLink
 from cards.render import RendererUnavailable, render
 from tests.bot.mail.support import check_html, check_text, script_json
 from tests.cards.conftest import INJECTION
 from tests.cards.schema_check import validate_card
+from tests.cards.walk import actions
 from tests.smtp import SmtpServer, smtp_server
 from tests.support import RecordingSender, load_fixture, make_key, quiet
 
@@ -82,6 +88,30 @@ def parsed(raw: bytes) -> EmailMessage:
     return message
 
 
+_LINK = re.compile(r"https?://[^\s<>\"]+/c/[^\s<>\"]+")
+
+
+def opened_link(client: TestClient[Any, Any], message: EmailMessage) -> tuple[WebLink, ContactLink]:
+    """The one contact's link both parts and the Outlook card give, and what it opens to."""
+    plain_part, html_part = (part.get_content() for part in message.iter_parts())
+    (url,) = set(_LINK.findall(plain_part))
+    assert set(_LINK.findall(html_part)) == {url}
+    card_urls = [a["url"] for a in actions(script_json(html_part)) if a["type"] == "Action.OpenUrl"]
+    assert url in card_urls  # the Outlook card's own "Open in a browser" button
+    opened = client.app[LINKS].read(url.split(PATH_PREFIX, 1)[1], dt.datetime.now(dt.UTC))
+    return WebLink(url, opened.expires_at), opened
+
+
+def eml_files(folder: str) -> list[bytes]:
+    """The messages the service wrote to MAIL_OUTBOX_DIR."""
+    return [path.read_bytes() for path in sorted(Path(folder).glob("*.eml"))]
+
+
+async def contact_ids(client: TestClient[Any, Any], auth: dict[str, str], claim_id: str) -> dict[str, str]:
+    claim = await (await client.get(f"/api/claims/{claim_id}", headers=auth)).json()
+    return {c["email"]: c["id"] for c in claim["contacts"]}
+
+
 async def test_each_contact_gets_a_well_formed_actionable_message(
     mail_client: TestClient[Any, Any], relay: SmtpServer, claim_body: dict[str, Any]
 ) -> None:
@@ -105,8 +135,9 @@ async def test_each_contact_gets_a_well_formed_actionable_message(
     assert card["originator"] == ORIGINATOR and card["hideOriginalBody"] is True
     assert card["version"] == "1.4"
     validate_card(card, "1.4")
-    check_html({k: v for k, v in card.items() if k != "hideOriginalBody"}, html_part)
-    check_text({k: v for k, v in card.items() if k != "hideOriginalBody"}, plain_part)
+    link, _ = opened_link(mail_client, message)
+    check_html({k: v for k, v in card.items() if k != "hideOriginalBody"}, html_part, link=link)
+    check_text({k: v for k, v in card.items() if k != "hideOriginalBody"}, plain_part, link=link)
     assert html_part.count("<script") == 1 and "evil.example" not in html_part.replace(
         "evil\u2024example", ""
     )
@@ -118,6 +149,44 @@ async def test_each_contact_gets_a_well_formed_actionable_message(
         ("email", "sent"),
     ]
     assert message["Message-ID"] in {d["activity_id"] for d in claim["deliveries"]}
+
+
+async def test_each_contact_gets_their_own_link_through_the_relay(
+    mail_client: TestClient[Any, Any], relay: SmtpServer, claim_body: dict[str, Any]
+) -> None:
+    auth, claim_id = await notify_by_email(mail_client, claim_body)
+    await mail_client.app[WORKER].run_once()
+    ids = await contact_ids(mail_client, auth, claim_id)
+    urls = set()
+    for received in relay.messages:
+        link, opened = opened_link(mail_client, parsed(received.data))
+        (recipient,) = received.rcpt_tos
+        assert (opened.claim_id, opened.contact_id) == (claim_id, ids[recipient])
+        # No PUBLIC_URL here: the address the service listens on; LINK_DAYS (90) from now.
+        assert link.url.startswith("http://127.0.0.1:3978/c/1.")
+        assert dt.timedelta(days=89) < opened.expires_at - dt.datetime.now(dt.UTC) <= dt.timedelta(days=90)
+        urls.add(link.url)
+    assert len(urls) == len(relay.messages) == 2
+
+
+async def test_the_eml_outbox_carries_each_contacts_link(
+    client: TestClient[Any, Any], settings: Settings, claim_body: dict[str, Any]
+) -> None:
+    # No SMTP_HOST: the service writes each message to MAIL_OUTBOX_DIR.
+    auth, claim_id = await notify_by_email(client, claim_body)
+    await client.app[WORKER].run_once()
+    ids = await contact_ids(client, auth, claim_id)
+    files = eml_files(settings.mail_outbox_dir)
+    assert len(files) == 2
+    opened_for = {}
+    for data in files:
+        message = parsed(data)
+        link, opened = opened_link(client, message)
+        assert opened.claim_id == claim_id
+        opened_for[message["To"].addresses[0].addr_spec] = opened.contact_id
+        plain_part = next(message.iter_parts()).get_content()
+        assert "Open this in a browser:" in plain_part and "This link is yours alone" in plain_part
+    assert opened_for == ids
 
 
 async def test_the_card_in_the_email_passes_the_official_renderer_with_the_outlook_host_config(

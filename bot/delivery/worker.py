@@ -19,10 +19,12 @@ from bot.ops.config import Settings
 from bot.ops.metrics import Metrics
 from bot.ops.polling import Poller
 from bot.store import Channel, DeliveryKind, DeliveryOutcome, DeliveryStatus, LeasedDelivery, Store
-from bot.views import ClaimView
+from bot.views import ClaimView, web_link
+from bot.web.links import LinkSigner, public_base
 from cards.common import NAME_LIMIT
 from cards.i18n import choose_locale, text_for
 from cards.markdown import plain
+from cards.model import WebLink
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +80,11 @@ class DeliveryWorker:
         batch: int = BATCH,
         lanes: int = LANES,
         heartbeat_every: dt.timedelta = HEARTBEAT_EVERY,
+        links: LinkSigner | None = None,
+        links_base: str = "",
     ) -> None:
+        # Signs each contact's own link to the claim's web page (on `links_base`); None: no links.
+        self._links, self._links_base = links, links_base
         self._heartbeat_every = heartbeat_every
         self._lease_for = lease_for
         self._batch = batch
@@ -282,7 +288,8 @@ class DeliveryWorker:
         delivery, reference = item.delivery, item.reference
         if reference is None:
             raise SendFailure(404, "NoConversation")
-        card = self._card_for(item, host="teams")  # before booking: the slot is not spent waiting
+        # Built before booking: the slot is not spent waiting.
+        card = self._card_for(item, host="teams", link=self._web_link(item))
         waited = await self._limits.wait(
             reference.conversation_id,
             reference.tenant_id,
@@ -302,7 +309,8 @@ class DeliveryWorker:
     async def _email(self, item: LeasedDelivery) -> str:
         if self._mailer is None or item.contact is None:
             raise MailFailure(permanent=True, reply="no mail relay is configured for this service")
-        card = self._card_for(item, host="outlook")
+        link = self._web_link(item)
+        card = self._card_for(item, host="outlook", link=link)
         contact = item.contact
         locale = choose_locale(None, contact.locale, item.claim.locale)
         domain = self._mail.sender.rpartition("@")[2] or "localhost"
@@ -322,14 +330,23 @@ class DeliveryWorker:
             locale=locale,
             message_id=message_id,
             date=dt.datetime.now(dt.UTC),
+            web_link=link,
         )
         await self._starts.start(item.delivery.id)
         with self._metrics.send_seconds.labels(channel=Channel.EMAIL).time():
             await self._mailer.send(message)
         return f"<{message_id}>"
 
-    def _card_for(self, item: LeasedDelivery, *, host: str) -> dict[str, Any]:
-        """The card as this contact should see it now (current status, their own state)."""
+    def _web_link(self, item: LeasedDelivery) -> WebLink | None:
+        """The contact's own link to the claim's web page, made for this send (a partner user's
+        notice has none)."""
+        if self._links is None or item.contact is None or item.delivery.kind == DeliveryKind.PARTNER:
+            return None
+        now = dt.datetime.now(dt.UTC)
+        return web_link(self._links, self._links_base, item.claim.id, item.contact.id, now)
+
+    def _card_for(self, item: LeasedDelivery, *, host: str, link: WebLink | None = None) -> dict[str, Any]:
+        """The card as this contact should see it now (current status, their own state and link)."""
         responses = item.responses
         contact, reference = item.contact, item.reference
         viewer = (contact.aad_object_id if contact else None) or (
@@ -345,6 +362,7 @@ class DeliveryWorker:
             originator=self._mail.originator if host == "outlook" else None,
             sender=self._mail.organisation or None,
             refresh_user_ids=(reference.user_id,) if reference and reference.user_id else (),
+            web_link=link,
         )
         if item.delivery.kind == DeliveryKind.PARTNER:
             response = next((r for r in responses if r.id == item.delivery.response_id), None)
@@ -383,8 +401,10 @@ def delivery_worker(
     *,
     mailer: Mailer | None = None,
     metrics: Metrics | None = None,
+    links: LinkSigner | None = None,
 ) -> DeliveryWorker:
-    """The worker as the settings describe it (used by the service and by `cpor-bot work`)."""
+    """The worker as the settings describe it (used by the service and by `cpor-bot work`); contacts'
+    links are signed with `links`, or with the keys the settings name."""
     return DeliveryWorker(
         store,
         sender,
@@ -393,6 +413,8 @@ def delivery_worker(
         mail=mail_identity(settings),
         metrics=metrics,
         lease_for=dt.timedelta(seconds=settings.delivery_lease_seconds),
+        links=links or LinkSigner.from_settings(settings),
+        links_base=public_base(settings),
     )
 
 

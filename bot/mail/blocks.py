@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from cards.common import CARD_ONLY_PREFIX
+from cards.common import CARD_ONLY_PREFIX, web_link_words
+from cards.model import WebLink
 
 BULLET = "\u2022"
 _MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
@@ -148,8 +149,9 @@ class Reader:
         self.big = min(level + 1, 6)
         self.normal = min(level + 2 if has_big else level + 1, 6)
 
-    def read(self) -> tuple[Block, ...]:
+    def read(self, after_body: Sequence[Block] = ()) -> tuple[Block, ...]:
         blocks = self.elements(_items(self.card, "body"))
+        blocks += after_body
         actions = _items(self.card, "actions")
         # The card's own buttons: its links first, then what each ShowCard reveals.
         links = self.links(actions)
@@ -255,7 +257,20 @@ class Reader:
         return Section(Heading(self.normal, _plain(action.get("title"))), blocks)
 
 
-def read_card(card: dict[str, Any]) -> tuple[Block, ...]:
+def web_link_blocks(link: WebLink, locale: str) -> tuple[Block, ...]:
+    """The reader's own link to the claim's web page, set apart: where the card's buttons would be,
+    the email's way to act (its parts have no buttons), with a note that the link is theirs alone."""
+    url = _safe_url(link.url)
+    if url is None:
+        raise ValueError("a web link is an absolute http(s) address")
+    title, note = web_link_words(link, locale)
+    return (Group((Links(((title, url),)), Para(note, subtle=True, small=True)), separator=True),)
+
+
+def read_card(
+    card: dict[str, Any], *, web_link: WebLink | None = None, locale: str = "en"
+) -> tuple[Block, ...]:
+    """The card's content; with `web_link`, the reader's own link after the card's body (in `locale`)."""
     if not isinstance(card, dict):
         raise TypeError(f"a card is a dict, got {type(card).__name__}")
-    return Reader(card, 0).read()
+    return Reader(card, 0).read(web_link_blocks(web_link, locale) if web_link is not None else ())

@@ -11,6 +11,7 @@ from typing import Any, assert_never
 
 from bot.mail.blocks import Block, Bullets, Facts, Group, Heading, Links, Para, Quote, Section, read_card
 from cards.markdown import one_line
+from cards.model import WebLink
 
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 
@@ -125,11 +126,12 @@ def language(lang: str) -> str:
     return lang
 
 
-def render_html(card: dict[str, Any], *, lang: str, title: str) -> str:
+def render_html(card: dict[str, Any], *, lang: str, title: str, web_link: WebLink | None = None) -> str:
     """The card as a complete HTML document that reads well without the card: every text, fact,
     list item, heading and http(s) link, ShowCard contents included; the card itself in the head
-    (with ``hideOriginalBody``) for Outlook."""
-    blocks = read_card(card)
+    (with ``hideOriginalBody``) for Outlook. With `web_link`, the reader's own link after the card's
+    body, in the language `lang`."""
+    blocks = read_card(card, web_link=web_link, locale=language(lang))
     body = "\n".join(_block_html(b) for b in blocks)
     return (
         "<!DOCTYPE html>\n"

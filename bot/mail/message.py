@@ -29,6 +29,7 @@ from typing import Any
 from bot.mail.html import language, render_html
 from bot.mail.text import render_text
 from cards.markdown import one_line
+from cards.model import WebLink
 
 __all__ = ["build_message", "render_html", "render_text"]
 
@@ -113,11 +114,13 @@ def build_message(
     locale: str,
     message_id: str,
     date: datetime.datetime,
+    web_link: WebLink | None = None,
 ) -> EmailMessage:
     """The card as an email to one recipient: ``multipart/alternative`` with a UTF-8
     ``text/plain`` part (`render_text`) and then a UTF-8 ``text/html`` part (`render_html`, the
     card embedded for Outlook). `message_id` is ``left@right``, with or without angle brackets;
-    `date` must carry a time zone."""
+    `date` must carry a time zone. `web_link` is the recipient's own link to the claim's web page:
+    both parts give it, with when it stops working."""
     if date.tzinfo is None or date.utcoffset() is None:
         raise ValueError("date needs a time zone (a naive datetime would be sent as -0000)")
     # Bidi controls and newlines in a partner's name must not reorder or split a header.
@@ -129,9 +132,14 @@ def build_message(
     _set_address(msg, "To", one_line(to_name), to, "to")
     msg["Date"] = format_datetime(date)
     msg["Message-ID"] = _message_id(message_id)
-    msg.set_content(render_text(card), subtype="plain", charset="utf-8", cte="quoted-printable")
+    msg.set_content(
+        render_text(card, web_link=web_link, locale=lang),
+        subtype="plain",
+        charset="utf-8",
+        cte="quoted-printable",
+    )
     msg.add_alternative(
-        render_html(card, lang=lang, title=subject),
+        render_html(card, lang=lang, title=subject, web_link=web_link),
         subtype="html",
         charset="utf-8",
         cte="quoted-printable",

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any, assert_never
 
 from bot.mail.blocks import Block, Bullets, Facts, Group, Heading, Links, Para, Quote, Section, read_card
+from cards.model import WebLink
 
 TEXT_WIDTH = 72  # plain-text lines wrap at this many characters (URLs are never broken)
 
@@ -90,8 +91,9 @@ def _blocks_text(blocks: Sequence[Block], width: int) -> list[str]:
     return lines
 
 
-def render_text(card: dict[str, Any]) -> str:
+def render_text(card: dict[str, Any], *, web_link: WebLink | None = None, locale: str = "en") -> str:
     """The same content as `render_html`, as plain text: underlined headings, "Title: value"
-    facts, "- item" bullets, "> " quotes and "Title: https://…" link lines, wrapped at 72."""
-    lines = _blocks_text(read_card(card), TEXT_WIDTH)
+    facts, "- item" bullets, "> " quotes and "Title: https://…" link lines, wrapped at 72; with
+    `web_link`, the reader's own link after the card's body, in `locale`."""
+    lines = _blocks_text(read_card(card, web_link=web_link, locale=locale), TEXT_WIDTH)
     return "\n".join(line.rstrip() for line in lines) + "\n"

@@ -16,6 +16,8 @@ from typing import Any
 
 import cards
 from bot.mail.message import build_message
+from cards.common import web_link_words
+from cards.model import WebLink
 from cards.samples import (
     CONTOSO,
     OUTLOOK_ORIGINATOR,
@@ -227,8 +229,19 @@ def script_json(document: str) -> Any:
 # --- the checks, shared by every card ---------------------------------------------------------
 
 
-def check_html(card: dict[str, Any], document: str) -> Shown:
-    want = expected(card)
+def with_link(want: Expected, link: WebLink | None, locale: str) -> Expected:
+    """What the reader sees, with the email's own words around the reader's link, if any."""
+    if link is not None:
+        title, note = web_link_words(link, locale)
+        want.links.append((title, link.url))
+        want.texts.append(note)
+    return want
+
+
+def check_html(
+    card: dict[str, Any], document: str, *, link: WebLink | None = None, locale: str = "en"
+) -> Shown:
+    want = with_link(expected(card), link, locale)
     page = shown(document)
     headings = [text for _, text in page.headings]
     for heading in want.headings:
@@ -257,8 +270,8 @@ def text_lines(text: str) -> str:
     return norm("\n".join(re.sub(r"^> ?", "", line) for line in text.splitlines()))
 
 
-def check_text(card: dict[str, Any], text: str) -> None:
-    want = expected(card)
+def check_text(card: dict[str, Any], text: str, *, link: WebLink | None = None, locale: str = "en") -> None:
+    want = with_link(expected(card), link, locale)
     flat = text_lines(text)
     for heading in want.headings:
         assert norm(heading) in flat, heading

@@ -166,7 +166,7 @@ async def test_the_access_line_shows_no_contacts_link_token(
             "clm-1", "ctc-1", dt.datetime.now(dt.UTC)
         )
         mac = token.rsplit(".", 1)[1]
-        for path in (f"/c/{token}", f"/c/{token}/acknowledge", f"/c/x{mac}", f"/c//{mac}"):
+        for path in (f"/c/{token}", f"/c/x{mac}", f"/c//{mac}"):
             await client.get(path, headers={HEADER: "links-test-0001"})
     finally:
         root.removeHandler(handler)
@@ -175,10 +175,10 @@ async def test_the_access_line_shows_no_contacts_link_token(
     assert mac not in text and "clm-1" not in text
     if fmt == "json":
         paths = [line["http"]["path"] for line in lines(written) if "http" in line]
-        assert paths == ["/c/[redacted]"] * 4
+        assert paths == ["/c/[redacted]"] * 3
     else:
         access = [line for line in text.splitlines() if "[links-test-0001]" in line and " ms" in line]
-        assert len(access) == 4
+        assert len(access) == 3
         assert all(" GET /c/[redacted] " in line for line in access)
 
 
