@@ -276,8 +276,13 @@ def claim_card(
             open_url(t("claim.check_access"), LINKS["partner_relationships"]),
         ),
         *_todo_body(t, summary, short),
-        card_only(text_block(t("claim.buttons_note"), subtle=True, size="small", spacing="medium")),
     ]
+    if summary.web_link is not None:
+        # The reader's own page, on a row of its own above the note on the buttons that tell the
+        # partner (this one tells nobody). An email gives the link in its own words (bot.mail), so
+        # the email leaves this row out.
+        body.append(card_only(action_set(open_url(t("claim.open_web"), summary.web_link.url))))
+    body.append(card_only(text_block(t("claim.buttons_note"), subtle=True, size="small", spacing="medium")))
     # At most two buttons a row, with short titles: Teams and Outlook cut longer rows to "G…".
     first_row: list[Element] = []
     if not summary.acknowledged:
@@ -292,10 +297,6 @@ def claim_card(
                 )
             )
         )
-    if summary.web_link is not None:
-        # The reader's own page, on a row of its own. An email gives the link in its own words
-        # (bot.mail), so the email leaves this row out.
-        body.append(card_only(action_set(open_url(t("claim.open_web"), summary.web_link.url))))
 
     more: list[Element] = [
         heading(t("claim.show_details"), host=host, size="medium"),

@@ -27,11 +27,12 @@ def test_the_button_opens_the_readers_own_link(host: str) -> None:
     card = claim_card(LINKED, host=host, originator=OUTLOOK_ORIGINATOR if host == "outlook" else None)
     (button,) = browser_buttons(card)
     assert button == {"type": "Action.OpenUrl", "title": "Open in a browser", "url": SAMPLE_LINK.url}
-    # On a row of its own at the end of the body, marked as the card's own: the email says it in
-    # its own words.
-    row = card["body"][-1]
-    assert row["type"] == "ActionSet" and row["actions"] == [button]
+    # On a row of its own, marked as the card's own (the email says it in its own words), just
+    # above the note on the buttons that tell the partner, which it is not one of.
+    (row,) = [el for el in card["body"] if el["type"] == "ActionSet" and el["actions"] == [button]]
     assert row["id"].startswith(CARD_ONLY_PREFIX)
+    after = card["body"][card["body"].index(row) + 1]
+    assert after["text"] == "These buttons only tell the partner, with your name."
     # Microsoft's page stays the first of the card's own links.
     assert [a for a in card["actions"] if a["type"] == "Action.OpenUrl"][0][
         "url"
