@@ -27,7 +27,7 @@ from bot.store import Response
 from bot.web.claim_content import claim_page
 from bot.web.explainer import explainer_page
 from bot.web.languages import accepted_languages, choose_page_locale
-from bot.web.links import LINKS, PATH_PREFIX, LinkExpired, LinkUnknown
+from bot.web.links import LINKS, PATH_PREFIX, ContactLink, LinkExpired, LinkUnknown
 from bot.web.page_frame import claim_page_text, frame, page_headers, render
 from bot.web.rate_limits import PostLimit
 from cards import verbs
@@ -108,14 +108,18 @@ def _claim_locale(request: web.Request, opened: Opened, lang: str | None = None)
     return choose_locale(None, opened.contact.locale, opened.claim.locale)
 
 
-async def _open(request: web.Request, token: str, lang: str | None = None) -> Opened | web.Response:
-    """The claim and contact the link opens, or the page that says why it opens nothing."""
+def _read_link(request: web.Request, token: str) -> ContactLink | web.Response:
+    """What the token names, from its signature alone, or the page that says why it opens nothing."""
     try:
-        link = request.app[LINKS].read(token, dt.datetime.now(dt.UTC))
+        return request.app[LINKS].read(token, dt.datetime.now(dt.UTC))
     except LinkExpired:
-        return _message(request, 410, "gone", _request_locale(request, lang))
+        return _message(request, 410, "gone", _request_locale(request))
     except LinkUnknown:
-        return _message(request, 404, "not_found", _request_locale(request, lang))
+        return _message(request, 404, "not_found", _request_locale(request))
+
+
+async def _load(request: web.Request, link: ContactLink, lang: str | None = None) -> Opened | web.Response:
+    """The claim and contact a valid link names, or the 410 page once either is gone."""
     store = request.app[STORE]
     claim = await store.get_claim(link.claim_id)
     contact = next((c for c in claim.contacts if c.id == link.contact_id), None) if claim else None
@@ -159,7 +163,10 @@ def _claim_html(
 
 async def claim(request: web.Request) -> web.Response:
     token = request.match_info["token"]
-    opened = await _open(request, token)
+    link = _read_link(request, token)
+    if isinstance(link, web.Response):
+        return link
+    opened = await _load(request, link)
     if isinstance(opened, web.Response):
         return opened
     locale = _claim_locale(request, opened)
@@ -191,19 +198,25 @@ class FormPosts:
 
     async def post(self, request: web.Request, verb: str) -> web.Response:
         token = request.match_info["token"]
-        form = await request.post()
-        lang = form.get("lang")
-        lang = lang if isinstance(lang, str) else None
-        signer = request.app[LINKS]
-        opened = await _open(request, token, lang)
-        if isinstance(opened, web.Response):
-            return opened
-        locale = _claim_locale(request, opened, lang)
         page = PATH_PREFIX + token
+        # The signature and the count first: a post through a link that is not ours, or one past
+        # its limit, costs neither reading its body nor the store.
+        link = _read_link(request, token)
+        if isinstance(link, web.Response):
+            return link
         wait = self.limit.retry_after(token, time.monotonic())
         if wait:
             log.info("form posts on one link over the limit; answered 429")
-            return _message(request, 429, "busy", locale, back=page, extra={"Retry-After": str(wait)})
+            extra = {"Retry-After": str(wait)}
+            return _message(request, 429, "busy", _request_locale(request), back=page, extra=extra)
+        form = await request.post()
+        lang = form.get("lang")
+        lang = lang if isinstance(lang, str) else None
+        opened = await _load(request, link, lang)
+        if isinstance(opened, web.Response):
+            return opened
+        locale = _claim_locale(request, opened, lang)
+        signer = request.app[LINKS]
         sent = form.get(FORM_TOKEN)
         if not isinstance(sent, str) or not signer.check_form_token(token, sent):
             log.info("a form post without this link's form token refused")
