@@ -177,3 +177,14 @@ async def test_removing_the_contact_or_deleting_the_claim_revokes_the_link(
     await store.purge_claims(dt.datetime.now(dt.UTC) + dt.timedelta(days=1), limit=10)
     assert await store.get_claim(claim["id"]) is None
     assert (await fetch(client, megan)).status == 410
+
+
+async def test_head_answers_like_get_without_a_body(
+    client: TestClient[Any, Any], auth: dict[str, str], claim_body: dict[str, Any]
+) -> None:
+    _, path = await megan_link(client, auth, claim_body)
+    for address, status in ((path, 200), ("/c/not-a-token", 404), ("/cpor", 200)):
+        answer = await client.head(address)
+        assert answer.status == status, address
+        assert await answer.read() == b""
+        assert answer.headers["Content-Security-Policy"].startswith("default-src 'none'")
