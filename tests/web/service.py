@@ -182,6 +182,22 @@ def link_in(message: EmailMessage) -> str:
     return links.pop()
 
 
+def link_from_email(service: WebService, claim_id: str, address: str, *, within: float = 15.0) -> str:
+    """The link the email about `claim_id` gives `address`, read from the `.eml` the service wrote
+    (waiting for it)."""
+    deadline = time.monotonic() + within
+    while True:
+        links = [
+            link
+            for link in map(link_in, emails_to(service, address, within=within))
+            if f".{claim_id}." in link
+        ]
+        if links or time.monotonic() > deadline:
+            assert len(links) == 1, f"expected one email to {address} about {claim_id}, found {len(links)}"
+            return links[0]
+        time.sleep(0.1)
+
+
 # --- a partner's webhook receiver -------------------------------------------------------------------
 
 
