@@ -3,14 +3,15 @@
     python bench/web.py                   # a table
     python bench/web.py --json            # one JSON object
     python bench/web.py --requests 5000   # more requests (default 2,000 of each)
-    python bench/web.py --page claim      # a contact's claim page, /c/{token} (default: /privacy)
+    python bench/web.py --page privacy    # the privacy notice instead of a claim page
 
 The service (`create_app`, SQLite in a temporary folder) answers on a loopback port in this process.
-`--page claim` measures a contact's own page, `/c/{token}`, for a claim made through the partner API
-and a link signed by the app's signer. The baseline, measured in the same run on the same app, is the
-same bytes as a static file (`web.FileResponse`, served by a route only this benchmark's app instance
-has; aiohttp opens and reads a file in a worker thread): "x static" is the page's server time over
-the file's.
+The page measured is a contact's own, `/c/{token}`, for a claim made through the partner API (the
+sample claim: three services, two contacts, a message and a reference) and a link signed by the
+app's signer; it reads the claim, its partner and its answers from the store on each request. The
+baseline, measured in the same run on the same app, is the same bytes as a static file
+(`web.FileResponse`, served by a route only this benchmark's app instance has; aiohttp opens and
+reads a file in a worker thread): "x static" is the page's server time over the file's.
 
 Requests go one at a time, page and static file in turn, after a warm-up of 100 each. *Server time*
 is aiohttp's own (the time its access logger is given): from the request read to the whole response
@@ -184,7 +185,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--requests", type=int, default=2000, help="requests of each, after a warm-up")
-    parser.add_argument("--page", choices=("claim", "privacy"), default="privacy", help="the page measured")
+    parser.add_argument("--page", choices=("claim", "privacy"), default="claim", help="the page measured")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     if args.requests < 1:

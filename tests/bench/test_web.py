@@ -3,12 +3,15 @@ being the page itself (no speed is asserted here)."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.bench.test_benchmarks import run_json
 
 
-def test_web_benchmark_reports_server_time_and_weight() -> None:
-    result = run_json("web.py", "--requests", "30")
-    assert result["page"] == "/privacy"
+@pytest.mark.parametrize(("page", "path"), [("claim", "/c/{token}"), ("privacy", "/privacy")])
+def test_web_benchmark_reports_server_time_and_weight(page: str, path: str) -> None:
+    result = run_json("web.py", "--page", page, "--requests", "30")
+    assert result["page"] == path
     assert result["requests"] == 30
     assert result["failures"] == {"page": 0, "static": 0}
     assert str(result["content_type"]).startswith("text/html")
