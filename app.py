@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import sys
@@ -31,8 +32,9 @@ from bot.teams import openid
 from bot.teams.adapter import create_adapter
 from bot.teams.connector import ConnectorCardSender
 from bot.teams.handler import CporTeamsBot
+from bot.views import web_link
 from bot.web import claim_pages, legal
-from bot.web.links import LINKS, LinkSigner
+from bot.web.links import LINKS, LinkSigner, public_base
 from bot.webhooks.worker import PartnerNotifier, WebhookWorker
 
 log = logging.getLogger("cpor_bot")
@@ -85,8 +87,14 @@ def create_app(
         app[WORKER] = worker
         app[WEBHOOKS] = webhooks
         sent_by = settings.sender_name or None
+        signer, base = app[LINKS], public_base(settings)
         actions = Actions(
-            store, on_response=PartnerNotifier(store, webhooks.wake, worker.wake), sent_by=sent_by
+            store,
+            on_response=PartnerNotifier(store, webhooks.wake, worker.wake),
+            sent_by=sent_by,
+            web_link=lambda claim_id, contact_id: web_link(
+                signer, base, claim_id, contact_id, dt.datetime.now(dt.UTC)
+            ),
         )
         app[ACTIONS] = actions
         app[BOT] = CporTeamsBot(

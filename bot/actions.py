@@ -23,6 +23,7 @@ from bot.store import Response, ResponseKind, Store
 from bot.views import ClaimView
 from cards import verbs
 from cards.i18n import choose_locale
+from cards.model import WebLink
 
 log = logging.getLogger(__name__)
 
@@ -77,10 +78,13 @@ class Actions:
         on_response: Callable[[Response], Awaitable[None]] | None = None,
         *,
         sent_by: str | None = None,
+        web_link: Callable[[str, str], WebLink] | None = None,
     ) -> None:
         self._store = store
         self._on_response = on_response
         self._sent_by = sent_by or None  # SENDER_NAME, named on every card
+        # (claim id, contact id) → that contact's own link: a card answered in place keeps its button.
+        self._web_link = web_link
 
     async def handle(self, request: ActionRequest) -> Outcome:
         claim_id = request.data.get("claim_id")
@@ -120,8 +124,8 @@ class Actions:
         if verb is None:
             return Outcome(notice("notice.unknown_action"))
         partner = await self._store.get_partner(claim.partner_id)
-        contact = next(
-            (c for c in claim.contacts if c.aad_object_id and c.aad_object_id == actor.aad_object_id), None
+        contact = _contact_of(claim, actor) or next(
+            (c for c in claim.contacts if actor.email and c.email.lower() == actor.email), None
         )
         view = ClaimView(
             claim=claim,
@@ -133,6 +137,7 @@ class Actions:
             originator=request.originator,
             sender=self._sent_by,
             refresh_user_ids=(actor.user_id,) if actor.user_id and request.host == "teams" else (),
+            web_link=self._web_link(claim.id, contact.id) if self._web_link and contact else None,
         )
         return await verb(self, request, view)
 

@@ -345,3 +345,36 @@ async def test_the_service_purges_what_retention_days_no_longer_keeps_when_it_st
     assert ready["workers"]["retention"] is True
     metrics = await (await client.get("/metrics")).text()
     assert 'cpor_retention_deleted_total{kind="claims"} 1.0' in metrics
+
+
+async def test_a_card_answered_in_place_keeps_the_contacts_own_link(
+    client: TestClient[Any, Any], auth: dict[str, str], claim_body: dict[str, Any]
+) -> None:
+    from bot.web.links import LINKS
+
+    claim = await (await client.post("/api/claims", json=claim_body, headers=auth)).json()
+    click = load_fixture("invoke_card_action.json")  # Megan Bowen, the claim's first contact
+    click["value"]["action"]["data"]["claim_id"] = claim["id"]
+    answer = await client.post("/api/messages", json=click)
+    assert answer.status == 200
+    card = (await answer.json())["value"]
+    links = [a["url"] for a in _actions(card) if a.get("type") == "Action.OpenUrl" and "/c/" in a["url"]]
+    assert len(links) == 1
+    token = links[0].rsplit("/c/", 1)[1]
+    opened = client.app[LINKS].read(token, dt.datetime.now(dt.UTC))
+    megan = next(c for c in claim["contacts"] if c["aad_object_id"] == click["from"]["aadObjectId"])
+    assert (opened.claim_id, opened.contact_id) == (claim["id"], megan["id"])
+
+
+def _actions(node: Any) -> list[dict[str, Any]]:
+    """Every action in a card, however deep."""
+    found: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        if str(node.get("type", "")).startswith("Action."):
+            found.append(node)
+        for value in node.values():
+            found += _actions(value)
+    elif isinstance(node, list):
+        for item in node:
+            found += _actions(item)
+    return found
