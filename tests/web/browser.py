@@ -93,7 +93,27 @@ class Screenshot:
         return {"screenshot": {"path": str(self.path.resolve()), "full_page": self.full_page}}
 
 
-Step = Goto | Click | Fill | Check | Screenshot
+@dataclass(frozen=True)
+class TabTo:
+    """Press Tab, as a keyboard user does, until the element named `name` has the focus."""
+
+    name: str
+
+    def job(self) -> dict[str, Any]:
+        return {"tab_to": self.name}
+
+
+@dataclass(frozen=True)
+class Press:
+    """Press a key ("Enter", "Space") on whatever has the focus."""
+
+    key: str
+
+    def job(self) -> dict[str, Any]:
+        return {"press": self.key}
+
+
+Step = Goto | Click | Fill | Check | Screenshot | TabTo | Press
 
 
 @dataclass(frozen=True)
@@ -141,10 +161,19 @@ class Overflow:
 
 
 @dataclass(frozen=True)
+class FocusStop:
+    """An element the Tab key reached, and whether the page drew a focus indicator on it."""
+
+    name: str
+    tag: str
+    visible: bool
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """The page after one step: where the browser is, the document's status and what it shows.
-    `violations` and `overflow` are set after a Check, `png` after a Screenshot, `error` when the
-    step failed (and the visit stopped there)."""
+    `violations` and `overflow` are set after a Check, `focus_path` after a TabTo, `png` after a
+    Screenshot, `error` when the step failed (and the visit stopped there)."""
 
     step: str
     url: str | None
@@ -156,6 +185,7 @@ class Snapshot:
     violations: tuple[Violation, ...] | None
     incomplete: tuple[str, ...] | None
     overflow: Overflow | None
+    focus_path: tuple[FocusStop, ...] | None
     png: Path | None
     error: str | None
 
@@ -184,8 +214,9 @@ class VisitReport:
     def problems(self, *, allowed_console_errors: Sequence[str] = ()) -> list[str]:
         """Everything a reader's browser held against the pages of this visit, one line each: a
         failed step, axe violations, a request off the machine, a console, page or CSP error, a page
-        wider than the window. `allowed_console_errors` are substrings of console errors expected
-        here (Chromium logs an error status of the document itself)."""
+        wider than the window, an element the Tab key reached with no focus indicator drawn.
+        `allowed_console_errors` are substrings of console errors expected here (Chromium logs an
+        error status of the document itself)."""
         found: list[str] = []
         for snapshot in self.snapshots:
             where = f"{snapshot.step} {snapshot.url}"
@@ -198,6 +229,9 @@ class VisitReport:
                     f"{where}: {snapshot.overflow.scroll_width} px wide in a "
                     f"{snapshot.overflow.inner_width} px window (scrolls sideways)"
                 )
+            for stop in snapshot.focus_path or ():
+                if not stop.visible:
+                    found.append(f"{where}: no focus indicator on <{stop.tag}> {stop.name!r}")
         found += [f"request off the machine: {url}" for url in self.outside_requests]
         found += [
             f"console error: {message}"
@@ -262,6 +296,7 @@ def _snapshot(raw: Any) -> Snapshot:
     overflow = raw.get("overflow")
     incomplete = raw.get("incomplete")
     png = raw.get("png")
+    focus_path = raw.get("focus_path")
     return Snapshot(
         step=str(raw.get("step")),
         url=raw.get("url"),
@@ -278,6 +313,9 @@ def _snapshot(raw: Any) -> Snapshot:
         ),
         incomplete=None if incomplete is None else _strings(incomplete),
         overflow=None if overflow is None else Overflow(**overflow),
+        focus_path=None
+        if focus_path is None
+        else tuple(FocusStop(str(f["name"]), str(f["tag"]), bool(f["visible"])) for f in focus_path),
         png=Path(png) if isinstance(png, str) else None,
         error=raw.get("error"),
     )

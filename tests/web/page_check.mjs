@@ -12,13 +12,17 @@
 //   {"fill": {"label": str, "text": str}}            type into the one field with that label
 //   {"check": true}                                  run axe-core and measure overflow, here
 //   {"screenshot": {"path": str, "full_page": bool}} write a PNG of the page
+//   {"tab_to": str}                                  press Tab until the element named so has focus
+//   {"press": str}                                   press a key ("Enter") where the focus is
 // Report (JSON, on stdout), one entry per visit, in order:
 //   [{"name", "snapshots": [{"step", "url", "status", "method", "lang", "title", "text",
 //      "violations": [{"id", "impact", "targets"}] | null, "incomplete": [id] | null,
 //      "overflow": {"scroll_width", "client_width", "inner_width", "overflowing"} | null,
-//      "png": str | null, "error": str | null}],
+//      "focus_path": [{"name", "tag", "visible"}] | null, "png": str | null, "error": str | null}],
 //     "outside_requests": [url], "console_errors": [str], "page_errors": [str],
 //     "csp_violations": [{"directive", "blocked", "source"}]}]
+// `focus_path` (after tab_to) is every element the Tab key reached, in order, and whether the page
+// drew a focus indicator on it (an outline or a box shadow: WCAG 2.4.7).
 // A visit stops at its first failing step (its snapshot carries the error). Exit 0 whenever the job
 // ran (the caller judges); exit 2 for a bad job or a browser that would not start (reason on stderr).
 // Every visit gets a fresh browser context (no cookies or cache carried over).
@@ -42,6 +46,7 @@ const CHROMIUM_ARGS = [
 const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"];
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
 const STEP_TIMEOUT_MS = 15000;
+const MAX_TABS = 100;
 
 function fail(message) {
   process.stderr.write(`page_check.mjs: ${message}\n`);
@@ -118,6 +123,19 @@ async function runAxe(tags) {
   };
 }
 
+// Runs inside the page: the focused element's name (as a reader hears it, near enough), its tag and
+// whether a focus indicator is drawn on it.
+function focusedElement() {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const label = el.labels && el.labels.length ? el.labels[0].innerText : "";
+  const name = (el.getAttribute("aria-label") || label || el.innerText || el.value || "").trim();
+  const style = getComputedStyle(el);
+  const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
+  const shadow = style.boxShadow !== "none";
+  return { name: name.replace(/\s+/g, " "), tag: el.tagName.toLowerCase(), visible: outline || shadow };
+}
+
 function only(locator, what) {
   return locator.count().then((n) => {
     if (n !== 1) throw new Error(`${n} elements are ${what}`);
@@ -129,7 +147,7 @@ async function runStep(page, step, state, axeSource) {
   const snapshot = {
     step: Object.keys(step)[0] ?? "?",
     url: null, status: null, method: null, lang: null, title: null, text: null,
-    violations: null, incomplete: null, overflow: null, png: null, error: null,
+    violations: null, incomplete: null, overflow: null, focus_path: null, png: null, error: null,
   };
   if (typeof step.goto === "string") {
     if (!isLoopback(step.goto)) throw new Error(`not a loopback URL: ${step.goto}`);
@@ -154,6 +172,22 @@ async function runStep(page, step, state, axeSource) {
     await page.evaluate(() => document.fonts.ready);
     await page.screenshot({ path: png, fullPage: !!step.screenshot.full_page });
     snapshot.png = png;
+  } else if (typeof step.tab_to === "string") {
+    snapshot.focus_path = [];
+    for (let presses = 0; ; presses++) {
+      if (presses === MAX_TABS) throw new Error(`Tab never reached ${JSON.stringify(step.tab_to)}`);
+      await page.keyboard.press("Tab");
+      const focused = await page.evaluate(focusedElement);
+      if (focused) snapshot.focus_path.push(focused);
+      if (focused && focused.name === step.tab_to) break;
+    }
+  } else if (typeof step.press === "string") {
+    // A key that submits a form or follows a link navigates: wait for the new page when it does.
+    const navigated = page
+      .waitForEvent("framenavigated", { predicate: (f) => f === page.mainFrame(), timeout: 2000 })
+      .then(() => true, () => false);
+    await page.keyboard.press(step.press);
+    if (await navigated) await page.waitForLoadState("load", { timeout: STEP_TIMEOUT_MS });
   } else {
     throw new Error(`unknown step ${JSON.stringify(step)}`);
   }
@@ -222,8 +256,8 @@ async function runVisit(browser, visit, axeSource) {
       } catch (err) {
         report.snapshots.push({
           step: Object.keys(step ?? {})[0] ?? "?", url: page.url(), status: state.status, method: state.method,
-          lang: null, title: null, text: null, violations: null, incomplete: null, overflow: null, png: null,
-          error: err.message.split("\n")[0],
+          lang: null, title: null, text: null, violations: null, incomplete: null, overflow: null,
+          focus_path: null, png: null, error: err.message.split("\n")[0],
         });
         break;
       }

@@ -6,8 +6,8 @@ each language, at 1280 and 320 px, in light and dark; after an answer; with a qu
 be sent; an expired or a broken link; the explainer) passes axe-core's WCAG 2.0-2.2 A and AA rules
 with no request off the machine, no console or CSP error and no sideways scrolling. Then the flows:
 switching language keeps the link, Got it and I don't recognise them are shown on the page and
-listed by the partner API, a question reaches the partner's webhook, an expired link shows nothing
-of the claim.
+listed by the partner API, a keyboard alone reaches Got it with the focus always shown, a question
+reaches the partner's webhook, an expired link shows nothing of the claim.
 
 One service (`app.py` on a loopback port, SQLite, LINK_KEYS known to the tests, webhooks allowed on
 loopback) and one browser run for the whole module."""
@@ -23,7 +23,19 @@ import pytest
 
 from bot.web.page_frame import claim_page_text
 from cards import SUPPORTED_LOCALES
-from tests.web.browser import NARROW, WIDE, Check, Click, Fill, Goto, Visit, VisitReport, run_visits
+from tests.web.browser import (
+    NARROW,
+    WIDE,
+    Check,
+    Click,
+    Fill,
+    Goto,
+    Press,
+    TabTo,
+    Visit,
+    VisitReport,
+    run_visits,
+)
 from tests.web.service import (
     LINK_DAYS,
     WebhookReceiver,
@@ -54,6 +66,7 @@ class Claims:
     read: tuple[str, str]  # (claim id, the reader's link): read, switched, checked; then Got it
     question: tuple[str, str]
     not_recognised: tuple[str, str]
+    keyboard: tuple[str, str]
     expired_link: str
     broken_link: str
 
@@ -82,6 +95,7 @@ def claims(web_service: WebService, partner_webhook: WebhookReceiver) -> Claims:
         read=read,
         question=_emailed_claim(web_service),
         not_recognised=_emailed_claim(web_service),
+        keyboard=_emailed_claim(web_service),
         expired_link=web_service.url(f"/c/{expired}"),
         broken_link=read[1][:-4] + ("AAAA" if not read[1].endswith("AAAA") else "BBBB"),
     )
@@ -150,6 +164,7 @@ def visited(claims: Claims, web_service: WebService) -> dict[str, VisitReport]:
             width=NARROW,
         ),
         Visit("not-recognised", [Goto(claims.not_recognised[1]), Click("button", NOT_RECOGNISED), Check()]),
+        Visit("keyboard", [Goto(claims.keyboard[1]), TabTo("Got it"), Press("Enter"), Check()], width=NARROW),
     ]
     return {report.name: report for report in run_visits([*views, *flows])}
 
@@ -214,6 +229,22 @@ def test_not_recognised_is_shown_on_the_page_and_listed_by_the_api(
     assert f"you told {PARTNER} you don't recognise them." in report.last.text
     claim = web_service.api("GET", f"/api/claims/{claims.not_recognised[0]}")
     assert [(r["kind"], r["channel"]) for r in claim["responses"]] == [("not_recognised", "web")]
+
+
+def test_a_keyboard_user_tabs_to_got_it_and_presses_enter(
+    visited: dict[str, VisitReport], claims: Claims, web_service: WebService
+) -> None:
+    report = visited["keyboard"]
+    assert report.problems() == []  # every element the Tab key reached showed its focus
+    path = report.snapshots[1].focus_path
+    assert path is not None
+    stops = [(stop.tag, stop.name) for stop in path]
+    assert stops[-1] == ("button", "Got it")
+    assert ("summary", f"What {PARTNER} wrote") in stops  # the folded parts open from the keyboard
+    assert ("a", "Microsoft's page about CPOR") in stops
+    assert report.last.text is not None and "you selected Got it." in report.last.text
+    claim = web_service.api("GET", f"/api/claims/{claims.keyboard[0]}")
+    assert [(r["kind"], r["channel"]) for r in claim["responses"]] == [("acknowledged", "web")]
 
 
 def test_a_blank_question_is_refused_on_the_page(visited: dict[str, VisitReport]) -> None:

@@ -15,6 +15,8 @@ from tests.web.browser import (
     Click,
     Fill,
     Goto,
+    Press,
+    TabTo,
     Visit,
     VisitReport,
     require_browser,
@@ -37,6 +39,10 @@ PAGES = {
     + "</html>",
     "/script": HEAD + "</head><body><main><h1>Script</h1><script>1</script></main></body></html>",
     "/wide": HEAD + "</head><body><main><h1>Wide</h1><pre>" + "w" * 200 + "</pre></main></body></html>",
+    # Served without a policy: its style sheet takes the browser's focus ring away.
+    "/no-focus-ring": HEAD
+    + '<style>:focus{{outline:none}}</style></head><body><main><h1>Focus</h1><a href="/clean">Clean</a>'
+    + "</main></body></html>",
     # Dark grey on the dark canvas a dark scheme gives: fine on white, unreadable in the dark.
     "/dark-grey": HEAD.replace("<head>", '<head><meta name="color-scheme" content="light dark">')
     + '</head><body><main><h1>Dark</h1><p><font color="#444444">Hard to read at night.</font></p>'
@@ -49,7 +55,7 @@ class _Pages(BaseHTTPRequestHandler):
         data = body.encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "text/html; charset=utf-8")
-        if self.path != "/outside":
+        if self.path not in ("/outside", "/no-focus-ring"):
             self.send_header("Content-Security-Policy", POLICY)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
@@ -102,6 +108,11 @@ def reports(base_url: str) -> dict[str, VisitReport]:
             "form",
             [Goto(f"{base_url}/clean"), Fill("Question", "Who are you?"), Click("button", "Send")],
         ),
+        Visit(
+            "keyboard",
+            [Goto(f"{base_url}/clean"), TabTo("Question"), Press("Tab"), TabTo("Send"), Press("Enter")],
+        ),
+        Visit("no-focus-ring", [Goto(f"{base_url}/no-focus-ring"), TabTo("Clean")]),
         Visit("missing-button", [Goto(f"{base_url}/clean"), Click("button", "Nothing"), Check()]),
         Visit("not-found", [Goto(f"{base_url}/nowhere")]),
     ]
@@ -166,3 +177,18 @@ def test_a_step_that_cannot_be_taken_stops_the_visit(reports: dict[str, VisitRep
 def test_an_error_status_is_reported(reports: dict[str, VisitReport]) -> None:
     report = reports["not-found"]
     assert report.last.status == 404 and report.last.error is None
+
+
+def test_a_keyboard_user_reaches_and_sends_a_form(reports: dict[str, VisitReport]) -> None:
+    report = reports["keyboard"]
+    assert report.problems() == []
+    first_tabs = report.snapshots[1].focus_path
+    assert first_tabs is not None and [(f.tag, f.name, f.visible) for f in first_tabs] == [
+        ("textarea", "Question", True)
+    ]
+    assert (report.last.method, report.last.text) == ("POST", "Sent: q=")
+
+
+def test_a_focus_without_an_indicator_is_caught(reports: dict[str, VisitReport]) -> None:
+    report = reports["no-focus-ring"]
+    assert report.problems() == [f"tab_to {report.last.url}: no focus indicator on <a> 'Clean'"]
