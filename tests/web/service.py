@@ -39,6 +39,7 @@ from tests.support import load_fixture
 LINK_KEY = "web-page-tests-link-key-0123456789abcdef0123456789abcdef01234567"
 LINK_DAYS = 90
 CONTACT_LINK = re.compile(r"https?://[^\s\"'<>]+/c/[A-Za-z0-9._~-]+")
+HTML_CONTACT_LINK = re.compile(r"href=\"(https?://[^\"]+/c/[A-Za-z0-9._~-]+)\"")
 
 
 @dataclass
@@ -173,13 +174,16 @@ def emails_to(service: WebService, address: str, *, within: float = 15.0) -> lis
 
 
 def link_in(message: EmailMessage) -> str:
-    """The contact's link to their claim page, as the plain-text part of the email gives it."""
-    part = message.get_body(preferencelist=("plain",))
-    assert part is not None, "the email has no text part"
-    content = str(part.get_content())
-    links: set[str] = set(CONTACT_LINK.findall(content))
-    assert len(links) == 1, f"expected one claim link in the email, found {sorted(links)}:\n{content}"
-    return links.pop()
+    """The contact's link to their claim page: the one the plain-text part gives, which must be the
+    one the HTML part's button or link leads to."""
+    found: dict[str, set[str]] = {}
+    for kind, pattern in (("plain", CONTACT_LINK), ("html", HTML_CONTACT_LINK)):
+        part = message.get_body(preferencelist=(kind,))
+        assert part is not None, f"the email has no {kind} part"
+        found[kind] = set(pattern.findall(str(part.get_content())))
+    assert len(found["plain"]) == 1, f"expected one claim link in the email's text, found {found['plain']}"
+    assert found["html"] == found["plain"], f"the HTML part links {found['html']}, the text {found['plain']}"
+    return found["plain"].pop()
 
 
 def link_from_email(service: WebService, claim_id: str, address: str, *, within: float = 15.0) -> str:
