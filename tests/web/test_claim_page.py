@@ -23,6 +23,7 @@ import pytest
 
 from bot.web.page_frame import claim_page_text
 from cards import SUPPORTED_LOCALES
+from cards.i18n import text_for
 from tests.web.browser import (
     NARROW,
     WIDE,
@@ -54,6 +55,7 @@ READER = "lee.gu@fabrikam.example"  # the sample's contact without Teams: the on
 QUESTION_LABEL = f"Your question for {PARTNER}"
 QUESTION = "Does this give you access to our mailboxes?"
 NOT_RECOGNISED = f"Tell {PARTNER} I don't recognise them"
+GOT_IT_DE = text_for("de")("claim.acknowledge")
 # Chromium logs an error status of the document itself to the console; these pages answer with one.
 ERROR_STATUS = "the server responded with a status of"
 WIDTHS = (WIDE, NARROW)
@@ -67,6 +69,7 @@ class Claims:
     question: tuple[str, str]
     not_recognised: tuple[str, str]
     keyboard: tuple[str, str]
+    in_german: tuple[str, str]
     expired_link: str
     broken_link: str
 
@@ -96,6 +99,7 @@ def claims(web_service: WebService, partner_webhook: WebhookReceiver) -> Claims:
         question=_emailed_claim(web_service),
         not_recognised=_emailed_claim(web_service),
         keyboard=_emailed_claim(web_service),
+        in_german=_emailed_claim(web_service),
         expired_link=web_service.url(f"/c/{expired}"),
         broken_link=read[1][:-4] + ("AAAA" if not read[1].endswith("AAAA") else "BBBB"),
     )
@@ -164,6 +168,10 @@ def visited(claims: Claims, web_service: WebService) -> dict[str, VisitReport]:
             width=NARROW,
         ),
         Visit("not-recognised", [Goto(claims.not_recognised[1]), Click("button", NOT_RECOGNISED), Check()]),
+        Visit(
+            "answer-in-german",
+            [Goto(claims.in_german[1]), Click("link", "Deutsch"), Click("button", GOT_IT_DE), Check()],
+        ),
         Visit("keyboard", [Goto(claims.keyboard[1]), TabTo("Got it"), Press("Enter"), Check()], width=NARROW),
     ]
     return {report.name: report for report in run_visits([*views, *flows])}
@@ -218,6 +226,21 @@ def test_got_it_is_shown_on_the_page_and_listed_by_the_api(
     assert [(r["kind"], r["user_name"], r["channel"]) for r in claim["responses"]] == [
         ("acknowledged", "Lee Gu", "web")
     ]
+
+
+def test_an_answer_given_in_another_language_comes_back_in_it(
+    visited: dict[str, VisitReport], claims: Claims, web_service: WebService
+) -> None:
+    report = visited["answer-in-german"]
+    assert report.problems() == []
+    page = report.last
+    assert page.lang == "de" and page.url is not None
+    assert urlsplit(page.url).path == urlsplit(claims.in_german[1]).path
+    assert parse_qs(urlsplit(page.url).query) == {"lang": ["de"]}
+    answered = claim_page_text("de")["page.answer_acknowledged"].split("{date}")[-1]  # "… gewählt."
+    assert page.text is not None and answered in page.text
+    claim = web_service.api("GET", f"/api/claims/{claims.in_german[0]}")
+    assert [(r["kind"], r["channel"]) for r in claim["responses"]] == [("acknowledged", "web")]
 
 
 def test_not_recognised_is_shown_on_the_page_and_listed_by_the_api(
