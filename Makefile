@@ -52,6 +52,7 @@ previews: $(INSTALLED) $(NODE_INSTALLED)
 	$(PY) -m cards preview docs/cards --host teams --locale ja --kind claim --kind access \
 	  --sample contoso --sample not_recognised --sample approved
 	PYTHONPATH=. $(PY) docs/email/make_preview.py
+	PYTHONPATH=. $(PY) docs/web/make_screenshots.py
 
 manifest: $(INSTALLED)
 	$(VENV)/bin/cpor-bot manifest
