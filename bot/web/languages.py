@@ -34,15 +34,20 @@ def _flatten(table: Mapping[str, Any], prefix: str, out: dict[str, str]) -> None
             raise ValueError(f"page text {key!r} must be a string or a table")
 
 
-@functools.cache
-def page_text(locale: str) -> Mapping[str, str]:
-    """Every entry of one language's page text, flattened to dotted keys ("privacy.title")."""
+def load_catalogue(folder: str, locale: str) -> Mapping[str, str]:
+    """One language's entries from bot/web/{folder}/{locale}.toml, flattened to dotted keys."""
     if locale not in SUPPORTED_LOCALES:
         raise ValueError(f"unsupported locale {locale!r}; expected one of {', '.join(SUPPORTED_LOCALES)}")
-    source = files("bot.web").joinpath("text", f"{locale}.toml").read_text(encoding="utf-8")
+    source = files("bot.web").joinpath(folder, f"{locale}.toml").read_text(encoding="utf-8")
     out: dict[str, str] = {}
     _flatten(tomllib.loads(source), "", out)
     return MappingProxyType(out)
+
+
+@functools.cache
+def page_text(locale: str) -> Mapping[str, str]:
+    """Every entry of one language's page text, flattened to dotted keys ("privacy.title")."""
+    return load_catalogue("text", locale)
 
 
 def _quality(parameters: list[str]) -> float:

@@ -10,16 +10,14 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-import tomllib
 from collections.abc import Mapping
 from importlib.resources import files
-from types import MappingProxyType
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
-from bot.web.languages import page_text
+from bot.web.languages import load_catalogue, page_text
 from cards import SUPPORTED_LOCALES
 
 # The explainer changes only with a new version: a cache may keep it for an hour.
@@ -73,26 +71,10 @@ def render(template: str, **values: Any) -> str:
     return _environment().get_template(template).render(style=Markup(style_sheet()), **values)  # noqa: S704 - our own file
 
 
-def _flatten(table: Mapping[str, Any], prefix: str, out: dict[str, str]) -> None:
-    for name, value in table.items():
-        key = f"{prefix}.{name}" if prefix else name
-        if isinstance(value, dict):
-            _flatten(value, key, out)
-        elif isinstance(value, str):
-            out[key] = value
-        else:
-            raise ValueError(f"claim page text {key!r} must be a string or a table")
-
-
 @functools.cache
 def claim_page_text(locale: str) -> Mapping[str, str]:
     """The words of the claim page and the explainer that no other catalogue has."""
-    if locale not in SUPPORTED_LOCALES:
-        raise ValueError(f"unsupported locale {locale!r}; expected one of {', '.join(SUPPORTED_LOCALES)}")
-    source = files("bot.web").joinpath("claim_text", f"{locale}.toml").read_text(encoding="utf-8")
-    out: dict[str, str] = {}
-    _flatten(tomllib.loads(source), "", out)
-    return MappingProxyType(out)
+    return load_catalogue("claim_text", locale)
 
 
 def languages(path: str, locale: str) -> list[dict[str, Any]]:
