@@ -77,8 +77,11 @@ def _details_body(t: Text, host: str, summary: ClaimSummary, partner: str) -> li
     ]
 
 
-def _faq_body(t: Text, host: str, summary: ClaimSummary, short: str) -> list[Element]:
-    """Behind "Questions and answers": the questions a customer still has, short."""
+def faq_entries(
+    t: Text, summary: ClaimSummary, short: str, *, markdown: bool = True
+) -> list[tuple[str, tuple[str, ...]]]:
+    """The questions a customer still has, short, with their answers: behind "Questions and answers"
+    on the card, and under *More about this* on the claim page (`markdown=False` there)."""
     qa: list[tuple[str, tuple[str, ...]]] = [
         (t("claim.faq.what_title"), (t("claim.faq.what"),)),
         (t("claim.faq.why_title"), (t("claim.faq.why"),)),
@@ -91,19 +94,22 @@ def _faq_body(t: Text, host: str, summary: ClaimSummary, short: str) -> list[Ele
     if summary.status not in CLOSED:
         decline = (t("claim.faq.decline"), t("claim.faq.decline_how"), t("claim.faq.decline_effect"))
         qa.append((t("claim.faq.decline_title"), decline))
+    fresh = t("claim.faq.fresh", partner=short, date=t.date(summary.status_reported_on, markdown=markdown))
     qa += [
         (t("claim.faq.last_title"), (t("claim.faq.last"),)),
         (t("claim.faq.ask_title"), (t("claim.faq.ask"),)),
-        (
-            t("claim.faq.fresh_title"),
-            (t("claim.faq.fresh", partner=short, date=t.date(summary.status_reported_on)),),
-        ),
+        (t("claim.faq.fresh_title"), (fresh,)),
         (t("claim.faq.privacy_title"), (t("claim.faq.privacy"),)),
     ]
     if summary.web_link is not None:  # the reader's own link: why not to pass it on
-        qa.append(
-            (t("claim.faq.link_title"), (t("claim.faq.link", date=t.date(summary.web_link.expires_on)),))
-        )
+        expires = t.date(summary.web_link.expires_on, markdown=markdown)
+        qa.append((t("claim.faq.link_title"), (t("claim.faq.link", date=expires),)))
+    return qa
+
+
+def _faq_body(t: Text, host: str, summary: ClaimSummary, short: str) -> list[Element]:
+    """Behind "Questions and answers": the questions a customer still has, short."""
+    qa = faq_entries(t, summary, short)
     body: list[Element] = []
     for question, answers in qa:
         body.append(heading(question, host=host))

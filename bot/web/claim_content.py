@@ -20,6 +20,7 @@ from bot.store import Response, ResponseKind
 from bot.views import claim_summary
 from bot.web.page_frame import claim_page_text
 from cards import LINKS, verbs
+from cards.claim import faq_entries
 from cards.common import (
     CLAIM_ID_LIMIT,
     CLOSED,
@@ -102,27 +103,8 @@ def _access(t: Text, summary: ClaimSummary, partner: str) -> dict[str, Any]:
 
 
 def _faq(t: Text, summary: ClaimSummary, short: str) -> list[tuple[str, tuple[str, ...]]]:
-    """The card's questions and answers (`cards.claim._faq_body`), in its order."""
-    qa: list[tuple[str, tuple[str, ...]]] = [
-        (t("claim.faq.what_title"), (t("claim.faq.what"),)),
-        (t("claim.faq.why_title"), (t("claim.faq.why"),)),
-        (t("claim.faq.poe_title"), (t("claim.faq.poe"), t("claim.faq.poe_seen"))),
-        (t("claim.faq.real_title"), (t("claim.faq.real"),)),
-        (t("claim.faq.data_title"), (t("claim.faq.data"),)),
-        (t("claim.faq.admin_title"), (t("claim.faq.admin"), t("claim.faq.admin_cpor"))),
-        (t("claim.faq.one_title"), (t("claim.faq.one"),)),
-    ]
-    if summary.status not in CLOSED:
-        decline = (t("claim.faq.decline"), t("claim.faq.decline_how"), t("claim.faq.decline_effect"))
-        qa.append((t("claim.faq.decline_title"), decline))
-    fresh = t("claim.faq.fresh", partner=short, date=t.date(summary.status_reported_on, markdown=False))
-    qa += [
-        (t("claim.faq.last_title"), (t("claim.faq.last"),)),
-        (t("claim.faq.ask_title"), (t("claim.faq.ask"),)),
-        (t("claim.faq.fresh_title"), (fresh,)),
-        (t("claim.faq.privacy_title"), (t("claim.faq.privacy"),)),
-    ]
-    return qa
+    """The card's questions and answers, in its order."""
+    return faq_entries(t, summary, short, markdown=False)
 
 
 def _details(t: Text, summary: ClaimSummary, partner: str) -> list[tuple[str, str]]:
