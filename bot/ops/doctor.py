@@ -42,6 +42,7 @@ OFFLINE_CHECKS: tuple[tuple[str, Callable[[Settings], Check | None]], ...] = (
     ("outlook", offline.outlook),
     ("storage", offline.storage),
     ("pages", offline.pages),
+    ("links", offline.links),
 )
 
 
@@ -163,13 +164,19 @@ def package_check(settings: Settings, path: Path) -> Check:
 
 def secrets_of(settings: Settings) -> list[str]:
     """Every secret the settings hold, longest first (so a secret inside another is masked whole)."""
-    found = [settings.app_password, settings.smtp_password, *database_secrets(settings.database_url)]
+    found = [
+        settings.app_password,
+        settings.smtp_password,
+        *settings.link_keys,
+        *database_secrets(settings.database_url),
+    ]
     return sorted({secret for secret in found if secret}, key=len, reverse=True)
 
 
 def _environment_secrets() -> list[str]:
     """The secrets as set in the environment, for when they could not be read into Settings."""
     found = [os.environ.get(name, "").strip() for name in ("MicrosoftAppPassword", "SMTP_PASSWORD")]
+    found += [key.strip() for key in os.environ.get("LINK_KEYS", "").split(",") if key.strip()]
     found += database_secrets(os.environ.get("DATABASE_URL", "").strip())
     return sorted({secret for secret in found if secret}, key=len, reverse=True)
 

@@ -215,3 +215,18 @@ def pages(settings: Settings) -> Check:
         f"privacy {settings.privacy_page_url}, terms {settings.terms_page_url}, "
         f"website {settings.website_page_url}",
     )
+
+
+def links(settings: Settings) -> Check:
+    """Contacts' web links are signed by LINK_KEYS; without it, by a key file on this machine only."""
+    days = f"valid {settings.link_days} days"
+    if settings.link_keys:
+        count = len(settings.link_keys)
+        return Check("links", Status.PASS, f"signed with LINK_KEYS ({count} key{'s' * (count > 1)}), {days}")
+    message = (
+        f"LINK_KEYS is not set: contacts' links are signed with the key in {settings.link_key_file}, "
+        f"{days}. Every instance needs the same key: set LINK_KEYS (openssl rand -hex 32)"
+    )
+    return Check(
+        "links", Status.WARN, message if settings.auth_enabled else message + " (fine for local use)"
+    )

@@ -39,6 +39,7 @@ from tests.smtp import LOOPBACK, SmtpServer, free_port, smtp_server
 
 LATEST = migrations()[-1][0]
 DB_PASSWORD = "db-Secret-2718"
+LINK_KEY = "link-key-3b9e1f0c7a2d4e6b8f1a3c5e7d9b0f2a"
 ORIGINATOR = "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d"
 ServerFactory = Callable[[web.Application], Awaitable[TestServer]]
 SetEnv = Callable[..., None]
@@ -62,6 +63,7 @@ class Report:
 
 def _secrets_in_environment() -> list[str]:
     found = [os.environ.get("MicrosoftAppPassword", ""), os.environ.get("SMTP_PASSWORD", "")]
+    found += os.environ.get("LINK_KEYS", "").split(",")
     url = os.environ.get("DATABASE_URL", "")
     if "@" in url:
         found.append(url.split("://", 1)[1].rsplit("@", 1)[0].partition(":")[2])
@@ -166,7 +168,7 @@ async def test_the_local_set_up_passes_with_its_warnings(
 
     assert report.code == 0
     assert report.names_with("fail") == []
-    assert report.names_with("warn") == ["registration", "endpoint", "email", "pages"]
+    assert report.names_with("warn") == ["registration", "endpoint", "email", "pages", "links"]
     assert report.names_with("skip") == ["smtp", "token", "package"]
     assert report.message("database") == f"sqlite:///{tmp_path / 'var' / 'bot.db'}: schema {LATEST}, current"
     assert "authentication is off" in report.message("registration")
@@ -402,6 +404,7 @@ async def test_a_production_like_set_up_passes_every_check(
         SMTP_PASSWORD=relay.password,
         MAIL_FROM="cpor@contoso-partners.com",
         OUTLOOK_ORIGINATOR=ORIGINATOR,
+        LINK_KEYS=LINK_KEY,
     )
     write_package(tmp_path / "build" / "cpor-bot-teams-app.zip", APP_ID, APP_ID)  # the default path
 
