@@ -14,6 +14,7 @@ from botframework.connector.auth import BotFrameworkAuthentication
 
 from bot import __version__
 from bot.actions import Actions
+from bot.delivery.card_updates import RefreshTeamsCards
 from bot.delivery.sending import CardSender
 from bot.delivery.worker import delivery_worker
 from bot.mail.sender import Mailer
@@ -27,7 +28,7 @@ from bot.ops.retention import Retention
 from bot.ops.state import ACTIONS, METRICS, SETTINGS, STORE, WEBHOOKS, WORKER
 from bot.partner_api.problems import problem_middleware
 from bot.partner_api.routes import partner_api_app
-from bot.store import Store, open_store
+from bot.store import Response, Store, open_store
 from bot.teams import openid
 from bot.teams.adapter import create_adapter
 from bot.teams.connector import ConnectorCardSender
@@ -88,9 +89,17 @@ def create_app(
         app[WEBHOOKS] = webhooks
         sent_by = settings.sender_name or None
         signer, base = app[LINKS], public_base(settings)
+        notify_partner = PartnerNotifier(store, webhooks.wake, worker.wake)
+        refresh_teams_cards = RefreshTeamsCards(store, worker.wake)
+
+        async def on_response(response: Response) -> None:
+            """A new answer: the partner hears of it, and the contact's Teams cards show it."""
+            await notify_partner(response)
+            await refresh_teams_cards(response)
+
         actions = Actions(
             store,
-            on_response=PartnerNotifier(store, webhooks.wake, worker.wake),
+            on_response=on_response,
             sent_by=sent_by,
             web_link=lambda claim_id, contact_id: web_link(
                 signer, base, claim_id, contact_id, dt.datetime.now(dt.UTC)

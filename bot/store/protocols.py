@@ -155,9 +155,12 @@ class DeliveryStore(Protocol):
         ...
 
     async def worker_left(self, owner: str) -> None: ...
-    async def enqueue_card_update(self, delivery_id: str, at: dt.datetime) -> bool:
-        """Queue an in-place update of a claim card just sent (the status changed while it was in
-        flight); False if it is not a sent card, or the update for this status is already queued."""
+    async def enqueue_card_update(
+        self, delivery_id: str, at: dt.datetime, *, because: str | None = None
+    ) -> bool:
+        """Queue an in-place update of a sent claim card: the status changed while it was in flight,
+        or (`because`, e.g. "response:{id}") the reader answered elsewhere. False if it is not a sent
+        card, or the update for this status (or this reason) is already queued."""
         ...
 
     async def fall_back_to_email(self, delivery_id: str, owner: str, at: dt.datetime, reason: str) -> bool:

@@ -310,7 +310,9 @@ class DeliveriesSql(SqlBase):
         async with self._tx() as db:
             await db.execute("DELETE FROM delivery_workers WHERE owner = ?", (owner,))
 
-    async def enqueue_card_update(self, delivery_id: str, at: dt.datetime) -> bool:
+    async def enqueue_card_update(
+        self, delivery_id: str, at: dt.datetime, *, because: str | None = None
+    ) -> bool:
         async with self._tx() as db:
             rows = await db.rows(
                 "SELECT d.*, c.updated_at AS claim_updated FROM deliveries d "
@@ -328,7 +330,7 @@ class DeliveriesSql(SqlBase):
                 channel=row["channel"],
                 kind=DeliveryKind.UPDATE,
                 target_activity_id=row["activity_id"],
-                dedupe_key=f"{delivery_id}:update:{row['claim_updated']}",
+                dedupe_key=f"{delivery_id}:update:{because or row['claim_updated']}",
                 conversation_id=row["conversation_id"],
                 at=at,
             )

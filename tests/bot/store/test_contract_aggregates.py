@@ -183,9 +183,13 @@ async def test_a_card_update_is_queued_once_per_claim_change(store: Store) -> No
     _, delivery_id = await sent_claim(store)
     assert await store.enqueue_card_update(delivery_id, NOW)
     assert not await store.enqueue_card_update(delivery_id, NOW)  # the same claim state: once
+    # An answer given elsewhere is a reason of its own, queued once per answer.
+    assert await store.enqueue_card_update(delivery_id, NOW, because="response:r1")
+    assert not await store.enqueue_card_update(delivery_id, NOW, because="response:r1")
+    assert await store.enqueue_card_update(delivery_id, NOW, because="response:r2")
     assert not await store.enqueue_card_update("no-such-delivery", NOW)
     updates = [d for d in await store.deliveries_for_claim("claim-1") if d.kind == DeliveryKind.UPDATE]
-    assert [(u.target_activity_id, u.status) for u in updates] == [("act-1", DeliveryStatus.QUEUED)]
+    assert [(u.target_activity_id, u.status) for u in updates] == [("act-1", DeliveryStatus.QUEUED)] * 3
 
 
 async def test_teams_refusing_for_good_falls_back_to_email_once(store: Store) -> None:
