@@ -15,7 +15,7 @@ import json
 import os
 import shutil
 import subprocess  # noqa: S404  # runs our own Node script with a fixed argument list
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,25 +74,60 @@ def _chromium() -> Path:
     return Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 
 
-def check_available() -> str:
-    """Return the path of `node`, or raise RendererUnavailable saying what is missing."""
-    node = shutil.which("node")
-    if node is None:
-        raise RendererUnavailable("node is not installed (apt-get install nodejs npm)")
-    missing = [
-        name for name in NODE_PACKAGES if not (ROOT / "node_modules" / name / "package.json").is_file()
-    ]
+def missing_browser_parts(script: Path, packages: Sequence[str]) -> str | None:
+    """What a Node script driving headless Chromium lacks here (and how to install it), or None."""
+    if shutil.which("node") is None:
+        return "node is not installed (apt-get install nodejs npm)"
+    missing = [name for name in packages if not (ROOT / "node_modules" / name / "package.json").is_file()]
     if missing:
-        raise RendererUnavailable(
+        return (
             f"npm packages missing from {ROOT / 'node_modules'}: {', '.join(missing)} "
             f"(`make test` installs them, or run `npm ci` in {ROOT})"
         )
     chromium = _chromium()
     if not (chromium.is_file() and os.access(chromium, os.X_OK)):
-        raise RendererUnavailable(f"{chromium} is missing (apt-get install chromium fonts-liberation)")
-    if not SCRIPT.is_file():
-        raise RendererUnavailable(f"{SCRIPT} is missing")
-    return node
+        return f"{chromium} is missing (apt-get install chromium fonts-liberation)"
+    if not script.is_file():
+        return f"{script} is missing"
+    return None
+
+
+def run_node_json(
+    node: str, script: Path, job: Mapping[str, Any], *, timeout: float, items: int
+) -> list[dict[str, Any]]:
+    """Run `node script -` with `job` as JSON on standard input; its report, a JSON list of `items`
+    objects. RuntimeError (its message says what) when it failed, timed out or printed no report."""
+    try:
+        done = subprocess.run(  # noqa: S603  # fixed argv: node and our own script
+            [node, str(script), "-"],
+            input=json.dumps(job),
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as err:
+        raise RuntimeError(f"{script.name} timed out after {timeout:.0f} s") from err
+    if done.returncode != 0:
+        raise RuntimeError(f"{script.name} failed (exit {done.returncode}): {done.stderr.strip()[-2000:]}")
+    try:
+        raw = json.loads(done.stdout)
+    except json.JSONDecodeError as err:
+        raise RuntimeError(f"{script.name} printed no JSON report: {done.stdout[:500]!r}") from err
+    if not isinstance(raw, list) or len(raw) != items:
+        raise RuntimeError(f"{script.name} reported {len(raw) if isinstance(raw, list) else raw!r} items")
+    if not all(isinstance(item, dict) for item in raw):
+        raise RuntimeError(f"{script.name} reported a malformed item")
+    return raw
+
+
+def check_available() -> str:
+    """Return the path of `node`, or raise RendererUnavailable saying what is missing."""
+    missing = missing_browser_parts(SCRIPT, NODE_PACKAGES)
+    if missing is not None:
+        raise RendererUnavailable(missing)
+    return shutil.which("node") or "node"
 
 
 def _event_line(event: Any) -> str:
@@ -122,25 +157,9 @@ def render(
     if timeout is None:
         timeout = 60.0 + (1.0 if png_dir is not None else 0.3) * len(cards)
     try:
-        done = subprocess.run(  # noqa: S603  # fixed argv: node and our own script
-            [node, str(SCRIPT), "-"],
-            input=json.dumps(job),
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as err:
-        raise RendererError(f"renderer timed out after {timeout:.0f} s") from err
-    if done.returncode != 0:
-        raise RendererError(f"renderer failed (exit {done.returncode}): {done.stderr.strip()[-2000:]}")
-    try:
-        raw = json.loads(done.stdout)
-    except json.JSONDecodeError as err:
-        raise RendererError(f"renderer printed no JSON report: {done.stdout[:500]!r}") from err
-    if not isinstance(raw, list) or len(raw) != len(cards):
-        raise RendererError(f"renderer reported {len(raw) if isinstance(raw, list) else raw!r} cards")
+        raw = run_node_json(node, SCRIPT, job, timeout=timeout, items=len(cards))
+    except RuntimeError as err:
+        raise RendererError(str(err)) from err
     reports = []
     for item in raw:
         if not isinstance(item, dict):

@@ -13,16 +13,16 @@ Needs `npm ci` in the repository root (`make test` does it) and `apt-get install
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess  # noqa: S404  # runs our own Node script with a fixed argument list
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
+
+from cards.render import missing_browser_parts, run_node_json
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository root: node_modules lives here
 SCRIPT = Path(__file__).resolve().parent / "page_check.mjs"
@@ -245,27 +245,12 @@ class VisitReport:
         return found
 
 
-def _chromium() -> Path:
-    return Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-
-
 def check_available() -> str:
     """Return the path of `node`, or raise BrowserUnavailable saying what is missing."""
-    node = shutil.which("node")
-    if node is None:
-        raise BrowserUnavailable("node is not installed (apt-get install nodejs npm)")
-    missing = [
-        name for name in NODE_PACKAGES if not (ROOT / "node_modules" / name / "package.json").is_file()
-    ]
-    if missing:
-        raise BrowserUnavailable(
-            f"npm packages missing from {ROOT / 'node_modules'}: {', '.join(missing)} "
-            f"(`make test` installs them, or run `npm ci` in {ROOT})"
-        )
-    chromium = _chromium()
-    if not (chromium.is_file() and os.access(chromium, os.X_OK)):
-        raise BrowserUnavailable(f"{chromium} is missing (apt-get install chromium fonts-liberation)")
-    return node
+    missing = missing_browser_parts(SCRIPT, NODE_PACKAGES)
+    if missing is not None:
+        raise BrowserUnavailable(missing)
+    return shutil.which("node") or "node"
 
 
 def require_browser() -> None:
@@ -330,29 +315,11 @@ def run_visits(visits: Sequence[Visit], *, timeout: float | None = None) -> list
         timeout = 60.0 + 10.0 * sum(len(visit.steps) for visit in visits)
     job = {"visits": [visit.job() for visit in visits]}
     try:
-        done = subprocess.run(  # noqa: S603  # fixed argv: node and our own script
-            [node, str(SCRIPT), "-"],
-            input=json.dumps(job),
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as err:
-        raise BrowserError(f"page_check.mjs timed out after {timeout:.0f} s") from err
-    if done.returncode != 0:
-        raise BrowserError(f"page_check.mjs failed (exit {done.returncode}): {done.stderr.strip()[-2000:]}")
-    try:
-        raw = json.loads(done.stdout)
-    except json.JSONDecodeError as err:
-        raise BrowserError(f"page_check.mjs printed no JSON report: {done.stdout[:500]!r}") from err
-    if not isinstance(raw, list) or len(raw) != len(visits):
-        raise BrowserError(f"page_check.mjs reported {len(raw) if isinstance(raw, list) else raw!r} visits")
+        raw = run_node_json(node, SCRIPT, job, timeout=timeout, items=len(visits))
+    except RuntimeError as err:
+        raise BrowserError(str(err)) from err
     reports = []
     for visit, item in zip(visits, raw, strict=True):
-        if not isinstance(item, dict):
-            raise BrowserError(f"page_check.mjs reported a malformed visit: {item!r}")
         reports.append(
             VisitReport(
                 name=str(item.get("name")),
