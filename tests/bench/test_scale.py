@@ -1,0 +1,74 @@
+"""The scale benchmark stays runnable: a short run on each engine, checked for its report's shape and
+for every answer being right (no speed is asserted here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.bench.test_benchmarks import run_json
+
+pytestmark = pytest.mark.slow
+
+KINDS = {"list_first", "list_deep", "claims_command", "notify"}
+HOT_QUERIES = {
+    "lease: due deliveries",
+    "start: mark started",
+    "finish: fenced rows",
+    "GET /api/claims: first page",
+    "GET /api/claims: deep page",
+    "Teams claims: a tenant's claims",
+    "Teams message: release waiting deliveries",
+    "notify: contact's chat",
+}
+
+
+def check_report(result: dict[str, Any], store: str, claims: int, requests: int) -> None:
+    assert result["store"] == store
+    assert result["claims"] == claims and result["requests"] == requests
+    fills = result["fill"]
+    assert set(fills) == {"anchor", "big"}
+    big = fills["big"]
+    assert big["claims"] == claims
+    assert big["contacts"] == 2 * claims
+    assert big["references"] == claims
+    assert 0 < big["deliveries"] < 2 * claims  # the probe's claims are not notified yet
+    assert fills["anchor"]["claims"] < claims
+    for label, run in result["runs"].items():
+        assert label in ("anchor", "big")
+        assert run["failures"] == dict.fromkeys(KINDS, 0), (label, run["failures"])
+        assert set(run["ms"]) == KINDS
+        for row in run["ms"].values():
+            assert set(row) == {"p50", "p99", "max"} and 0 < row["p50"] <= row["p99"] <= row["max"]
+        assert 0 < run["start_s"]["healthz"] <= run["start_s"]["readyz"]
+        assert 0 < run["rss_mb"] <= run["peak_rss_mb"]
+    ratios = result["ratio"]
+    assert set(ratios) == {f"{kind}_p99" for kind in KINDS} | {"start_healthz", "start_readyz", "peak_rss"}
+    assert all(isinstance(value, float | int) and value > 0 for value in ratios.values())
+    assert set(result["met"]) == {
+        "start_healthz",
+        "peak_rss",
+        "list_first",
+        "list_deep",
+        "claims_command",
+        "notify",
+        "plans_use_indexes",
+    }
+    plans = result["plans"]
+    assert HOT_QUERIES <= set(plans)
+    for plan in plans.values():
+        assert plan["plan"] and all(isinstance(line, str) for line in plan["plan"])
+        assert isinstance(plan["full_scans"], list)
+
+
+def test_scale_benchmark_on_sqlite_reports_its_figures() -> None:
+    result = run_json("scale.py", "--store", "sqlite", "--claims", "600", "--requests", "10")
+    check_report(result, "sqlite", 600, 10)
+    assert any("USING" in line for line in result["plans"]["lease: due deliveries"]["plan"])
+
+
+@pytest.mark.pg
+def test_scale_benchmark_on_postgresql_reports_its_figures() -> None:
+    result = run_json("scale.py", "--store", "postgresql", "--claims", "600", "--requests", "10")
+    check_report(result, "postgresql", 600, 10)
