@@ -1,17 +1,24 @@
 """Invoke benchmark: `adaptiveCard/action` clicks with real Bot Framework JWT validation.
 
-The bot runs on SQLite with authentication on (a local OpenID metadata server and minted RS256
-tokens stand in for login.botframework.com). The baseline, in the same run, is a minimal stock
-botbuilder bot that answers the same invoke with a fixed card.
+The bot runs with authentication on (a local OpenID metadata server and minted RS256 tokens stand in
+for login.botframework.com), on SQLite or, with `--store postgresql`, on a throwaway PostgreSQL server
+on loopback (started as the tests start one, removed at the end). Each click is "Got it"
+(`claim.acknowledge`: the claim read, the answer written, or found already there, in one write
+transaction, and the real claim card), or with `--verb refresh` the card's refresh (reads only).
+Two anchors answer the same invoke with a small fixed card in the same run: a minimal stock botbuilder
+bot (authentication on, as the bot's) and a minimal Microsoft 365 Agents SDK echo agent (without
+authentication; bench/agents_echo.py, in its own venv: bench/invoke_agents.py).
 
 Each bot runs alone in its own server process (its own CPU, heap and garbage collector); this process
 generates the load, so on a small machine the client does not steal the measured server's CPU. Each
 rate is offered open-loop for a few seconds; latency is measured from when each request was due, so a
 client or server that falls behind shows up in it. A rate is held when p99 is at most 50 ms, at least
 95 % of the offered rate is answered, and nothing fails. Rates are offered in order; once a bot misses
-two in a row it gets no higher ones. `server_cpu_ms` is the server process's CPU time per answer.
+two in a row it gets no higher ones. `server_cpu_ms` is the server process's CPU time per answer,
+from its CPU time read before and after each rate.
 
-    python bench/invoke.py [--rates 25,50,100,200,300,400,500,600,800] [--seconds 3] [--json]
+    python bench/invoke.py [--rates 25,50,100,200,300,400,500,600,800] [--seconds 3]
+                           [--store sqlite|postgresql] [--verb acknowledge|refresh] [--json]
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -39,6 +48,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from invoke_agents import AgentsEcho  # noqa: E402 - bench/ is on the path: this script's folder
 
 from app import create_app  # noqa: E402 - after the path set-up
 from bot.domain.claims import Claim, Contact, Status  # noqa: E402
@@ -54,6 +65,8 @@ P99_LIMIT_MS = 50.0
 ANSWERED_SHARE = 0.95
 MISSES_TO_STOP = 2
 SERVER_START_SECONDS = 60.0
+SERVERS = ("echo", "agents", "bot")  # measured one after the other, each alone
+VERBS = {"acknowledge": "claim.acknowledge", "refresh": "claim.refresh"}
 
 
 class EchoBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no type information
@@ -215,42 +228,82 @@ async def measure(
     return rows
 
 
-async def run(rates: list[int], seconds: float) -> dict[str, Any]:
+@contextmanager
+def started(name: str, openid_base: str, database_url: str) -> Iterator[Any]:
+    """A server in a process of its own; yields its connection once it has sent its URL."""
+    if name == "agents":
+        agent = AgentsEcho()
+        try:
+            if not agent.poll(SERVER_START_SECONDS):
+                raise RuntimeError("the agents server did not start")
+            yield agent
+        finally:
+            agent.close()
+        return
+    # "spawn": a fresh interpreter, not a copy of this process's threads.
+    context = multiprocessing.get_context("spawn")
+    conn, child_conn = context.Pipe()
+    process = context.Process(
+        target=serve,
+        args=(name, openid_base, database_url, child_conn),
+        name=f"bench-{name}",
+        daemon=True,
+    )
+    process.start()
+    try:
+        if not conn.poll(SERVER_START_SECONDS):
+            raise RuntimeError(f"the {name} server did not start")
+        yield conn
+    finally:
+        if process.is_alive():
+            conn.send("stop")
+            process.join(10)
+        if process.is_alive():
+            process.terminate()
+            process.join()
+
+
+def bot_database(store: str, stack: ExitStack, folder: str) -> str:
+    if store == "sqlite":
+        return f"sqlite:///{folder}/bot.db"
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.postgres import postgres_server
+
+    server = stack.enter_context(postgres_server())
+    return server.create_database()
+
+
+def highest_held(rows: list[dict[str, Any]]) -> int:
+    return max((r["rate"] for r in rows if r["held"]), default=0)
+
+
+def cpu_at_highest(rows: list[dict[str, Any]]) -> float | None:
+    """CPU ms per answer at the highest rate held (or at the first rate when none was)."""
+    held = [r for r in rows if r["held"]]
+    return (held[-1] if held else rows[0])["server_cpu_ms"]
+
+
+async def run(
+    rates: list[int], seconds: float, store: str = "sqlite", verb: str = "acknowledge"
+) -> dict[str, Any]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
     jwk.update(kid="endorsed-key", use="sig", endorsements=["msteams"])
     token = mint(key, SERVICE_URL, exp=int(time.time()) + 3600)
     invoke = load_fixture("invoke_card_action.json")
     invoke["serviceUrl"] = SERVICE_URL
-    invoke["value"]["action"].update(verb="claim.refresh", data={"claim_id": "claim-1"})
+    invoke["value"]["action"].update(verb=VERBS[verb], data={"claim_id": "claim-1"})
     payload = json.dumps(invoke).encode()
-    # "spawn": a fresh interpreter, not a copy of this process's threads.
-    context = multiprocessing.get_context("spawn")
     results: dict[str, list[dict[str, Any]]] = {}
-    with OpenIdServer({"keys": [jwk]}) as openid, tempfile.TemporaryDirectory() as folder:
-        for name in ("echo", "bot"):
-            conn, child_conn = context.Pipe()
-            database_url = f"sqlite:///{folder}/{name}.db"
-            process = context.Process(
-                target=serve,
-                args=(name, openid.base, database_url, child_conn),
-                name=f"bench-{name}",
-                daemon=True,
-            )
-            process.start()
-            try:
-                if not conn.poll(SERVER_START_SECONDS):
-                    raise RuntimeError(f"the {name} server did not start")
+    with ExitStack() as stack:
+        openid = stack.enter_context(OpenIdServer({"keys": [jwk]}))
+        folder = stack.enter_context(tempfile.TemporaryDirectory())
+        database_url = bot_database(store, stack, folder)
+        for name in SERVERS:
+            with started(name, openid.base, database_url) as conn:
                 url = conn.recv()
                 results[name] = await measure(conn, url, payload, token, rates, seconds)
-            finally:
-                if process.is_alive():
-                    conn.send("stop")
-                    process.join(10)
-                if process.is_alive():
-                    process.terminate()
-                    process.join()
-    held = {name: max((r["rate"] for r in rows if r["held"]), default=0) for name, rows in results.items()}
+    held = {name: highest_held(rows) for name, rows in results.items()}
     # The figures at 200/s, or at the highest rate offered when the bot stopped before 200/s.
     at_200 = next((r for r in results["bot"] if r["rate"] == 200), results["bot"][-1])
     return {
@@ -260,7 +313,12 @@ async def run(rates: list[int], seconds: float) -> dict[str, Any]:
         "p_at_rate": at_200["rate"],
         "max_rate": held["bot"],
         "echo_max_rate": held["echo"],
+        "agents_max_rate": held["agents"],
         "ratio_to_echo": round(held["bot"] / held["echo"], 2) if held["echo"] else None,
+        "ratio_to_agents": round(held["bot"] / held["agents"], 2) if held["agents"] else None,
+        "cpu_ms_per_invoke": {name: cpu_at_highest(rows) for name, rows in results.items()},
+        "store": store,
+        "verb": VERBS[verb],
     }
 
 
@@ -270,13 +328,16 @@ def main() -> None:
     )
     parser.add_argument("--rates", default=DEFAULT_RATES, help="invokes per second to offer, in order")
     parser.add_argument("--seconds", type=float, default=3.0, help="seconds per rate")
+    parser.add_argument("--store", choices=("sqlite", "postgresql"), default="sqlite", help="the bot's store")
+    parser.add_argument("--verb", choices=tuple(VERBS), default="acknowledge", help="the card action clicked")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
-    result = asyncio.run(run([int(r) for r in args.rates.split(",")], args.seconds))
+    rates = [int(r) for r in args.rates.split(",")]
+    result = asyncio.run(run(rates, args.seconds, args.store, args.verb))
     if args.json:
         print(json.dumps(result))
         return
-    row = "{:<5} {:>7} {:>8} {:>8} {:>11} {:>7} {:>7}  {}"
+    row = "{:<6} {:>7} {:>8} {:>8} {:>11} {:>7} {:>7}  {}"
     print(row.format("who", "rate/s", "p50 ms", "p99 ms", "answered/s", "failed", "cpu ms", "held"))
     for name, rows in result["rates"].items():
         for r in rows:
@@ -289,8 +350,13 @@ def main() -> None:
                 r["server_cpu_ms"],
             )
             print(row.format(name, *(str(c) for c in cells), r["held"]))
-    held = f"bot {result['max_rate']}/s, echo {result['echo_max_rate']}/s"
-    print(f"highest rate held: {held}, ratio {result['ratio_to_echo']}")
+    held = (
+        f"bot {result['max_rate']}/s, echo {result['echo_max_rate']}/s, agents {result['agents_max_rate']}/s"
+    )
+    ratios = f"ratio to echo {result['ratio_to_echo']}, to agents {result['ratio_to_agents']}"
+    cpu = ", ".join(f"{name} {ms}" for name, ms in result["cpu_ms_per_invoke"].items())
+    print(f"{result['verb']} on {result['store']}; highest rate held: {held}; {ratios}")
+    print(f"CPU ms per invoke at the highest rate held: {cpu}")
 
 
 if __name__ == "__main__":
