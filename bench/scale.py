@@ -20,6 +20,7 @@ process:
   /api/messages; answered once the bot has posted its card to the connector;
 - `POST /api/claims/{id}/notifications` on a claim of the probe (a new claim each time; its messages
   are queued, and the service's own worker sends them meanwhile);
+- `GET /metrics`, a Prometheus scrape (it counts the outbox by status; no target);
 - the service's peak RSS (VmHWM) after all of that.
 
 The anchor, measured in the same run: the same requests against a second service on a store holding
@@ -68,7 +69,7 @@ TARGETS = {
     "claims_command_p99_ms": 50.0,
     "notify_p99_ms": 20.0,
 }
-KINDS = ("list_first", "list_deep", "claims_command", "notify")
+KINDS = ("list_first", "list_deep", "claims_command", "notify", "metrics")
 PAGE = 100
 WARM_UP = 20
 START_TIMEOUT_S = 120.0
@@ -218,6 +219,10 @@ class _Client:
             async with session.get(f"{base}/api/claims?{query}", headers=headers) as answer:
                 body = await answer.json()
                 return answer.status == 200 and len(body["items"]) > 0
+        if kind == "metrics":
+            async with session.get(f"{base}/metrics") as answer:
+                text = await answer.text()
+                return answer.status == 200 and "cpor_outbox_deliveries" in text
         if kind == "claims_command":
             conversation = self.activity["conversation"]["id"]
             posted = sum(1 for path, _, _ in self.connector.posts if conversation in path)

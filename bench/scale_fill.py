@@ -13,7 +13,7 @@ The layout, for N claims (the probe rows first, then N minus them in the backgro
   Megan Bowen (the Teams user of tests/fixtures/activities/message_help.json, whose chat is stored),
   lists them.
 - the background: 10 partners, the measured one with half of the claims; 1 claim in 100 for the probe
-  tenant (from every partner, Megan Bowen its first contact), the others spread over N/5 tenants;
+  tenant (from every partner, Megan Bowen the first contact of 1 in 10), the others spread over N/5 tenants;
   created over the past year.
 - contacts: two per claim; the first has an Entra object id and the app (a conversation reference),
   the second only an email address; references are topped up to N with some second contacts'.
@@ -184,7 +184,8 @@ async def fill(store: Store, *, claims: int, probe: int, service_url: str) -> Fi
         )  # fmt: skip
         for position, workload in enumerate(WORKLOADS):
             rows.add("claim_workloads", INSERT["claim_workloads"], (claim_id, workload, position))
-        to_megan = tenant == TENANT and not is_probe  # the probe's contacts are people of their own
+        # Megan is the first contact of 1 in 10 of her tenant's claims; the probe's are people of their own.
+        to_megan = tenant == TENANT and not is_probe and n % 1000 == 7
         first = (
             ("Megan Bowen", "megan.bowen@fabrikam.example", megan["aadObjectId"].lower())
             if to_megan

@@ -206,6 +206,7 @@ async def _sample(store: Store, partner_id: str, tenant: str) -> dict[str, Any]:
     }
 
 
+_LONG_LIST = re.compile(r"'\{[^}]{60,}\}'")  # PostgreSQL's ANY ('{…}') of 100 ids: shown as a count
 _SQLITE_FULL = re.compile(r"^SCAN (\w+)(?! USING)")
 _PG_FULL = re.compile(r"Seq Scan on (\w+)")
 
@@ -239,5 +240,9 @@ async def explain(store: Store, engine: str, partner_id: str, tenant: str) -> di
                 lines.append("  " * level + row["detail"])
         else:
             lines = [row["QUERY PLAN"] for row in rows]
+        lines = [
+            _LONG_LIST.sub(lambda m: "'{" + f"…{m.group(0).count(',') + 1} values" + "}'", line)
+            for line in lines
+        ]
         plans[name] = {"plan": lines, "full_scans": full_scans(engine, lines)}
     return plans

@@ -11,7 +11,7 @@ from tests.bench.test_benchmarks import run_json
 
 pytestmark = pytest.mark.slow
 
-KINDS = {"list_first", "list_deep", "claims_command", "notify"}
+KINDS = {"list_first", "list_deep", "claims_command", "notify", "metrics"}
 HOT_QUERIES = {
     "lease: due deliveries",
     "start: mark started",
