@@ -33,7 +33,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -50,6 +50,7 @@ from jwt.algorithms import RSAAlgorithm
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from invoke_agents import AgentsEcho  # noqa: E402 - bench/ is on the path: this script's folder
+from invoke_store import bot_database  # noqa: E402
 
 from app import create_app  # noqa: E402 - after the path set-up
 from bot.domain.claims import Claim, Contact, Status  # noqa: E402
@@ -174,18 +175,21 @@ async def offer(url: str, payload: bytes, token: str, rate: int, seconds: float)
     return {"latencies": latencies, "failures": failures, "elapsed": elapsed}
 
 
-def summary(measured: dict[str, Any], rate: int, seconds: float, cpu_seconds: float) -> dict[str, Any]:
+def summary(
+    measured: dict[str, Any], rate: int, seconds: float, cpu_seconds: float, db_seconds: float | None = None
+) -> dict[str, Any]:
     ordered = sorted(measured["latencies"])
     failures = measured["failures"]
     # Answers per second of wall time until the last one: a server that falls behind takes longer.
     answered = len(ordered) / max(measured["elapsed"], seconds)
     if not ordered:  # nothing answered: no latency to report, and certainly not held
-        p50 = p99 = cpu_ms = None
+        p50 = p99 = cpu_ms = db_ms = None
     else:
         p50 = round(statistics.median(ordered) * 1000, 1)
         p99 = round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 1)
         cpu_ms = round(cpu_seconds * 1000 / len(ordered), 2)
-    return {
+        db_ms = None if db_seconds is None else round(db_seconds * 1000 / len(ordered), 2)
+    row = {
         "rate": rate,
         "p50_ms": p50,
         "p99_ms": p99,
@@ -197,6 +201,9 @@ def summary(measured: dict[str, Any], rate: int, seconds: float, cpu_seconds: fl
         and answered >= ANSWERED_SHARE * rate
         and failures == 0,
     }
+    if db_seconds is not None:
+        row["database_cpu_ms"] = db_ms
+    return row
 
 
 def ask(conn: Connection, command: str) -> Any:
@@ -205,13 +212,19 @@ def ask(conn: Connection, command: str) -> Any:
 
 
 async def measure(
-    conn: Connection, url: str, payload: bytes, token: str, rates: list[int], seconds: float
+    conn: Connection,
+    url: str,
+    payload: bytes,
+    token: str,
+    rates: list[int],
+    seconds: float,
+    db_cpu: Callable[[], float] | None = None,
 ) -> list[dict[str, Any]]:
     await offer(url, payload, token, 5, 1.0)  # warm: metadata fetch, first turn
     rows: list[dict[str, Any]] = []
     misses = 0
     for rate in rates:
-        cpu = ask(conn, "cpu")
+        cpu, db = ask(conn, "cpu"), db_cpu() if db_cpu else 0.0
         # This process imported the whole app: a full collection here would pause the client for tens
         # of milliseconds and count against the server. Nothing it allocates while offering is cyclic.
         gc.collect()
@@ -220,7 +233,8 @@ async def measure(
             measured = await offer(url, payload, token, rate, seconds)
         finally:
             gc.enable()
-        rows.append(summary(measured, rate, seconds, ask(conn, "cpu") - cpu))
+        db_seconds = db_cpu() - db if db_cpu else None
+        rows.append(summary(measured, rate, seconds, ask(conn, "cpu") - cpu, db_seconds))
         misses = 0 if rows[-1]["held"] else misses + 1
         if misses >= MISSES_TO_STOP:
             break
@@ -263,16 +277,6 @@ def started(name: str, openid_base: str, database_url: str) -> Iterator[Any]:
             process.join()
 
 
-def bot_database(store: str, stack: ExitStack, folder: str) -> str:
-    if store == "sqlite":
-        return f"sqlite:///{folder}/bot.db"
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from tests.postgres import postgres_server
-
-    server = stack.enter_context(postgres_server())
-    return server.create_database()
-
-
 def highest_held(rows: list[dict[str, Any]]) -> int:
     return max((r["rate"] for r in rows if r["held"]), default=0)
 
@@ -298,11 +302,12 @@ async def run(
     with ExitStack() as stack:
         openid = stack.enter_context(OpenIdServer({"keys": [jwk]}))
         folder = stack.enter_context(tempfile.TemporaryDirectory())
-        database_url = bot_database(store, stack, folder)
+        database_url, db_cpu = bot_database(store, stack, folder)
         for name in SERVERS:
             with started(name, openid.base, database_url) as conn:
                 url = conn.recv()
-                results[name] = await measure(conn, url, payload, token, rates, seconds)
+                reader = db_cpu if name == "bot" else None
+                results[name] = await measure(conn, url, payload, token, rates, seconds, reader)
     held = {name: highest_held(rows) for name, rows in results.items()}
     # The figures at 200/s, or at the highest rate offered when the bot stopped before 200/s.
     at_200 = next((r for r in results["bot"] if r["rate"] == 200), results["bot"][-1])
@@ -337,17 +342,20 @@ def main() -> None:
     if args.json:
         print(json.dumps(result))
         return
-    row = "{:<6} {:>7} {:>8} {:>8} {:>11} {:>7} {:>7}  {}"
+    row = "{:<6} {:>7} {:>8} {:>8} {:>11} {:>7} {:>10}  {}"
     print(row.format("who", "rate/s", "p50 ms", "p99 ms", "answered/s", "failed", "cpu ms", "held"))
     for name, rows in result["rates"].items():
         for r in rows:
+            cpu = r["server_cpu_ms"]
+            if "database_cpu_ms" in r:  # the PostgreSQL server's share, added
+                cpu = f"{cpu}+{r['database_cpu_ms']}"
             cells = (
                 r["rate"],
                 r["p50_ms"],
                 r["p99_ms"],
                 r["answered_per_s"],
                 r["failures"],
-                r["server_cpu_ms"],
+                cpu,
             )
             print(row.format(name, *(str(c) for c in cells), r["held"]))
     held = (

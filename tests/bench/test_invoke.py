@@ -72,3 +72,5 @@ def test_invoke_on_postgresql_answers_every_click_on_all_three_servers() -> None
         (row,) = rows
         assert row["failures"] == 0 and row["answered_per_s"] > 0
         assert row["server_cpu_ms"] is not None and row["server_cpu_ms"] > 0
+    (bot,) = result["rates"]["bot"]
+    assert bot["database_cpu_ms"] is not None  # the PostgreSQL server's CPU, read from /proc
