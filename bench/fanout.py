@@ -49,16 +49,20 @@ from fanout_workers import run_in_process, run_processes  # noqa: E402
 MAX_CONNECTIONS = 256  # as ConnectorCardSender's session
 
 
-async def bare_loop(service_url: str, count: int) -> dict[str, float]:
-    """The floor: the bodies the worker posted, posted again on one session, 256 at a time."""
+async def bare_loop(service_url: str, count: int, rate: float | None = None) -> dict[str, float]:
+    """The floor: the bodies the worker posted, posted again on one session, 256 at a time; with
+    `rate`, each post waits for its moment so that they go out at that rate (as the worker's do)."""
     async with ClientSession() as session, session.get(service_url + "samples") as response:
         samples: list[str] = await response.json()
     bodies = [body.encode() for body in samples] or [b"{}"]
     headers = {"Content-Type": "application/json; charset=utf-8"}
     next_n = iter(range(count))
+    start = time.perf_counter()  # set again just before the first post
 
     async def lane(session: ClientSession) -> None:
         for n in next_n:
+            if rate:
+                await asyncio.sleep(start + n / rate - time.perf_counter())
             url = f"{service_url}v3/conversations/bare-{n}/activities"
             async with session.post(url, data=bodies[n % len(bodies)], headers=headers) as answer:
                 json.loads(await answer.read())
@@ -68,6 +72,11 @@ async def bare_loop(service_url: str, count: int) -> dict[str, float]:
         await asyncio.gather(*(lane(session) for _ in range(MAX_CONNECTIONS)))
         cpu, elapsed = time.process_time() - cpu, time.perf_counter() - start
     return {"posts": count, "cpu_ms_per_post": 1000 * cpu / count, "per_s": count / elapsed}
+
+
+def counts_rate(run: dict[str, Any]) -> float:
+    """The worker's delivered cards per second."""
+    return float(run["counts"]["sent"]) / run["seconds"]
 
 
 @asynccontextmanager
@@ -100,6 +109,7 @@ async def fanout(
             run = await run_in_process(database.url)
         stats = await connector_stats(service_url)
         bare = await bare_loop(service_url, bare_count)
+        paced = await bare_loop(service_url, bare_count, rate=counts_rate(run))
     posts: dict[str, int] = stats["posts"]
     throttled: int = stats["throttled"]
     counts = run.pop("counts")
@@ -122,6 +132,8 @@ async def fanout(
         "cpu_ms_per_card": round(cpu, 3),
         "bare_cpu_ms_per_post": round(bare["cpu_ms_per_post"], 3),
         "cpu_ratio_to_bare": round(cpu / bare["cpu_ms_per_post"], 2),
+        "bare_paced_cpu_ms_per_post": round(paced["cpu_ms_per_post"], 3),
+        "cpu_ratio_to_bare_paced": round(cpu / paced["cpu_ms_per_post"], 2),
         "bare_posts": bare["posts"],
         "bare_per_s": round(bare["per_s"], 1),
         "throttled": throttled,

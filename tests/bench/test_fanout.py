@@ -15,6 +15,8 @@ REPORT = (
     "cpu_ms_per_card",
     "bare_cpu_ms_per_post",
     "cpu_ratio_to_bare",
+    "bare_paced_cpu_ms_per_post",
+    "cpu_ratio_to_bare_paced",
     "throttled_pct",
     "max_tenant_per_s",
     "peak_rss_mb",
