@@ -183,6 +183,14 @@ async def _sample(store: Store, partner_id: str, tenant: str) -> dict[str, Any]:
             "ORDER BY created_at DESC, id DESC LIMIT ?",
             (partner_id, IN_SIZE),
         )
+        count = (await db.rows("SELECT count(*) AS n FROM claims WHERE partner_id = ?", (partner_id,)))[0][
+            "n"
+        ]
+        median = await db.rows(  # the deep page's cursor, as bench/scale.py asks for it
+            "SELECT id, created_at FROM claims WHERE partner_id = ? "
+            "ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?",
+            (partner_id, count // 2),
+        )
         contact = await db.rows(
             "SELECT c.email, c.aad_object_id FROM contacts c JOIN claims cl ON cl.id = c.claim_id "
             "WHERE cl.customer_tenant_id = ? AND c.aad_object_id IS NOT NULL LIMIT 1",
@@ -198,7 +206,7 @@ async def _sample(store: Store, partner_id: str, tenant: str) -> dict[str, Any]:
         or ["none"],
         "notification_id": deliveries[0]["notification_id"] if deliveries else "none",
         "claim_ids": [row["id"] for row in claims] or ["none"],
-        "cursor": (claims[-1]["created_at"], claims[-1]["id"]) if claims else (ts(now), "none"),
+        "cursor": (median[0]["created_at"], median[0]["id"]) if median else (ts(now), "none"),
         "partner_id": partner_id,
         "tenant": tenant,
         "aad": contact[0]["aad_object_id"] if contact else None,
