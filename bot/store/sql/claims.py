@@ -91,9 +91,11 @@ class ClaimsSql(SqlBase):
                     (partner_id, limit),
                 )
             else:
+                # `created_at <= ?` first gives the index a range to start from (an OR alone made
+                # both engines walk the partner's claims from the newest); the rest breaks ties.
                 rows = await db.rows(
-                    "SELECT * FROM claims WHERE partner_id = ? AND (created_at < ? OR "
-                    "(created_at = ? AND id < ?)) ORDER BY created_at DESC, id DESC LIMIT ?",
+                    "SELECT * FROM claims WHERE partner_id = ? AND created_at <= ? AND (created_at < ? "
+                    "OR id < ?) ORDER BY created_at DESC, id DESC LIMIT ?",
                     (partner_id, before[0], before[0], before[1], limit),
                 )
             return await _hydrate(db, rows)

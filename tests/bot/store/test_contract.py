@@ -281,6 +281,23 @@ async def test_claims_for_tenant_and_paging(store: Store) -> None:
     assert [c.id for c in rest] == ["claim-0"]
 
 
+async def test_paging_through_claims_made_at_the_same_moment_sees_each_once(store: Store) -> None:
+    from bot.store import ts
+
+    partner = await store.create_partner("Contoso Partners")
+    same = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)
+    for n in range(5):
+        await store.create_claim(make_claim(partner.id, f"claim-{n}", created_at=same))
+    await store.create_claim(make_claim(partner.id, "older", created_at=same - dt.timedelta(seconds=1)))
+    seen: list[str] = []
+    page = await store.list_claims(partner.id, limit=2)
+    while page:
+        seen += [c.id for c in page]
+        last = page[-1]
+        page = await store.list_claims(partner.id, limit=2, before=(ts(last.created_at), last.id))
+    assert seen == ["claim-4", "claim-3", "claim-2", "claim-1", "claim-0", "older"]
+
+
 async def test_the_audit_log_records_what_happened(store: Store) -> None:
     partner = await store.create_partner("Contoso Partners")
     claim = make_claim(partner.id)
