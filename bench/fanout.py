@@ -11,7 +11,8 @@ processes share one PostgreSQL database.
 
 Anchors, measured in the same run: the naive way (one `continue_conversation` after another, as the
 SDK's proactive sample does), and a bare loop that posts the same bodies to the same connector with
-one aiohttp session (the CPU floor for a Python sender here).
+one aiohttp session (the CPU floor for a Python sender here), once as fast as it can and once paced
+at the rate the workers delivered.
 
     python bench/fanout.py [--store sqlite|postgresql] [--tenants 10] [--count 10000]
                            [--workers 1] [--naive 200] [--bare 5000] [--json]
