@@ -22,7 +22,7 @@ from cards.partner import partner_notice_card
 def web_link(signer: LinkSigner, base_url: str, claim_id: str, contact_id: str, now: dt.datetime) -> WebLink:
     """A contact's own link to the claim's web page, made `now`, and when it stops working."""
     token = signer.token_for(claim_id, contact_id, now)
-    return WebLink(url=contact_url(base_url, token), expires_at=signer.read(token, now).expires_at)
+    return WebLink(url=contact_url(base_url, token), expires_at=signer.expires_at(now))
 
 
 def claim_summary(claim: Claim, partner_name: str, **reader_state: Any) -> ClaimSummary:

@@ -85,11 +85,15 @@ class LinkSigner:
     def _mac(self, key: bytes, message: str) -> str:
         return _b64(hmac.new(key, message.encode("ascii"), hashlib.sha256).digest()[:_MAC_BYTES])
 
+    def expires_at(self, now: dt.datetime) -> dt.datetime:
+        """When a link made `now` stops working (to the second, as the token carries it)."""
+        return dt.datetime.fromtimestamp(int((now + self.lifetime).timestamp()), dt.UTC)
+
     def token_for(self, claim_id: str, contact_id: str, now: dt.datetime) -> str:
-        """A link for this contact of this claim, valid for the lifetime from `now` (to the second)."""
+        """A link for this contact of this claim, valid until `expires_at(now)`."""
         if not (_ID.fullmatch(claim_id) and _ID.fullmatch(contact_id)):
             raise ValueError("claim and contact ids are letters, digits, '-' and '_'")
-        expires = int((now + self.lifetime).timestamp())
+        expires = int(self.expires_at(now).timestamp())
         body = f"{_VERSION}.{claim_id}.{contact_id}.{expires}"
         return f"{body}.{self._mac(self._keys[0], body)}"
 
