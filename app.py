@@ -74,10 +74,12 @@ def create_app(
     app[METRICS] = metrics
 
     async def services(app: web.Application) -> AsyncIterator[None]:
-        app[LINKS] = LinkSigner.from_settings(settings)  # may write LINK_KEY_FILE: at start, not import
+        signer = app[LINKS] = LinkSigner.from_settings(settings)  # may write LINK_KEY_FILE: at start
         store = await open_store(settings.database_url)
         own_sender = ConnectorCardSender(adapter, settings.app_id)  # opens nothing until used
-        worker = delivery_worker(settings, store, sender or own_sender, mailer=mailer, metrics=metrics)
+        worker = delivery_worker(
+            settings, store, sender or own_sender, mailer=mailer, metrics=metrics, links=signer
+        )
         webhooks = WebhookWorker(
             store,
             poll_seconds=settings.delivery_poll_seconds,
@@ -88,7 +90,7 @@ def create_app(
         app[WORKER] = worker
         app[WEBHOOKS] = webhooks
         sent_by = settings.sender_name or None
-        signer, base = app[LINKS], public_base(settings)
+        base = public_base(settings)
         notify_partner = PartnerNotifier(store, webhooks.wake, worker.wake)
         refresh_teams_cards = RefreshTeamsCards(store, worker.wake)
 
