@@ -36,8 +36,11 @@ class Lifecycle:
     tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     workers: tuple[str, ...] = ()
     stoppers: list[Callable[[], None]] = field(default_factory=list)
-    draining: bool = False
-    deadline: float | None = None
+    deadline: float | None = None  # set by `drain`
+
+    @property
+    def draining(self) -> bool:
+        return self.deadline is not None
 
     def start(self, name: str, work: Coroutine[Any, Any, None], *, worker: bool = False) -> None:
         """Run `work` as a named task; a worker's task must be alive for the service to be ready."""
@@ -48,7 +51,6 @@ class Lifecycle:
     def drain(self) -> float:
         """Stop taking work; what is in hand may finish until the deadline, which is returned."""
         if self.deadline is None:
-            self.draining = True
             self.deadline = asyncio.get_running_loop().time() + self.grace_seconds
             for stop in self.stoppers:
                 stop()
