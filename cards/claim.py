@@ -4,7 +4,9 @@ questions behind "More about this"."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
+from datetime import date
 
 from cards import verbs
 from cards.common import (
@@ -82,6 +84,17 @@ def faq_entries(
 ) -> list[tuple[str, tuple[str, ...]]]:
     """The questions a customer still has, short, with their answers: behind "Questions and answers"
     on the card, and under *More about this* on the claim page (`markdown=False` there)."""
+    expires = summary.web_link.expires_on if summary.web_link is not None else None
+    closed = summary.status in CLOSED
+    return list(_faq_entries(t, closed, short, summary.status_reported_on, expires, markdown))
+
+
+# The same for every claim of a partner with the same status and dates: a fan-out asks again and
+# again (strings only, so what is shared cannot be changed).
+@functools.lru_cache(maxsize=256)
+def _faq_entries(
+    t: Text, closed: bool, short: str, reported_on: date, expires: date | None, markdown: bool
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
     qa: list[tuple[str, tuple[str, ...]]] = [
         (t("claim.faq.what_title"), (t("claim.faq.what"),)),
         (t("claim.faq.why_title"), (t("claim.faq.why"),)),
@@ -91,20 +104,21 @@ def faq_entries(
         (t("claim.faq.admin_title"), (t("claim.faq.admin"), t("claim.faq.admin_cpor"))),
         (t("claim.faq.one_title"), (t("claim.faq.one"),)),
     ]
-    if summary.status not in CLOSED:
+    if not closed:
         decline = (t("claim.faq.decline"), t("claim.faq.decline_how"), t("claim.faq.decline_effect"))
         qa.append((t("claim.faq.decline_title"), decline))
-    fresh = t("claim.faq.fresh", partner=short, date=t.date(summary.status_reported_on, markdown=markdown))
+    fresh = t("claim.faq.fresh", partner=short, date=t.date(reported_on, markdown=markdown))
     qa += [
         (t("claim.faq.last_title"), (t("claim.faq.last"),)),
         (t("claim.faq.ask_title"), (t("claim.faq.ask"),)),
         (t("claim.faq.fresh_title"), (fresh,)),
         (t("claim.faq.privacy_title"), (t("claim.faq.privacy"),)),
     ]
-    if summary.web_link is not None:  # the reader's own link: why not to pass it on
-        expires = t.date(summary.web_link.expires_on, markdown=markdown)
-        qa.append((t("claim.faq.link_title"), (t("claim.faq.link", date=expires),)))
-    return qa
+    if expires is not None:  # the reader's own link: why not to pass it on
+        qa.append(
+            (t("claim.faq.link_title"), (t("claim.faq.link", date=t.date(expires, markdown=markdown)),))
+        )
+    return tuple(qa)
 
 
 def _faq_body(t: Text, host: str, summary: ClaimSummary, short: str) -> list[Element]:

@@ -139,6 +139,8 @@ class Text:
         self.lang = card_lang(self.locale)  # the card's `lang`
         self._babel = BABEL_LOCALES[self.locale]
         self._entries = catalogue(self.locale)
+        # Texts without placeholders, formatted once ("{{" unescaped): a card asks for dozens.
+        self._fixed: dict[str, str] = {}
 
     def __contains__(self, key: object) -> bool:
         return key in self._entries
@@ -147,6 +149,11 @@ class Text:
         """The text for `key` with its placeholders filled (values must already be escaped).
 
         Numbers are formatted for the locale ("1.234" in German) and escaped like any value."""
+        if not values:
+            fixed = self._fixed.get(key)
+            if fixed is None:
+                fixed = self._fixed[key] = self._entries[key].text.format()
+            return fixed
         filled = {k: self.number(v) if isinstance(v, int) else v for k, v in values.items()}
         return self._entries[key].text.format(**filled)
 

@@ -9,6 +9,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
+import orjson
 from aiohttp import web
 from botbuilder.core import Bot, CardFactory, MessageFactory, TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
@@ -341,8 +342,11 @@ class CporCloudAdapter(CloudAdapter):  # type: ignore[misc]  # untyped SDK base
         except PermissionError:
             raise web.HTTPUnauthorized from None
         if invoke_response:
-            return web.json_response(
-                data=serializer_helper(invoke_response.body), status=invoke_response.status
+            return web.Response(
+                body=orjson.dumps(serializer_helper(invoke_response.body)),
+                status=invoke_response.status,
+                content_type="application/json",
+                charset="utf-8",
             )
         return web.Response(status=201)
 

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 import aiohttp
+import orjson
 from botbuilder.integration.aiohttp import CloudAdapter
 from yarl import URL
 
@@ -102,7 +103,7 @@ class ConnectorCardSender:
         if authorization:
             headers["Authorization"] = authorization
         url = URL(service_url.rstrip("/") + "/" + path, encoded=True)
-        data = json.dumps(body, ensure_ascii=False).encode()
+        data = orjson.dumps(body)
         try:
             async with self._http().request(method, url, data=data, headers=headers) as response:
                 payload = await response.read()
@@ -113,7 +114,7 @@ class ConnectorCardSender:
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise SendFailure(None, type(exc).__name__) from exc
         try:
-            answer = json.loads(payload) if payload else {}
+            answer = orjson.loads(payload) if payload else {}
         except ValueError:
             answer = {}
         return answer if isinstance(answer, dict) else {}
