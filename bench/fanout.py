@@ -109,6 +109,9 @@ async def fanout(
         else:
             run = await run_in_process(database.url)
         stats = await connector_stats(service_url)
+        # The rate held while sending, first post to last, as for several processes (the worker's
+        # start-up and the outbox count's polling left out; `wall_seconds` has them).
+        run["seconds"] = stats["sending_seconds"] or run["seconds"]
         bare = await bare_loop(service_url, bare_count)
         paced = await bare_loop(service_url, bare_count, rate=counts_rate(run))
     posts: dict[str, int] = stats["posts"]
