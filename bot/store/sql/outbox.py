@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from bot.domain.claims import Claim
+from bot.domain.claims import Claim, Contact
 from bot.store import (
     Channel,
     Delivery,
@@ -14,6 +14,21 @@ from bot.store import (
 )
 from bot.store.sql.base import Db
 from bot.store.sql.rows import _delivery
+
+# The contact's latest personal chat, by Entra object id or by email: one index search for each (the
+# tenant and the id in conversation_refs_user, the tenant and the email in conversation_refs_email).
+# Written as an OR, SQLite searched conversation_refs_email by the tenant alone and read every chat
+# of the tenant, on each notification, for each contact.
+CONTACT_CHAT = (
+    "SELECT conversation_id, updated_at FROM conversation_refs WHERE tenant_id = ? AND aad_object_id = ? "
+    "AND conversation_type = 'personal' UNION ALL "
+    "SELECT conversation_id, updated_at FROM conversation_refs WHERE tenant_id = ? AND email = ? "
+    "AND conversation_type = 'personal' ORDER BY updated_at DESC LIMIT 1"
+)
+
+
+def contact_chat_params(tenant_id: str, contact: Contact) -> tuple[str | None, ...]:
+    return (tenant_id, contact.aad_object_id, tenant_id, contact.email.lower())
 
 
 async def enqueue_for_contacts(
@@ -28,12 +43,7 @@ async def enqueue_for_contacts(
     app, else waiting for them to install it), email, both, or auto (Teams where they have the app,
     email otherwise)."""
     for contact in claim.contacts:
-        refs = await db.rows(
-            "SELECT conversation_id FROM conversation_refs WHERE tenant_id = ? AND "
-            "conversation_type = 'personal' AND (aad_object_id = ? OR email = ?) "
-            "ORDER BY updated_at DESC LIMIT 1",
-            (claim.customer_tenant_id, contact.aad_object_id, contact.email.lower()),
-        )
+        refs = await db.rows(CONTACT_CHAT, contact_chat_params(claim.customer_tenant_id, contact))
         conversation_id = refs[0]["conversation_id"] if refs else None
         teams = channel in (Channel.TEAMS, Channel.BOTH) or (channel == Channel.AUTO and conversation_id)
         email = channel in (Channel.EMAIL, Channel.BOTH) or (channel == Channel.AUTO and not conversation_id)

@@ -88,6 +88,43 @@ async def test_notification_matches_contacts_by_object_id_or_email(store: Store)
     assert {d.status for d in await store.deliveries_for_claim("claim-1")} == {"queued"}
 
 
+async def test_a_notification_goes_to_the_contacts_newest_personal_chat(store: Store) -> None:
+    partner = await store.create_partner("Contoso Partners")
+    claim = make_claim(partner.id)
+    await store.create_claim(claim)
+    now = dt.datetime.now(dt.UTC)
+    lee_aad = "11111111-2222-3333-4444-555555555555"
+    # Lee's chats: one found by his email, a newer one by his object id, and a newer group chat
+    # (never a contact's chat); Megan's by her email in another case only.
+    for conversation_id, aad, email, kind, age in (
+        ("a:lee-by-email", None, "lee.gu@fabrikam.example", "personal", 3),
+        ("a:lee-by-id", lee_aad, None, "personal", 2),
+        ("19:group", lee_aad, "lee.gu@fabrikam.example", "groupChat", 1),
+        ("a:megan", None, "MEGAN.BOWEN@FABRIKAM.EXAMPLE", "personal", 1),
+    ):
+        await store.save_reference(
+            dataclasses.replace(
+                reference(conversation_id, aad=aad, email=email),
+                conversation_type=kind,
+                updated_at=now - dt.timedelta(minutes=age),
+            )
+        )
+    deliveries = await store.create_notification(claim, "n1", now, "teams")
+    assert {d.contact_id: d.conversation_id for d in deliveries} == {
+        "claim-1-c1": "a:megan",
+        "claim-1-c2": "a:lee-by-id",
+    }
+    # The one found by email is newer now: it wins.
+    await store.save_reference(
+        dataclasses.replace(reference("a:lee-by-email", email="lee.gu@fabrikam.example"), updated_at=now)
+    )
+    deliveries = await store.create_notification(claim, "n2", now, "auto")
+    assert {d.contact_id: (d.channel, d.conversation_id) for d in deliveries} == {
+        "claim-1-c1": ("teams", "a:megan"),
+        "claim-1-c2": ("teams", "a:lee-by-email"),
+    }
+
+
 async def test_a_reference_in_another_tenant_never_matches(store: Store) -> None:
     partner = await store.create_partner("Contoso Partners")
     claim = make_claim(partner.id)
