@@ -46,7 +46,10 @@ class Metrics:
         )
         self.outbox = Gauge(
             "cpor_outbox_deliveries",
-            "Deliveries in the outbox by status, read from the store when scraped.",
+            "Deliveries in the outbox by status, counted in the store when scraped: waiting (for the "
+            "contact to install the app), queued, sending, and unknown (the lease ran out mid-send: it "
+            "may or may not have arrived). Sent and failed deliveries are not counted here; "
+            "cpor_deliveries_total counts them as they happen.",
             ["status"],
             registry=self.registry,
         )
@@ -73,6 +76,6 @@ class Metrics:
             self.retention_deleted.labels(kind=kind)  # every kind shows, at 0 until something goes
 
     async def render(self, store: Store) -> bytes:
-        for status, count in (await store.delivery_counts()).items():
+        for status, count in (await store.outbox_counts()).items():
             self.outbox.labels(status=status).set(count)
         return generate_latest(self.registry)

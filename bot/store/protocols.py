@@ -121,7 +121,14 @@ class DeliveryStore(Protocol):
 
     async def deliveries_for_claim(self, claim_id: str) -> list[Delivery]: ...
     async def delivery_counts(self) -> dict[str, int]:
-        """How many deliveries are in each status (every status, zero included)."""
+        """How many deliveries are in each status (every status, zero included). Reads the whole
+        outbox: for tests and benchmarks; /metrics uses `outbox_counts`."""
+        ...
+
+    async def outbox_counts(self) -> dict[str, int]:
+        """How many deliveries are waiting, queued, sending or unknown (each of the four, zero
+        included): the outbox's open work and what needs a look, from an index, at a cost that follows
+        those deliveries and not the sent and failed ones kept beside them."""
         ...
 
     async def lease_deliveries(

@@ -232,6 +232,39 @@ async def test_delivery_counts_name_every_status(store: Store) -> None:
     assert counts["sent"] == 1 and counts["waiting"] == 1  # Lee has no Teams chat yet
 
 
+async def test_outbox_counts_follow_deliveries_through_their_states(store: Store) -> None:
+    open_work = {"waiting": 0, "queued": 0, "sending": 0, "unknown": 0}
+    assert await store.outbox_counts() == open_work
+    partner = await store.create_partner("Contoso Partners")
+    await store.save_reference(reference("a:megan", email="megan.bowen@fabrikam.example"))
+    for n in range(3):
+        await store.create_claim(make_claim(partner.id, f"claim-{n}"))
+        claim = await store.get_claim(f"claim-{n}")
+        assert claim is not None
+        await store.create_notification(claim, f"n{n}", NOW, "teams")  # Megan queued, Lee waiting
+    assert await store.outbox_counts() == {**open_work, "queued": 3, "waiting": 3}
+
+    first, second, third = await store.lease_deliveries("w1", NOW, LEASE, 10)
+    assert await store.outbox_counts() == {**open_work, "sending": 3, "waiting": 3}
+    assert await store.start_deliveries("w1", [first.delivery.id], NOW) == {first.delivery.id}
+    assert await store.finish_delivery(
+        second.delivery.id, "w1", status=DeliveryStatus.SENT, at=NOW, activity_id="act-2"
+    )
+    assert await store.finish_delivery(
+        third.delivery.id, "w1", status=DeliveryStatus.FAILED, at=NOW, error="gone"
+    )
+    # Sent and failed leave the gauge (cpor_deliveries_total counts them); the one started stays.
+    assert await store.outbox_counts() == {**open_work, "sending": 1, "waiting": 3}
+
+    # Its lease runs out mid-send: it may have arrived, and is counted as unknown.
+    assert await store.lease_deliveries("w2", NOW + LEASE * 2, LEASE, 10) == []
+    assert await store.outbox_counts() == {**open_work, "unknown": 1, "waiting": 3}
+    # Lee installs the app: his three messages are queued.
+    await store.save_reference(reference("a:lee", aad="11111111-2222-3333-4444-555555555555"))
+    assert await store.outbox_counts() == {**open_work, "unknown": 1, "queued": 3}
+    assert (await store.delivery_counts())["sent"] == 1
+
+
 # --- responses ------------------------------------------------------------------------------------
 
 
