@@ -20,7 +20,8 @@ process:
   /api/messages; answered once the bot has posted its card to the connector;
 - `POST /api/claims/{id}/notifications` on a claim of the probe (a new claim each time; its messages
   are queued, and the service's own worker sends them meanwhile);
-- `GET /metrics`, a Prometheus scrape (it counts the outbox by status; no target);
+- `GET /metrics`, a Prometheus scrape (it counts the deliveries waiting, queued, sending and unknown;
+  no target);
 - the service's peak RSS (VmHWM) after all of that.
 
 The anchor, measured in the same run: the same requests against a second service on a store holding

@@ -1,6 +1,7 @@
 """The hot queries' plans for `bench/scale.py`: `EXPLAIN QUERY PLAN` on SQLite, `EXPLAIN` on
 PostgreSQL, each statement exactly as the store runs it (copied from bot/store/sql/: deliveries.py
-for the outbox, claims.py and rows.py for claims, references.py, outbox.py and allowance.py), with
+for the outbox, claims.py and rows.py for claims, references.py, outbox.py and allowance.py; the
+contact's chat and the outbox's counts for /metrics imported from outbox.py and deliveries.py), with
 values taken from the filled store. A plan that reads a whole large table is named in `full_scans`."""
 
 from __future__ import annotations
@@ -9,7 +10,10 @@ import datetime as dt
 import re
 from typing import Any
 
+from bot.domain.claims import Contact
 from bot.store import DeliveryKind, DeliveryStatus, Store, ts
+from bot.store.sql.deliveries import OUTBOX_GAUGED
+from bot.store.sql.outbox import CONTACT_CHAT, contact_chat_params
 
 # Tables that grow with the claims: reading one whole is a full scan worth naming.
 BIG_TABLES = (
@@ -98,14 +102,18 @@ def queries(
                 sending,
             ),
         ),  # fmt: skip
-        "metrics: outbox counts": ("SELECT status, count(*) AS n FROM deliveries GROUP BY status", ()),
+        "metrics: outbox counts": (
+            f"SELECT status, count(*) AS n FROM deliveries WHERE status IN ({_marks(len(OUTBOX_GAUGED))}) "  # noqa: S608
+            "GROUP BY status",
+            tuple(OUTBOX_GAUGED),
+        ),
         "GET /api/claims: first page": (
             "SELECT * FROM claims WHERE partner_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
             (sample["partner_id"], 101),
         ),
         "GET /api/claims: deep page": (
-            "SELECT * FROM claims WHERE partner_id = ? AND (created_at < ? OR "
-            "(created_at = ? AND id < ?)) ORDER BY created_at DESC, id DESC LIMIT ?",
+            "SELECT * FROM claims WHERE partner_id = ? AND created_at <= ? AND (created_at < ? "
+            "OR id < ?) ORDER BY created_at DESC, id DESC LIMIT ?",
             (sample["partner_id"], sample["cursor"][0], sample["cursor"][0], sample["cursor"][1], 101),
         ),
         "claims: workloads of a page": (
@@ -139,10 +147,14 @@ def queries(
             ),
         ),
         "notify: contact's chat": (
-            "SELECT conversation_id FROM conversation_refs WHERE tenant_id = ? AND "
-            "conversation_type = 'personal' AND (aad_object_id = ? OR email = ?) "
-            "ORDER BY updated_at DESC LIMIT 1",
-            (sample["tenant"], sample["aad"], sample["email"]),
+            CONTACT_CHAT,
+            contact_chat_params(
+                sample["tenant"], Contact(id="", name="", email=sample["email"], aad_object_id=sample["aad"])
+            ),
+        ),
+        "notify: contact's chat, email only": (
+            CONTACT_CHAT,
+            contact_chat_params(sample["tenant"], Contact(id="", name="", email=sample["email"])),
         ),
         "notify: cooldown": (
             "SELECT max(created_at) AS last FROM notifications WHERE claim_id = ? AND kind = ? "

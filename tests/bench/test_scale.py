@@ -21,6 +21,8 @@ HOT_QUERIES = {
     "Teams claims: a tenant's claims",
     "Teams message: release waiting deliveries",
     "notify: contact's chat",
+    "notify: contact's chat, email only",
+    "metrics: outbox counts",
 }
 
 
@@ -66,6 +68,13 @@ def test_scale_benchmark_on_sqlite_reports_its_figures() -> None:
     result = run_json("scale.py", "--store", "sqlite", "--claims", "600", "--requests", "10")
     check_report(result, "sqlite", 600, 10)
     assert any("USING" in line for line in result["plans"]["lease: due deliveries"]["plan"])
+    # The contact's chat: each index searched by the tenant and the id or the email, not the tenant alone.
+    chat = " ".join(result["plans"]["notify: contact's chat"]["plan"])
+    assert "conversation_refs_user (tenant_id=? AND aad_object_id=?)" in chat
+    assert "conversation_refs_email (tenant_id=? AND email=?)" in chat
+    assert "USING COVERING INDEX deliveries_due" in " ".join(
+        result["plans"]["metrics: outbox counts"]["plan"]
+    )
 
 
 @pytest.mark.pg
