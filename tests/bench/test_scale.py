@@ -72,7 +72,7 @@ def test_scale_benchmark_on_sqlite_reports_its_figures() -> None:
     chat = " ".join(result["plans"]["notify: contact's chat"]["plan"])
     assert "conversation_refs_user (tenant_id=? AND aad_object_id=?)" in chat
     assert "conversation_refs_email (tenant_id=? AND email=?)" in chat
-    assert "USING COVERING INDEX deliveries_due" in " ".join(
+    assert "USING COVERING INDEX deliveries_due_order (status=?)" in " ".join(
         result["plans"]["metrics: outbox counts"]["plan"]
     )
 
