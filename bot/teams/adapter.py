@@ -25,6 +25,7 @@ from msrest.serialization import Model
 
 from bot.ops.config import Settings
 from bot.teams.activity_body import ActivityBodyError, read_activity
+from bot.teams.activity_model import activity_from_json
 
 log = logging.getLogger(__name__)
 
@@ -332,7 +333,7 @@ class CporCloudAdapter(CloudAdapter):  # type: ignore[misc]  # untyped SDK base
         if "application/json" not in request.headers.get("Content-Type", ""):
             raise web.HTTPUnsupportedMediaType
         try:
-            activity = Activity().deserialize(read_activity(await request.read()))
+            activity = activity_from_json(read_activity(await request.read()))
         except ActivityBodyError as exc:
             return _bad_activity(str(exc))
         except DeserializationError as exc:
