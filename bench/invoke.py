@@ -55,6 +55,7 @@ from invoke_store import bot_database  # noqa: E402
 from app import create_app  # noqa: E402 - after the path set-up
 from bot.domain.claims import Claim, Contact, Status  # noqa: E402
 from bot.ops.config import Settings  # noqa: E402
+from bot.ops.heap import freeze_startup_objects  # noqa: E402
 from bot.ops.state import STORE  # noqa: E402
 from tests.bot.teams.test_auth import APP_ID, APP_TENANT_ID, OpenIdServer, local_auth, mint  # noqa: E402
 from tests.support import load_fixture  # noqa: E402
@@ -131,6 +132,7 @@ async def _serve(which: str, openid_base: str, database_url: str, conn: Connecti
     try:
         if which == "bot":
             await seed(server.app[STORE])
+            freeze_startup_objects()  # as the service's main() does once it is up
         conn.send(str(server.make_url("/api/messages")))
         loop = asyncio.get_running_loop()
         while (command := await loop.run_in_executor(None, conn.recv)) != "stop":
