@@ -3,6 +3,7 @@ for every answer being right (no speed is asserted here)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -72,9 +73,9 @@ def test_scale_benchmark_on_sqlite_reports_its_figures() -> None:
     chat = " ".join(result["plans"]["notify: contact's chat"]["plan"])
     assert "conversation_refs_user (tenant_id=? AND aad_object_id=?)" in chat
     assert "conversation_refs_email (tenant_id=? AND email=?)" in chat
-    assert "USING COVERING INDEX deliveries_due_order (status=?)" in " ".join(
-        result["plans"]["metrics: outbox counts"]["plan"]
-    )
+    # Either due index (0001's or 0008's, which leads with the same columns) serves the count.
+    counts = " ".join(result["plans"]["metrics: outbox counts"]["plan"])
+    assert re.search(r"USING COVERING INDEX deliveries_due(_order)? \(status=\?\)", counts), counts
 
 
 @pytest.mark.pg

@@ -114,8 +114,8 @@ class DeliveriesSql(SqlBase):
 
     async def outbox_counts(self) -> dict[str, int]:
         """The deliveries still to go, and those that may or may not have arrived, by status (every one
-        of OUTBOX_GAUGED, zero included). One search of deliveries_due_order, which begins with the
-        status: its cost follows these deliveries, not the outbox's history of sent and failed ones."""
+        of OUTBOX_GAUGED, zero included). One search of a due index (both begin with the
+        status): its cost follows these deliveries, not the outbox's history of sent and failed ones."""
         marks = ",".join("?" * len(OUTBOX_GAUGED))
         async with self._read() as db:
             rows = await db.rows(
