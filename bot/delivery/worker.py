@@ -166,6 +166,8 @@ class DeliveryWorker:
         )
         if not leased:
             return 0
+        if len(leased) == self._batch:
+            self.wake()  # more may be due: another lane leases the next batch meanwhile
         outcomes: list[tuple[LeasedDelivery, DeliveryOutcome]] = []
 
         async def deliver(item: LeasedDelivery) -> None:

@@ -156,6 +156,8 @@ class WebhookWorker:
         )
         if not leased:
             return 0
+        # More may be due (a lease takes a few per partner): another lane looks meanwhile.
+        self.wake()
         connector = aiohttp.TCPConnector(
             resolver=PinningResolver(allow_loopback=self._allow_loopback, resolve=self._resolve),
             use_dns_cache=False,  # every connection resolves and checks again
