@@ -10,7 +10,9 @@ error) goes to msrest whole, which reads it or raises `DeserializationError` exa
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import re
 from enum import Enum
 from typing import Any
 
@@ -20,6 +22,8 @@ from msrest.serialization import Deserializer, Model
 __all__ = ["activity_from_json"]
 
 BASIC = frozenset({"str", "int", "float", "bool"})
+# "2026-03-12T09:15:00.1234567Z", "2026-03-12T10:15:00+01:00": what channels send.
+_CHANNEL_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,7})?(Z|[+-]\d\d:\d\d)\Z")
 
 
 class _AskMsrest(Exception):
@@ -107,7 +111,7 @@ class ActivityReader:
         if kind == "object":
             return self._msrest.deserialize_object(raw)
         if kind == "iso-8601":
-            return self._msrest.deserialize_data(raw, kind)
+            return self._timestamp(raw)
         if kind[0] == "[" and kind[-1] == "]":
             if type(raw) is not list:
                 raise _AskMsrest(kind)
@@ -120,6 +124,20 @@ class ActivityReader:
         if model is None or issubclass(model, Enum):
             raise _AskMsrest(kind)
         return self._model(model, raw)
+
+    def _timestamp(self, raw: Any) -> Any:
+        """A timestamp as Bot Framework channels write it, read by the standard library (isodate,
+        msrest's parser, takes ten times as long); anything else as msrest reads it. The same moment
+        and offset either way (msrest also keeps six digits of the fraction, and refuses a moment
+        outside years 1 to 9999 in UTC)."""
+        if type(raw) is str and _CHANNEL_TIMESTAMP.match(raw):
+            try:
+                parsed = dt.datetime.fromisoformat(raw)
+                if 1 <= parsed.utctimetuple().tm_year <= 9999:
+                    return parsed
+            except (ValueError, OverflowError):
+                pass
+        return self._msrest.deserialize_data(raw, "iso-8601")
 
 
 @functools.cache

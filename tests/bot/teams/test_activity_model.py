@@ -145,3 +145,19 @@ def test_a_key_that_fills_two_fields_fills_both_as_with_msrest() -> None:
     data = {"connectionName": "graph", "conversation": {"channelId": "msteams"}, "botUrl": "https://x"}
     ours = _reader()._model(TokenExchangeState, data)
     assert state(ours) == state(TokenExchangeState.deserialize(data))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    moment=st.datetimes(min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30)),
+    digits=st.integers(0, 7),
+    offset=st.sampled_from(["Z", "+00:00", "+01:00", "-07:00", "+14:00", "z", "+0100", ""]),
+    separator=st.sampled_from(["T", "t", " "]),
+)
+def test_any_timestamp_reads_as_msrest_reads_it(
+    moment: dt.datetime, digits: int, offset: str, separator: str
+) -> None:
+    fraction = f".{moment.microsecond:06d}{moment.microsecond % 10}"[: digits + 1] if digits else ""
+    text = moment.strftime(f"%Y-%m-%d{separator}%H:%M:%S") + fraction + offset
+    data = {"type": "message", "timestamp": text, "localTimestamp": text}
+    assert ours_or_error(data) == msrest_or_error(data)
