@@ -93,9 +93,10 @@ class Actions:
             return Outcome(notice("notice.unknown_claim"))
         if _unstorable(request.verb):  # no card sends it, and the audit log could not keep it
             return Outcome(notice("notice.unknown_action"))
-        claim = await self._store.get_claim(claim_id)
-        if claim is None:
+        in_hand = await self._store.claim_in_hand(claim_id)
+        if in_hand is None:
             return Outcome(notice("notice.unknown_claim"))
+        claim = in_hand.claim
         actor = request.actor
         if not actor.tenant_id or actor.tenant_id.lower() != claim.customer_tenant_id:
             await self._store.audit(
@@ -123,14 +124,13 @@ class Actions:
         verb = VERBS.get(request.verb)
         if verb is None:
             return Outcome(notice("notice.unknown_action"))
-        partner = await self._store.get_partner(claim.partner_id)
         contact = _contact_of(claim, actor) or next(
             (c for c in claim.contacts if actor.email and c.email.lower() == actor.email), None
         )
         view = ClaimView(
             claim=claim,
-            partner_name=partner.name if partner else "",
-            responses=tuple(await self._store.responses_for_claim(claim.id)),
+            partner_name=in_hand.partner_name,
+            responses=in_hand.responses,
             viewer_aad_object_id=actor.aad_object_id,
             locale=choose_locale(actor.locale, contact.locale if contact else None, claim.locale),
             host=request.host,

@@ -18,6 +18,7 @@ from bot.store.protocols import (
 )
 from bot.store.records import (
     Channel,
+    ClaimInHand,
     Conflict,
     Delivery,
     DeliveryKind,
@@ -56,6 +57,7 @@ async def open_store(database_url: str) -> Store:
 
 
 __all__ = [
+    "ClaimInHand",
     "LimitKind",
     "LimitReached",
     "NotifyAllowance",

@@ -70,6 +70,13 @@ class PostgresEngine:
     def skip_locked_of(self, table: str) -> str:
         return f" FOR UPDATE OF {table} SKIP LOCKED"
 
+    def json_rows(self, columns: Sequence[str], rest: str) -> str:
+        pairs = ", ".join(f"'{column}', {column}" for column in columns)
+        return f"SELECT coalesce(json_agg(json_build_object({pairs})), '[]'::json) {rest}"
+
+    def from_json(self, value: Any) -> Any:
+        return value  # psycopg reads json itself
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Db]:
         # The first statement begins the transaction (the connection is not in autocommit). COMMIT

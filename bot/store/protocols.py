@@ -11,6 +11,7 @@ from bot.domain.claims import Claim, Status
 from bot.store.limits import NotifyAllowance
 from bot.store.records import (
     Channel,
+    ClaimInHand,
     Delivery,
     DeliveryOutcome,
     DeliveryStatus,
@@ -81,6 +82,11 @@ class ClaimStore(Protocol):
         ...
 
     async def get_claim(self, claim_id: str, *, partner_id: str | None = None) -> Claim | None: ...
+    async def claim_in_hand(self, claim_id: str) -> ClaimInHand | None:
+        """The claim, its partner's name ("" if the partner is gone) and its responses, oldest first:
+        what `get_claim`, `get_partner` and `responses_for_claim` give, in one statement."""
+        ...
+
     async def list_claims(
         self, partner_id: str, *, limit: int, before: tuple[str, str] | None = None
     ) -> list[Claim]: ...

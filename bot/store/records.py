@@ -209,6 +209,16 @@ class DeliveryStatus(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class ClaimInHand:
+    """What a card click needs of a claim, read at once: the claim, its partner's name, its
+    customers' responses (oldest first)."""
+
+    claim: Claim
+    partner_name: str
+    responses: tuple[Response, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class PurgeCounts:
     """Rows a retention purge deleted, by kind: counts only, nothing about whom they concerned."""
 

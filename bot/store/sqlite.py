@@ -4,6 +4,7 @@ second connection that only checkpoints the WAL, in the background)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sqlite3
 import time
@@ -159,6 +160,13 @@ class SqliteEngine:
 
     def skip_locked_of(self, table: str) -> str:
         return ""
+
+    def json_rows(self, columns: Sequence[str], rest: str) -> str:
+        pairs = ", ".join(f"'{column}', {column}" for column in columns)
+        return f"SELECT json_group_array(json_object({pairs})) {rest}"
+
+    def from_json(self, value: Any) -> Any:
+        return json.loads(value)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Db]:

@@ -120,14 +120,12 @@ def _read_link(request: web.Request, token: str) -> ContactLink | web.Response:
 
 async def _load(request: web.Request, link: ContactLink, lang: str | None = None) -> Opened | web.Response:
     """The claim and contact a valid link names, or the 410 page once either is gone."""
-    store = request.app[STORE]
-    claim = await store.get_claim(link.claim_id)
+    in_hand = await request.app[STORE].claim_in_hand(link.claim_id)
+    claim = in_hand.claim if in_hand else None
     contact = next((c for c in claim.contacts if c.id == link.contact_id), None) if claim else None
-    if claim is None or contact is None:  # deleted, or the contact removed: the link is revoked
+    if in_hand is None or contact is None:  # deleted, or the contact removed: the link is revoked
         return _message(request, 410, "gone", _request_locale(request, lang))
-    partner = await store.get_partner(claim.partner_id)
-    responses = tuple(await store.responses_for_claim(claim.id))
-    return Opened(claim, contact, partner.name if partner else "", responses)
+    return Opened(in_hand.claim, contact, in_hand.partner_name, in_hand.responses)
 
 
 def _claim_html(

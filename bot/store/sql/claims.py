@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from bot.domain.claims import Claim, Status
 from bot.store import (
     Channel,
+    ClaimInHand,
     Conflict,
     Delivery,
     DeliveryKind,
@@ -17,7 +18,7 @@ from bot.store import (
 )
 from bot.store.sql.base import Db, SqlBase, _audit, _rows_in
 from bot.store.sql.outbox import enqueue_for_contacts, insert_delivery, notification_deliveries
-from bot.store.sql.rows import _hydrate
+from bot.store.sql.rows import RESPONSE_COLUMNS, _claim, _contact, _hydrate, _response
 
 
 class ClaimsSql(SqlBase):
@@ -80,6 +81,35 @@ class ClaimsSql(SqlBase):
                 )
             claims = await _hydrate(db, rows)
         return claims[0] if claims else None
+
+    async def claim_in_hand(self, claim_id: str) -> ClaimInHand | None:
+        """The claim, its partner's name and its responses in one statement: a card click reads all
+        three, and each statement is a round trip (to SQLite's thread, or to the server)."""
+        json_rows = self._engine.json_rows
+        workloads = json_rows(("workload_id", "position"), "FROM claim_workloads WHERE claim_id = c.id")
+        contacts = json_rows(
+            ("id", "name", "email", "aad_object_id", "locale", "position"),
+            "FROM contacts WHERE claim_id = c.id",
+        )
+        responses = json_rows(RESPONSE_COLUMNS, "FROM responses r WHERE r.claim_id = c.id")
+        async with self._read() as db:
+            rows = await db.rows(
+                "SELECT c.*, p.name AS partner_name, "  # noqa: S608 - constant column lists only
+                f"({workloads}) AS workloads_json, ({contacts}) AS contacts_json, "
+                f"({responses}) AS responses_json "
+                "FROM claims c LEFT JOIN partners p ON p.id = c.partner_id WHERE c.id = ?",
+                (claim_id,),
+            )
+        if not rows:
+            return None
+        row = rows[0]
+        from_json = self._engine.from_json
+        # The aggregates promise no order: sorted here as the other reads sort them.
+        by_position = sorted(from_json(row["workloads_json"]), key=lambda w: w["position"])
+        people = sorted(from_json(row["contacts_json"]), key=lambda c: c["position"])
+        answers = sorted(from_json(row["responses_json"]), key=lambda r: (r["created_at"], r["id"]))
+        claim = _claim(row, [w["workload_id"] for w in by_position], [_contact(c) for c in people])
+        return ClaimInHand(claim, row["partner_name"] or "", tuple(_response(r) for r in answers))
 
     async def list_claims(
         self, partner_id: str, *, limit: int, before: tuple[str, str] | None = None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from bot.domain.claims import Claim, Contact, Status
 from bot.store import (
@@ -42,35 +43,38 @@ async def _hydrate(db: Db, rows: Sequence[Row]) -> list[Claim]:
         f"SELECT * FROM contacts WHERE claim_id IN ({marks}) ORDER BY claim_id, position",  # noqa: S608 - only placeholders are interpolated
         ids,
     ):
-        contacts[c["claim_id"]].append(
-            Contact(
-                id=c["id"],
-                name=c["name"],
-                email=c["email"],
-                aad_object_id=c["aad_object_id"],
-                locale=c["locale"],
-            )
-        )
-    return [
-        Claim(
-            id=row["id"],
-            partner_id=row["partner_id"],
-            customer_tenant_id=row["customer_tenant_id"],
-            customer_name=row["customer_name"],
-            solution_area=row["solution_area"],
-            workloads=tuple(workloads[row["id"]]),
-            status=Status(row["status"]),
-            submitted_on=dt.date.fromisoformat(row["submitted_on"]),
-            created_at=_req_ts(row["created_at"]),
-            updated_at=_req_ts(row["updated_at"]),
-            contacts=tuple(contacts[row["id"]]),
-            partner_reference=row["partner_reference"],
-            message=row["message"],
-            locale=row["locale"],
-            dispute_used=bool(row["dispute_used"]),
-        )
-        for row in rows
-    ]
+        contacts[c["claim_id"]].append(_contact(c))
+    return [_claim(row, workloads[row["id"]], contacts[row["id"]]) for row in rows]
+
+
+def _contact(row: Mapping[str, Any]) -> Contact:
+    return Contact(
+        id=row["id"],
+        name=row["name"],
+        email=row["email"],
+        aad_object_id=row["aad_object_id"],
+        locale=row["locale"],
+    )
+
+
+def _claim(row: Mapping[str, Any], workloads: Sequence[str], contacts: Sequence[Contact]) -> Claim:
+    return Claim(
+        id=row["id"],
+        partner_id=row["partner_id"],
+        customer_tenant_id=row["customer_tenant_id"],
+        customer_name=row["customer_name"],
+        solution_area=row["solution_area"],
+        workloads=tuple(workloads),
+        status=Status(row["status"]),
+        submitted_on=dt.date.fromisoformat(row["submitted_on"]),
+        created_at=_req_ts(row["created_at"]),
+        updated_at=_req_ts(row["updated_at"]),
+        contacts=tuple(contacts),
+        partner_reference=row["partner_reference"],
+        message=row["message"],
+        locale=row["locale"],
+        dispute_used=bool(row["dispute_used"]),
+    )
 
 
 def _partner(row: Row) -> Partner:
@@ -142,7 +146,24 @@ def _webhook_event(row: Row) -> WebhookEvent:
     )
 
 
-def _response(row: Row) -> Response:
+# Every column of `responses`, as `_response` reads them.
+RESPONSE_COLUMNS = (
+    "id",
+    "claim_id",
+    "kind",
+    "tenant_id",
+    "aad_object_id",
+    "user_id",
+    "user_name",
+    "contact_id",
+    "channel",
+    "text",
+    "dedupe_key",
+    "created_at",
+)
+
+
+def _response(row: Mapping[str, Any]) -> Response:
     return Response(
         id=row["id"],
         claim_id=row["claim_id"],

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bot.domain.claims import Status
+from bot.domain.claims import Contact, Status
 from bot.store import (
     Conflict,
     DeliveryKind,
@@ -391,3 +391,48 @@ def test_every_store_method_is_exercised_by_the_contract() -> None:
     missing = sorted(m for m in methods if not re.search(rf"\.{m}\(", tests))
     assert missing == []
     assert len(methods) >= 45
+
+
+async def test_a_claim_in_hand_is_what_the_three_reads_give(store: Store) -> None:
+    partner = await store.create_partner('Contoso "Partners" – Zürich')
+    contacts = tuple(
+        Contact(
+            id=f"claim-1-c{i}", name=name, email=f"p{i}@fabrikam.example", aad_object_id=aad, locale=locale
+        )
+        for i, (name, aad, locale) in enumerate(
+            [
+                ("Zoë O'Brien", None, None),
+                ("Alex \\ Wilber", "11111111-2222-3333-4444-555555555555", "ja-JP"),
+                ("山田 太郎", None, "pt-BR"),
+            ]
+        )
+    )
+    workloads = ("teams", "exchange", "intune", "defender_endpoint")
+    await store.create_claim(make_claim(partner.id, contacts=contacts, workloads=workloads, message=None))
+    await store.create_claim(make_claim(partner.id, "claim-2"))
+    # Recorded out of order: the later one first, two at the same moment (then by id).
+    await store.record_response(
+        dataclasses.replace(response("claim-1", ResponseKind.ACKNOWLEDGED, "r3"), created_at=NOW + LEASE)
+    )
+    await store.record_response(response("claim-1", ResponseKind.QUESTION, "r2"))
+    await store.record_response(response("claim-1", ResponseKind.NOT_RECOGNISED, "r1"))
+    await store.record_response(response("claim-2", ResponseKind.QUESTION, "other"))
+
+    in_hand = await store.claim_in_hand("claim-1")
+
+    assert in_hand is not None
+    assert in_hand.claim == await store.get_claim("claim-1")
+    assert in_hand.claim.workloads == workloads and in_hand.claim.contacts == contacts
+    assert in_hand.partner_name == 'Contoso "Partners" – Zürich'
+    assert list(in_hand.responses) == await store.responses_for_claim("claim-1")
+    assert [r.id for r in in_hand.responses] == ["r1", "r2", "r3"]
+    assert await store.claim_in_hand("nope") is None
+
+
+async def test_a_claim_in_hand_with_nothing_answered_has_no_responses(store: Store) -> None:
+    partner = await store.create_partner("Contoso Partners")
+    await store.create_claim(make_claim(partner.id, contacts=()))
+    in_hand = await store.claim_in_hand("claim-1")
+    assert in_hand is not None
+    assert in_hand.responses == () and in_hand.claim.contacts == ()
+    assert in_hand.claim == await store.get_claim("claim-1")
