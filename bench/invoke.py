@@ -17,7 +17,7 @@ client or server that falls behind shows up in it. A rate is held when p99 is at
 two in a row it gets no higher ones. `server_cpu_ms` is the server process's CPU time per answer,
 from its CPU time read before and after each rate.
 
-    python bench/invoke.py [--rates 25,50,100,200,300,400,500,600,800] [--seconds 3]
+    python bench/invoke.py [--rates 25,50,100,200,300,400,500,600,700,800,1000] [--seconds 3]
                            [--store sqlite|postgresql] [--verb acknowledge|refresh] [--json]
 """
 
@@ -62,7 +62,7 @@ from tests.support import load_fixture  # noqa: E402
 
 SERVICE_URL = "https://smba.trafficmanager.net/emea/"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
-DEFAULT_RATES = "25,50,100,200,300,400,500,600,800"
+DEFAULT_RATES = "25,50,100,200,300,400,500,600,700,800,1000"
 P99_LIMIT_MS = 50.0
 ANSWERED_SHARE = 0.95
 MISSES_TO_STOP = 2
