@@ -4,7 +4,6 @@ as the tests start it, on loopback), the outbox, the naive baseline, the fake co
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import socket
 import tempfile
 import time
@@ -17,10 +16,10 @@ from aiohttp import ClientSession
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.schema import ConversationReference
 
-from bot.domain.claims import Claim, Contact, Status
 from bot.ops.config import Settings
-from bot.store import StoredReference, open_store
+from bot.store import open_store
 from bot.teams.adapter import create_adapter
+from tests.outbox_seed import notify_installed_contacts
 
 
 @dataclass(frozen=True)
@@ -107,42 +106,16 @@ async def naive(service_url: str, count: int, tenants: int) -> float:
 
 
 async def fill_outbox(url: str, service_url: str, count: int, tenants: int) -> None:
-    """One claim per conversation, each with one contact and one Teams notification queued."""
+    """One claim per conversation, each with one contact and one Teams notification queued; the
+    conversation ids name their tenant (t3-conv12), which the fake connector counts by."""
     store = await open_store(url)
     try:
-        now = dt.datetime.now(dt.UTC)
-        partner = await store.create_partner("Contoso Partners")
-        for n in range(count):
-            conversation, tenant_id, ref = reference_for(service_url, n, tenants)
-            contact = Contact(id=f"c{n}", name=f"Contact {n}", email=f"c{n}@fabrikam.example")
-            await store.save_reference(
-                StoredReference(
-                    conversation,
-                    tenant_id,
-                    None,
-                    f"29:user{n}",
-                    contact.email,
-                    "personal",
-                    "msteams",
-                    service_url,
-                    ref,
-                    now,
-                )
-            )
-            claim = Claim(
-                id=f"claim-{n}",
-                partner_id=partner.id,
-                customer_tenant_id=tenant_id,
-                customer_name=f"Customer {n}",
-                solution_area="modern_work_security",
-                workloads=("teams",),
-                status=Status.UNDER_REVIEW,
-                submitted_on=now.date(),
-                created_at=now,
-                updated_at=now,
-                contacts=(contact,),
-            )
-            await store.create_claim(claim)
-            await store.create_notification(claim, f"n{n}", now, "teams")
+        await notify_installed_contacts(
+            store,
+            service_url,
+            count,
+            tenant_of=lambda n: reference_for(service_url, n, tenants)[1],
+            conversation_of=lambda n, _: reference_for(service_url, n, tenants)[0],
+        )
     finally:
         await store.close()

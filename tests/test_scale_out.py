@@ -5,7 +5,6 @@ one of them is killed with SIGKILL mid-run, and still nothing is lost and nothin
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import os
 import signal
 import subprocess  # noqa: S404 - starts this project's own worker command
@@ -14,9 +13,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bot.domain.claims import Claim, Contact, Status
-from bot.store import StoredReference, open_store
+from bot.store import open_store
 from tests.fakes import running_connector
+from tests.outbox_seed import notify_installed_contacts
 
 CLAIMS = 400
 CONTACTS = 5  # 400 claims x 5 contacts = 2,000 deliveries
@@ -27,60 +26,13 @@ ROOT = Path(__file__).resolve().parent.parent
 async def seed(url: str, service_url: str, claims: int = CLAIMS) -> None:
     store = await open_store(url)
     try:
-        partner = await store.create_partner("Contoso Partners")
-        now = dt.datetime.now(dt.UTC)
-        for n in range(claims):
-            tenant = TENANTS[n % len(TENANTS)]
-            contacts = tuple(
-                Contact(
-                    id=f"c{n}-{i}",
-                    name=f"Contact {i}",
-                    email=f"c{n}.{i}@fabrikam.example",
-                    aad_object_id=None,
-                )
-                for i in range(CONTACTS)
-            )
-            for contact in contacts:
-                conversation = f"a:{contact.id}"
-                await store.save_reference(
-                    StoredReference(
-                        conversation_id=conversation,
-                        tenant_id=tenant,
-                        aad_object_id=None,
-                        user_id=f"29:{contact.id}",
-                        email=contact.email,
-                        conversation_type="personal",
-                        channel_id="msteams",
-                        service_url=service_url,
-                        reference={
-                            "bot": {"id": "28:cpor"},
-                            "user": {"id": f"29:{contact.id}"},
-                            "conversation": {
-                                "id": conversation,
-                                "conversationType": "personal",
-                                "tenantId": tenant,
-                            },
-                            "channelId": "msteams",
-                            "serviceUrl": service_url,
-                        },
-                        updated_at=now,
-                    )
-                )
-            claim = Claim(
-                id=f"claim-{n}",
-                partner_id=partner.id,
-                customer_tenant_id=tenant,
-                customer_name=f"Customer {n}",
-                solution_area="modern_work_security",
-                workloads=("teams",),
-                status=Status.UNDER_REVIEW,
-                submitted_on=now.date(),
-                created_at=now,
-                updated_at=now,
-                contacts=contacts,
-            )
-            await store.create_claim(claim)
-            await store.create_notification(claim, f"n{n}", now, "teams")
+        await notify_installed_contacts(
+            store,
+            service_url,
+            claims,
+            tenant_of=lambda n: TENANTS[n % len(TENANTS)],
+            contacts_per_claim=CONTACTS,
+        )
     finally:
         await store.close()
 

@@ -9,6 +9,7 @@ from bot.domain.claims import Claim, Contact, Status
 from bot.mail.identity import MailIdentity
 from bot.store import Store, StoredReference
 from tests.fakes import FakeConnector
+from tests.outbox_seed import notify_installed_contacts
 
 # Who the emails come from, as the service's settings would name it.
 MAIL = MailIdentity(
@@ -71,44 +72,12 @@ async def only_delivery(store: Store) -> Any:
 
 
 async def add_installed_contacts(store: Store, service_url: str, count: int) -> None:
-    """`count` claims in one tenant, each with one contact who has the app in a chat of their own,
-    each notified in Teams."""
-    now = dt.datetime.now(dt.UTC)
-    partner = await store.create_partner("Contoso Partners")
-    for n in range(count):
-        conversation = f"a:conversation-{n}"
-        await store.save_reference(
-            StoredReference(
-                conversation_id=conversation,
-                tenant_id=TENANT,
-                aad_object_id=None,
-                user_id=f"29:user-{n}",
-                email=f"user{n}@fabrikam.example",
-                conversation_type="personal",
-                channel_id="msteams",
-                service_url=service_url,
-                reference={
-                    "user": {"id": f"29:user-{n}"},
-                    "bot": {"id": "28:9e0b9a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b", "name": "CPOR explained"},
-                    "conversation": {"id": conversation, "conversationType": "personal", "tenantId": TENANT},
-                    "channelId": "msteams",
-                    "serviceUrl": service_url,
-                },
-                updated_at=now,
-            )
-        )
-        claim = Claim(
-            id=f"claim-{n}",
-            partner_id=partner.id,
-            customer_tenant_id=TENANT,
-            customer_name=f"Customer {n}",
-            solution_area="modern_work_security",
-            workloads=("teams",),
-            status=Status.UNDER_REVIEW,
-            submitted_on=now.date(),
-            created_at=now,
-            updated_at=now,
-            contacts=(Contact(id=f"c{n}", name=f"User {n}", email=f"user{n}@fabrikam.example"),),
-        )
-        await store.create_claim(claim)
-        await store.create_notification(claim, f"n{n}", now, "teams")
+    """`count` claims in one tenant, each with one contact (c{n}) who has the app in a chat of their
+    own (a:conversation-{n}), each notified in Teams."""
+    await notify_installed_contacts(
+        store,
+        service_url,
+        count,
+        tenant_of=lambda n: TENANT,
+        conversation_of=lambda n, _: f"a:conversation-{n}",
+    )
