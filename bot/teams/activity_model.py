@@ -33,7 +33,7 @@ class _AskMsrest(Exception):
 class _Plan:
     """How one model class is read: its fields, and what msrest does after building it."""
 
-    __slots__ = ("additional", "by_key", "empty", "known_keys", "model", "readonly", "skipped")
+    __slots__ = ("additional", "by_key", "empty", "known_keys", "readonly", "skipped")
 
     def __init__(self, model: type[Model]) -> None:
         if getattr(model, "_subtype_map", None):
@@ -42,7 +42,6 @@ class _Plan:
         if any("." in spec["key"] for spec in attribute_map.values()):
             raise _AskMsrest(model.__name__)  # flattened keys
         validation: dict[str, dict[str, Any]] = getattr(model, "_validation", {})
-        self.model = model
         fields = [
             (attr, spec["key"], spec["type"])
             for attr, spec in attribute_map.items()
