@@ -17,7 +17,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from bot.store.sql import Db, Row, SqlStore
-from bot.store.sql.base import settled
+from bot.store.sql.base import Plan, T, drive, settled
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +97,10 @@ class PostgresEngine:
 
     def reader(self) -> AbstractAsyncContextManager[Db]:
         return self.transaction()
+
+    async def run(self, plan: Plan[T]) -> T:
+        async with self.transaction() as db:
+            return await drive(db, plan)
 
     async def statement(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         async with self.transaction() as db:

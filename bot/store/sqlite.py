@@ -8,15 +8,15 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 
 from bot.store.sql import Db, Row, SqlStore
-from bot.store.sql.base import settled
+from bot.store.sql.base import Execute, Fetch, Plan, Step, T, drive_here, settled
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +124,27 @@ class Turns:
             self._lock.release()
 
 
+def _run_plan(conn: sqlite3.Connection, plan: Plan[T]) -> T:
+    """On the connection's thread: `plan` as one write transaction."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = drive_here(lambda step: _step(conn, step), plan)
+        conn.execute("COMMIT")
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    return result
+
+
+def _step(conn: sqlite3.Connection, step: Step) -> Any:
+    if isinstance(step, Execute):
+        return conn.execute(step.sql, step.params).rowcount
+    if isinstance(step, Fetch):
+        return [dict(row) for row in conn.execute(step.sql, step.params).fetchall()]
+    conn.executemany(step.sql, step.rows)
+    return None
+
+
 class SqliteEngine:
     name = "sqlite"
     integrity_errors: tuple[type[Exception], ...] = (sqlite3.IntegrityError,)
@@ -186,6 +207,16 @@ class SqliteEngine:
     async def reader(self) -> AsyncIterator[Db]:
         async with self._turns.turn():
             yield self._db
+
+    async def run(self, plan: Plan[T]) -> T:
+        async with self._turns.turn():
+            # The whole transaction in one hand-off to the connection's thread. Once handed off it
+            # runs to its COMMIT or ROLLBACK even if the caller is cancelled; the turn waits for it.
+            # `_execute` is aiosqlite's own hand-off (every public method goes through it); it has
+            # no public form that runs a function (pinned in pyproject.toml; the store's contract
+            # tests run through this).
+            handed_off = self._conn._execute(_run_plan, self._conn._conn, plan)  # type: ignore[no-untyped-call]  # aiosqlite leaves it unannotated
+            return await settled(cast("Awaitable[T]", handed_off))
 
     async def statement(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         # Outside BEGIN a statement is its own transaction, committed when it completes; cancelled,

@@ -7,10 +7,11 @@ import asyncio
 import datetime as dt
 import json
 import uuid
-from collections.abc import Awaitable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Protocol, Self, TypeVar
+from typing import Any, Generic, Protocol, Self, TypeVar
 
 from bot.store import ts
 
@@ -59,6 +60,82 @@ class Db(Protocol):
     async def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Execute:
+    """A plan's statement; the plan is sent how many rows it changed."""
+
+    sql: str
+    params: Sequence[Any] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Fetch:
+    """A plan's query; the plan is sent its rows."""
+
+    sql: str
+    params: Sequence[Any] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ExecuteMany:
+    """A plan's statement run once per row of parameters; the plan is sent None."""
+
+    sql: str
+    rows: Sequence[Sequence[Any]]
+
+
+Step = Execute | Fetch | ExecuteMany
+# A transaction written as a generator: it yields each statement and is sent its result (an error is
+# thrown in where the statement stood), and returns the transaction's result. With no await inside,
+# an engine can run the whole of it where its connection lives: SQLite on its connection's thread,
+# in one hand-off from the event loop instead of one per statement (each costs ~60 µs of CPU).
+Plan = Generator[Step, Any, T]
+
+
+@dataclass(frozen=True, slots=True)
+class _Finished(Generic[T]):
+    value: T
+
+
+def _resume(plan: Plan[T], sent: Any, error: Exception | None) -> Step | _Finished[T]:
+    """The plan's next statement, given the last one's result or error; or what it returned."""
+    try:
+        return plan.throw(error) if error is not None else plan.send(sent)
+    except StopIteration as done:
+        return _Finished(done.value)
+
+
+async def drive(db: Db, plan: Plan[T]) -> T:
+    """Run `plan` on `db`, a statement at a time (the caller holds the transaction)."""
+    sent: Any = None
+    error: Exception | None = None
+    while not isinstance(step := _resume(plan, sent, error), _Finished):
+        sent, error = None, None
+        try:
+            if isinstance(step, Execute):
+                sent = await db.execute(step.sql, step.params)
+            elif isinstance(step, Fetch):
+                sent = await db.rows(step.sql, step.params)
+            else:
+                await db.executemany(step.sql, step.rows)
+        except Exception as failed:  # the plan may handle it, as code around an await could
+            error = failed
+    return step.value
+
+
+def drive_here(run: Callable[[Step], Any], plan: Plan[T]) -> T:
+    """Run `plan` synchronously, each statement through `run` (an engine's blocking connection)."""
+    sent: Any = None
+    error: Exception | None = None
+    while not isinstance(step := _resume(plan, sent, error), _Finished):
+        sent, error = None, None
+        try:
+            sent = run(step)
+        except Exception as failed:
+            error = failed
+    return step.value
+
+
 class Engine(Protocol):
     name: str
     integrity_errors: tuple[type[Exception], ...]
@@ -78,6 +155,11 @@ class Engine(Protocol):
     # is cancelled: the connection is never handed on inside a transaction.
     def transaction(self) -> AbstractAsyncContextManager[Db]: ...
     def reader(self) -> AbstractAsyncContextManager[Db]: ...
+    async def run(self, plan: Plan[T]) -> T:
+        """Run `plan` as one write transaction (committed, or rolled back if it raises), with the same
+        guarantees as `transaction`; in as few round trips as the engine allows."""
+        ...
+
     async def statement(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Run one statement as a transaction of its own (one round trip where the engine allows);
         its rows, for a RETURNING clause."""
@@ -169,11 +251,25 @@ async def _audit(
     await _audit_many(db, [(actor, action, subject, detail, at)])
 
 
-async def _audit_many(
-    db: Db, entries: Sequence[tuple[str, str, str | None, dict[str, Any], dt.datetime]]
-) -> None:
+AuditEntry = tuple[str, str, str | None, dict[str, Any], dt.datetime]
+
+
+async def _audit_many(db: Db, entries: Sequence[AuditEntry]) -> None:
     """Audit entries as (actor, action, subject, detail, at), in one statement."""
-    await db.executemany(
+    step = audit_steps(entries)
+    await db.executemany(step.sql, step.rows)
+
+
+def audit_step(
+    actor: str, action: str, subject: str | None, detail: dict[str, Any], at: dt.datetime
+) -> ExecuteMany:
+    """A plan's audit entry."""
+    return audit_steps([(actor, action, subject, detail, at)])
+
+
+def audit_steps(entries: Sequence[AuditEntry]) -> ExecuteMany:
+    """A plan's audit entries, as (actor, action, subject, detail, at), in one statement."""
+    return ExecuteMany(
         "INSERT INTO audit_log (id, at, actor, action, subject, detail_json) VALUES (?, ?, ?, ?, ?, ?)",
         [
             (str(uuid.uuid4()), ts(at), actor, action, subject, json.dumps(detail, sort_keys=True))

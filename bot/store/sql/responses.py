@@ -10,44 +10,13 @@ from bot.store import (
     Response,
     ts,
 )
-from bot.store.sql.base import SqlBase, _audit
+from bot.store.sql.base import Execute, Fetch, Plan, SqlBase, _audit, audit_step
 from bot.store.sql.rows import _response
 
 
 class ResponsesSql(SqlBase):
     async def record_response(self, response: Response) -> tuple[Response, bool]:
-        async with self._tx() as db:
-            changed = await db.execute(
-                "INSERT INTO responses (id, claim_id, kind, tenant_id, aad_object_id, user_id, user_name, "
-                "contact_id, channel, text, dedupe_key, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
-                (
-                    response.id,
-                    response.claim_id,
-                    response.kind,
-                    response.tenant_id,
-                    response.aad_object_id,
-                    response.user_id,
-                    response.user_name,
-                    response.contact_id,
-                    response.channel,
-                    response.text,
-                    response.dedupe_key,
-                    ts(response.created_at),
-                ),
-            )
-            is_new = changed == 1
-            if is_new:
-                await _audit(
-                    db,
-                    f"customer:{response.tenant_id}/{response.aad_object_id or response.user_id}",
-                    f"response.{response.kind}",
-                    response.claim_id,
-                    {"response_id": response.id, "channel": response.channel},
-                    response.created_at,
-                )
-            rows = await db.rows("SELECT * FROM responses WHERE dedupe_key = ?", (response.dedupe_key,))
-        return _response(rows[0]), is_new
+        return await self._engine.run(_record_response(response))
 
     async def responses_for_claim(self, claim_id: str) -> list[Response]:
         async with self._read() as db:
@@ -74,3 +43,37 @@ class ResponsesSql(SqlBase):
             }
             for row in rows
         ]
+
+
+def _record_response(response: Response) -> Plan[tuple[Response, bool]]:
+    """The response stored once per dedupe key (audited when new), and the stored one returned."""
+    changed = yield Execute(
+        "INSERT INTO responses (id, claim_id, kind, tenant_id, aad_object_id, user_id, user_name, "
+        "contact_id, channel, text, dedupe_key, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+        (
+            response.id,
+            response.claim_id,
+            response.kind,
+            response.tenant_id,
+            response.aad_object_id,
+            response.user_id,
+            response.user_name,
+            response.contact_id,
+            response.channel,
+            response.text,
+            response.dedupe_key,
+            ts(response.created_at),
+        ),
+    )
+    is_new = changed == 1
+    if is_new:
+        yield audit_step(
+            f"customer:{response.tenant_id}/{response.aad_object_id or response.user_id}",
+            f"response.{response.kind}",
+            response.claim_id,
+            {"response_id": response.id, "channel": response.channel},
+            response.created_at,
+        )
+    rows = yield Fetch("SELECT * FROM responses WHERE dedupe_key = ?", (response.dedupe_key,))
+    return _response(rows[0]), is_new
