@@ -226,51 +226,51 @@ class StrictAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]  #
         return await self._inner.authenticate_channel_request(auth_header)
 
 
-_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+# orjson with every type it would otherwise write in a form of its own (subclasses of str, int, dict
+# and list; datetimes; dataclasses) refused instead: what it accepts is JSON as the card built it.
+_AS_BUILT = (
+    orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+)
 
 
-def is_plain_json(value: Any) -> bool:
-    """Only dicts with str keys, lists, str, int, float, bool and None: what msrest passes through as is."""
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        kind = type(item)
-        if kind is dict:
-            for key in item:
-                if type(key) is not str:
-                    return False
-            pending.extend(item.values())
-        elif kind is list:
-            pending.extend(item)
-        elif kind not in _JSON_SCALARS:
-            return False
-    return True
+def plain_json_bytes(value: Any) -> bytes | None:
+    """`value` as JSON when it is dicts with str keys, lists, strings, numbers, booleans and None;
+    else None (the caller leaves it to msrest)."""
+    try:
+        return orjson.dumps(value, option=_AS_BUILT)
+    except orjson.JSONEncodeError:
+        return None
 
 
 class PlainJsonBody(Model):
-    """An invoke body already in its JSON form.
+    """An invoke body already written as JSON (`encoded`), with the fields it came from.
 
-    msrest copies a model's `additional_properties` into its output as they are, so CloudAdapter's
-    serialisation of this body is a shallow copy instead of a walk over every node of the card.
+    The adapter writes `encoded` as it is; anything else that serialises this body with msrest gets
+    the same JSON, because msrest copies a model's `additional_properties` into its output as they
+    are instead of walking every node of the card.
     """
 
     _attribute_map = {"additional_properties": {"key": "", "type": "{object}"}}
 
-    def __init__(self, data: dict[str, Any]) -> None:
+    def __init__(self, data: dict[str, Any], encoded: bytes) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # msrest's Model.__init__ is unannotated
         self.additional_properties = data
+        self.encoded = encoded
 
 
-def adaptive_card_response_json(body: AdaptiveCardInvokeResponse) -> dict[str, Any] | None:
-    """What msrest makes of an AdaptiveCardInvokeResponse, when its value is plain JSON; else None."""
+def adaptive_card_response_body(body: AdaptiveCardInvokeResponse) -> PlainJsonBody | None:
+    """An AdaptiveCardInvokeResponse written as JSON in one pass, when its fields are plain JSON;
+    else None."""
     if body.status_code is not None and type(body.status_code) is not int:
         return None
     if body.type is not None and type(body.type) is not str:
         return None
-    if body.value is not None and (type(body.value) is not dict or not is_plain_json(body.value)):
+    if body.value is not None and type(body.value) is not dict:
         return None
     fields = {"statusCode": body.status_code, "type": body.type, "value": body.value}
-    return {key: value for key, value in fields.items() if value is not None}
+    plain = {key: value for key, value in fields.items() if value is not None}
+    encoded = plain_json_bytes(plain)
+    return None if encoded is None else PlainJsonBody(plain, encoded)
 
 
 class CardInvokeAnswer(AdaptiveCardInvokeResponse):  # type: ignore[misc]  # untyped SDK base
@@ -316,7 +316,7 @@ class CporCloudAdapter(CloudAdapter):  # type: ignore[misc]  # untyped SDK base
 
     botbuilder serialises an invoke body with msrest, which walks every node of the card (about 1.8 ms
     of CPU for a claim card, as much as the rest of the turn). A card is plain JSON already: the body
-    is swapped for its JSON form, which msrest copies (see PlainJsonBody). Anything else is left to
+    is written as JSON by orjson in one pass (see PlainJsonBody). Anything else is left to
     msrest.
     """
 
@@ -343,8 +343,13 @@ class CporCloudAdapter(CloudAdapter):  # type: ignore[misc]  # untyped SDK base
         except PermissionError:
             raise web.HTTPUnauthorized from None
         if invoke_response:
+            body = invoke_response.body
+            if isinstance(body, PlainJsonBody):
+                encoded = body.encoded
+            else:
+                encoded = orjson.dumps(serializer_helper(body))
             return web.Response(
-                body=orjson.dumps(serializer_helper(invoke_response.body)),
+                body=encoded,
                 status=invoke_response.status,
                 content_type="application/json",
                 charset="utf-8",
@@ -357,9 +362,9 @@ class CporCloudAdapter(CloudAdapter):  # type: ignore[misc]  # untyped SDK base
         response = await super().process_activity(auth_header_or_authenticate_request_result, activity, logic)
         body = getattr(response, "body", None)
         if isinstance(body, AdaptiveCardInvokeResponse):
-            plain = adaptive_card_response_json(body)
-            if plain is not None:
-                response.body = PlainJsonBody(plain)
+            encoded = adaptive_card_response_body(body)
+            if encoded is not None:
+                response.body = encoded
         return response
 
 

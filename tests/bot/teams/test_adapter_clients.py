@@ -7,6 +7,8 @@ factories build, so the tests count constructions without touching library inter
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -32,9 +34,8 @@ from bot.ops.config import Settings
 from bot.teams.adapter import (
     CLIENT_CACHE_SIZE,
     ClientCache,
-    PlainJsonBody,
     StrictAuthentication,
-    adaptive_card_response_json,
+    adaptive_card_response_body,
     create_adapter,
 )
 from tests.bot.teams.test_auth import APP_ID, APP_TENANT_ID, OpenIdServer, local_auth, mint, typing_activity
@@ -269,18 +270,34 @@ async def test_an_invoke_answer_is_the_json_msrest_would_write(
     assert body["statusCode"] == 200 and body["value"]["type"] == "AdaptiveCard"
 
 
-def test_plain_json_is_passed_through_and_anything_else_is_left_to_msrest() -> None:
-    card = {"type": "AdaptiveCard", "body": [{"type": "TextBlock", "text": "é", "n": 1, "x": 1.5}], "a": None}
+def test_plain_json_is_written_as_msrest_would_and_anything_else_is_left_to_msrest() -> None:
+    card = {
+        "type": "AdaptiveCard",
+        "body": [{"type": "TextBlock", "text": 'é \u2028 "q" </script>', "n": 1, "x": 1.5, "b": True}],
+        "a": None,
+    }
     model = AdaptiveCardInvokeResponse(
         status_code=200, type="application/vnd.microsoft.card.adaptive", value=card
     )
-    plain = adaptive_card_response_json(model)
-    assert plain is not None
-    assert serializer_helper(PlainJsonBody(plain)) == serializer_helper(model)
-    assert adaptive_card_response_json(AdaptiveCardInvokeResponse(status_code=200)) == {"statusCode": 200}
-    for odd in ({"when": object()}, {1: "int key"}, {"t": ("tuple",)}):
-        assert adaptive_card_response_json(AdaptiveCardInvokeResponse(status_code=200, value=odd)) is None
-    assert adaptive_card_response_json(AdaptiveCardInvokeResponse(status_code=200, value=[card])) is None
+    body = adaptive_card_response_body(model)
+    assert body is not None
+    assert json.loads(body.encoded) == serializer_helper(model) == serializer_helper(body)
+    bare = adaptive_card_response_body(AdaptiveCardInvokeResponse(status_code=200))
+    assert bare is not None and json.loads(bare.encoded) == {"statusCode": 200}
+
+    class Label(str):
+        pass
+
+    odd_values: list[Any] = [
+        {"when": object()},
+        {1: "int key"},
+        {"label": Label("a str subclass")},
+        {"at": dt.datetime(2026, 12, 5, tzinfo=dt.UTC)},
+        [card],
+    ]
+    for odd in odd_values:
+        assert adaptive_card_response_body(AdaptiveCardInvokeResponse(status_code=200, value=odd)) is None
+    assert adaptive_card_response_body(AdaptiveCardInvokeResponse(status_code="200")) is None
 
 
 def test_a_card_answer_goes_out_without_a_deep_copy_of_the_card() -> None:
@@ -292,7 +309,9 @@ def test_a_card_answer_goes_out_without_a_deep_copy_of_the_card() -> None:
     response = card_invoke_response(card)
     copied = copy.deepcopy(response)
     assert copied.body is response.body and copied.body.value is card
-    assert adaptive_card_response_json(copied.body) == {
+    body = adaptive_card_response_body(copied.body)
+    assert body is not None
+    assert json.loads(body.encoded) == {
         "statusCode": 200,
         "type": "application/vnd.microsoft.card.adaptive",
         "value": card,
