@@ -20,7 +20,7 @@ from botbuilder.schema import (
 import cards
 from bot.actions import ActionRequest, Actions, Actor
 from bot.store import Store, StoredReference
-from bot.teams.adapter import card_activity, card_invoke_response, invoke_error_response
+from bot.teams.adapter import card_activity, card_invoke_response, invoke_answer, invoke_error_response
 from bot.teams.channels import ONLY_IN_TEAMS_OR_OUTLOOK, is_command, refusal_entry, tenant_of, vouched_for
 from bot.teams.partner_desk import PartnerDesk
 from bot.teams.roster import added_members
@@ -94,6 +94,13 @@ class CporTeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder sh
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         if turn_context.activity.name != "adaptiveCard/action":
             return await super().on_invoke_activity(turn_context)
+        response = await self._card_action(turn_context)
+        # Sent here as ActivityHandler.on_turn would send it (it sends nothing once one is sent),
+        # in an activity that is cheaper to copy on its way to the adapter.
+        await turn_context.send_activity(invoke_answer(response))
+        return response
+
+    async def _card_action(self, turn_context: TurnContext) -> InvokeResponse:
         value = turn_context.activity.value
         action = value.get("action") if isinstance(value, dict) else None
         if not isinstance(action, dict) or action.get("type") != "Action.Execute":

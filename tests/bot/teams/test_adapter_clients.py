@@ -318,6 +318,21 @@ def test_a_card_answer_goes_out_without_a_deep_copy_of_the_card() -> None:
     }
 
 
+def test_an_invoke_answer_activity_is_copied_shallowly_yet_kept_apart() -> None:
+    import copy
+
+    from bot.teams.adapter import card_invoke_response, invoke_answer
+
+    response = card_invoke_response({"type": "AdaptiveCard", "version": "1.5", "body": []})
+    activity = invoke_answer(response)
+    copied = copy.deepcopy(activity)
+    assert copied is not activity and copied.type == "invokeResponse" and copied.value is response
+    # What the SDK does to its copy (TurnContext.apply_conversation_reference) leaves the original alone.
+    copied.service_url = "https://smba.trafficmanager.net/emea/"
+    copied.conversation = ConversationAccount(id="a:1")
+    assert activity.service_url is None and activity.conversation is None
+
+
 async def test_a_validated_token_is_trusted_again_only_for_its_channel_and_service_url(
     secured: TestClient[Any, Any], signing_key: rsa.RSAPrivateKey, counting: CountingAuthentication
 ) -> None:

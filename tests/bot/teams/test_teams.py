@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from botbuilder.core import BotAdapter, TurnContext
-from botbuilder.schema import Activity, ResourceResponse
+from botbuilder.schema import Activity, ActivityTypes, ResourceResponse
 
 from bot.domain.claims import Claim, Contact, Status
 from bot.store import Store
@@ -28,6 +28,9 @@ class RecordingAdapter(BotAdapter):  # type: ignore[misc]
         self, context: TurnContext, activities: list[Activity]
     ) -> list[ResourceResponse]:
         self.sent.extend(activities)
+        for activity in activities:
+            if activity.type == ActivityTypes.invoke_response:  # kept for the turn, as CloudAdapter does
+                context.turn_state[BotAdapter._INVOKE_RESPONSE_KEY] = activity  # noqa: SLF001 - the SDK's key
         return [ResourceResponse(id=f"sent-{len(self.sent)}") for _ in activities]
 
     async def update_activity(self, context: TurnContext, activity: Activity) -> None:
