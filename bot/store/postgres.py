@@ -106,6 +106,9 @@ class PostgresEngine:
         async with self.transaction() as db:
             return await db.rows(sql, params)
 
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return await self.statement(sql, params)
+
     async def lock_migrations(self, db: Db) -> None:
         await db.rows("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
 

@@ -8,10 +8,11 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import aiosqlite
 
@@ -136,11 +137,20 @@ def _run_plan(conn: sqlite3.Connection, plan: Plan[T]) -> T:
     return result
 
 
+def _fetch(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[Row]:
+    return [dict(row) for row in conn.execute(sql, params).fetchall()]
+
+
+def _seen(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()  # retrieved: not reported as "never retrieved"
+
+
 def _step(conn: sqlite3.Connection, step: Step) -> Any:
     if isinstance(step, Execute):
         return conn.execute(step.sql, step.params).rowcount
     if isinstance(step, Fetch):
-        return [dict(row) for row in conn.execute(step.sql, step.params).fetchall()]
+        return _fetch(conn, step.sql, step.params)
     conn.executemany(step.sql, step.rows)
     return None
 
@@ -209,20 +219,33 @@ class SqliteEngine:
             yield self._db
 
     async def run(self, plan: Plan[T]) -> T:
-        async with self._turns.turn():
-            # The whole transaction in one hand-off to the connection's thread. Once handed off it
-            # runs to its COMMIT or ROLLBACK even if the caller is cancelled; the turn waits for it.
-            # `_execute` is aiosqlite's own hand-off (every public method goes through it); it has
-            # no public form that runs a function (pinned in pyproject.toml; the store's contract
-            # tests run through this).
-            handed_off = self._conn._execute(_run_plan, self._conn._conn, plan)  # type: ignore[no-untyped-call]  # aiosqlite leaves it unannotated
-            return await settled(cast("Awaitable[T]", handed_off))
+        # The whole transaction in one hand-off to the connection's thread: once there it runs to
+        # its COMMIT or ROLLBACK, even if the caller is cancelled.
+        return await self._queued(urgent=False, work=partial(_run_plan, self._conn._conn, plan))
+
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return await self._queued(urgent=False, work=partial(_fetch, self._conn._conn, sql, params))
 
     async def statement(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         # Outside BEGIN a statement is its own transaction, committed when it completes; cancelled,
         # it still runs whole on aiosqlite's thread, before anything queued after it.
-        async with self._turns.turn(urgent=True):
-            return await self._db.rows(sql, params)
+        return await self._queued(urgent=True, work=partial(_fetch, self._conn._conn, sql, params))
+
+    async def _queued(self, *, urgent: bool, work: Callable[[], T]) -> T:
+        """`work` (whole: a statement, or a transaction from BEGIN to COMMIT) run on the
+        connection's thread. The turn is held only until it is in the thread's queue: what the
+        next turn queues runs after it, so the thread goes from one to the next without waiting
+        for the event loop to hear that each has ended (under load the loop is slow to hear it)."""
+        async with self._turns.turn(urgent=urgent):
+            # aiosqlite's own hand-off, which every public method goes through; it has no public
+            # form that runs a function (the version is pinned; the store's contract tests use it).
+            handed_off: asyncio.Future[T] = asyncio.ensure_future(self._conn._execute(work))  # type: ignore[no-untyped-call]  # aiosqlite leaves it unannotated
+            try:
+                await asyncio.sleep(0)  # the hand-off's first step puts it in the queue
+            except asyncio.CancelledError:
+                handed_off.add_done_callback(_seen)  # it runs all the same; nobody awaits it
+                raise
+        return await settled(handed_off)
 
     async def lock_migrations(self, db: Db) -> None:
         return None  # BEGIN IMMEDIATE holds the file's write lock already

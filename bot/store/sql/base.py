@@ -162,7 +162,11 @@ class Engine(Protocol):
 
     async def statement(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Run one statement as a transaction of its own (one round trip where the engine allows);
-        its rows, for a RETURNING clause."""
+        its rows, for a RETURNING clause. It goes before transactions waiting for the connection."""
+        ...
+
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """One query, outside any transaction, in one round trip where the engine allows; its rows."""
         ...
 
     async def lock_migrations(self, db: Db) -> None: ...

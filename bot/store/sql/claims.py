@@ -92,14 +92,13 @@ class ClaimsSql(SqlBase):
             "FROM contacts WHERE claim_id = c.id",
         )
         responses = json_rows(RESPONSE_COLUMNS, "FROM responses r WHERE r.claim_id = c.id")
-        async with self._read() as db:
-            rows = await db.rows(
-                "SELECT c.*, p.name AS partner_name, "  # noqa: S608 - constant column lists only
-                f"({workloads}) AS workloads_json, ({contacts}) AS contacts_json, "
-                f"({responses}) AS responses_json "
-                "FROM claims c LEFT JOIN partners p ON p.id = c.partner_id WHERE c.id = ?",
-                (claim_id,),
-            )
+        rows = await self._engine.fetch(
+            "SELECT c.*, p.name AS partner_name, "  # noqa: S608 - constant column lists only
+            f"({workloads}) AS workloads_json, ({contacts}) AS contacts_json, "
+            f"({responses}) AS responses_json "
+            "FROM claims c LEFT JOIN partners p ON p.id = c.partner_id WHERE c.id = ?",
+            (claim_id,),
+        )
         if not rows:
             return None
         row = rows[0]

@@ -14,7 +14,7 @@ from bot.store import Store
 from bot.store.sql import SqlStore
 from bot.store.sql.base import Execute, ExecuteMany, Fetch, Plan, audit_step
 from bot.store.sqlite import SqliteStore
-from tests.bot.store.conftest import OtherConnection
+from tests.bot.store.conftest import OtherConnection, SqliteConnection
 
 NOW = dt.datetime(2026, 12, 5, 9, 0, tzinfo=dt.UTC)
 SEEN = NOW.isoformat()
@@ -140,4 +140,27 @@ async def test_a_plan_on_sqlite_is_one_hand_off_to_its_thread(tmp_path: Path) ->
         await run(store, add_workers("a", "b", "c"))
         assert hand_offs == 1
     finally:
+        await store.close()
+
+
+async def test_on_sqlite_what_is_asked_after_a_queued_plan_runs_after_it_and_sees_it(tmp_path: Path) -> None:
+    """A plan holds the connection only until it is queued on SQLite's thread; what comes after it
+    (a query, a multi-statement transaction) queues behind it, so it still runs after it."""
+    path = tmp_path / "queued.db"
+    store = await SqliteStore.open_file(str(path))
+    other = SqliteConnection(path)
+    try:
+        await other.hold()  # the plan's BEGIN waits on SQLite's thread for this lock
+        engine = cast(SqlStore, store)._engine  # noqa: SLF001 - the engine under test
+        write = asyncio.create_task(engine.run(add_workers("a", "b")))
+        read = asyncio.create_task(owners(store))
+        beat = asyncio.create_task(store.worker_heartbeat("c", NOW, alive_within=dt.timedelta(days=1)))
+        done, _ = await asyncio.wait({write, read, beat}, timeout=0.2)
+        assert not done
+        await other.release()
+        assert await write == ["a", "b"]
+        assert await read == ["a", "b"]  # asked after the write: sees it
+        assert await beat == 3  # a transaction of several awaits, begun after the plan committed
+    finally:
+        await other.close()
         await store.close()
