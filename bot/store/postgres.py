@@ -103,11 +103,27 @@ class PostgresEngine:
             return await drive(db, plan)
 
     async def statement(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        async with self.transaction() as db:
-            return await db.rows(sql, params)
+        return await self._autocommitted(sql, params)
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return await self.statement(sql, params)
+        return await self._autocommitted(sql, params)
+
+    async def _autocommitted(self, sql: str, params: Sequence[Any]) -> list[Row]:
+        """One statement in autocommit: a transaction of its own in one round trip (BEGIN, it and
+        COMMIT are three; ~100 µs of CPU here against ~200)."""
+        async with self._pool.connection() as conn:
+            await conn.set_autocommit(True)
+            try:
+                cursor = await conn.execute(_pg(sql), tuple(params))
+                return list(await cursor.fetchall()) if cursor.description is not None else []
+            finally:
+                # Back to transactions before the pool lends it again. This fails only when the
+                # statement was cut off mid-way (the connection is not idle): closed, the pool
+                # drops it, and no one is lent a connection that commits each statement.
+                try:
+                    await conn.set_autocommit(False)
+                except psycopg.Error:
+                    await conn.close()
 
     async def lock_migrations(self, db: Db) -> None:
         await db.rows("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))

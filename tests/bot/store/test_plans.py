@@ -11,6 +11,7 @@ from typing import Any, cast
 import pytest
 
 from bot.store import Store
+from bot.store.postgres import PostgresEngine
 from bot.store.sql import SqlStore
 from bot.store.sql.base import Execute, ExecuteMany, Fetch, Plan, audit_step
 from bot.store.sqlite import SqliteStore
@@ -164,3 +165,29 @@ async def test_on_sqlite_what_is_asked_after_a_queued_plan_runs_after_it_and_see
     finally:
         await other.close()
         await store.close()
+
+
+async def test_on_postgresql_a_single_statement_leaves_its_connection_transactional(postgres: Any) -> None:
+    """Single statements run in autocommit (one round trip); the connection goes back to the pool
+    transactional, also when the statement was cut off, so a later plan is still all or nothing."""
+    engine = await PostgresEngine.connect(postgres.create_database(), max_size=1)  # one connection, reused
+    try:
+        store = await SqlStore.open(engine)
+        assert await engine.fetch("SELECT 1 AS one") == [{"one": 1}]
+        assert await engine.statement("UPDATE delivery_workers SET seen_at = seen_at") == []
+        cut_off = asyncio.create_task(engine.fetch("SELECT pg_sleep(5)"))
+        await asyncio.sleep(0.2)
+        cut_off.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await cut_off
+
+        def write_then_fail() -> Plan[None]:
+            yield ExecuteMany(INSERT_WORKER, [("ghost", SEEN)])
+            raise PlanFailed
+
+        with pytest.raises(PlanFailed):
+            await engine.run(write_then_fail())
+        assert await owners(store) == []
+        assert await engine.run(add_workers("a")) == ["a"]
+    finally:
+        await engine.close()
