@@ -55,6 +55,7 @@ class PostgresEngine:
     integrity_errors: tuple[type[Exception], ...] = (psycopg.errors.IntegrityError,)
     skip_locked = " FOR UPDATE SKIP LOCKED"
     for_update = " FOR UPDATE"
+    writes_in_with = True
 
     def __init__(self, pool: AsyncConnectionPool[Any]) -> None:
         self._pool = pool

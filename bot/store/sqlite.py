@@ -161,6 +161,7 @@ class SqliteEngine:
     # BEGIN IMMEDIATE already makes each transaction the only writer: nothing to skip.
     skip_locked = ""
     for_update = ""
+    writes_in_with = False
 
     def __init__(self, conn: aiosqlite.Connection, checkpointer: Checkpointer | None = None) -> None:
         self._conn = conn

@@ -143,6 +143,9 @@ class Engine(Protocol):
     skip_locked: str
     # Appended to a SELECT whose rows the transaction is about to change: they are locked, waited for.
     for_update: str
+    # Whether a WITH may hold INSERT ... RETURNING (PostgreSQL), so one statement can do a write's
+    # several steps; SQLite takes only SELECT there.
+    writes_in_with: bool
 
     def skip_locked_of(self, table: str) -> str: ...
     def json_rows(self, columns: Sequence[str], rest: str) -> str:

@@ -10,13 +10,33 @@ from bot.store import (
     Response,
     ts,
 )
-from bot.store.sql.base import Execute, Fetch, Plan, SqlBase, _audit, audit_step
+from bot.store.sql.base import AuditEntry, Execute, Fetch, Plan, SqlBase, _audit, audit_step
 from bot.store.sql.rows import _response
 
 
 class ResponsesSql(SqlBase):
     async def record_response(self, response: Response) -> tuple[Response, bool]:
-        return await self._engine.run(_record_response(response))
+        if not self._engine.writes_in_with:
+            return await self._engine.run(_record_response(response))
+        # The same in one statement, where the engine takes writes in a WITH: the response, its
+        # audit entry when new, and the stored one, in one round trip instead of four.
+        audit = audit_step(*_audit_entry(response)).rows[0]
+        rows = await self._engine.statement(
+            f"WITH added AS ({INSERT_RESPONSE} RETURNING *), "  # noqa: S608 - constant SQL only
+            "audited AS (INSERT INTO audit_log (id, at, actor, action, subject, detail_json) "
+            "SELECT ?, ?, ?, ?, ?, ? FROM added) "
+            "SELECT *, 1 AS is_new FROM added UNION ALL "
+            "SELECT *, 0 AS is_new FROM responses WHERE dedupe_key = ? AND NOT EXISTS (SELECT 1 FROM added)",
+            (*_response_values(response), *audit, response.dedupe_key),
+        )
+        if not rows:
+            # Another transaction stored this key after the statement began: the insert gave way to
+            # it, and the statement's snapshot was too early to see it. It is committed now.
+            rows = await self._engine.fetch(
+                "SELECT * FROM responses WHERE dedupe_key = ?", (response.dedupe_key,)
+            )
+            return _response(rows[0]), False
+        return _response(rows[0]), bool(rows[0]["is_new"])
 
     async def responses_for_claim(self, claim_id: str) -> list[Response]:
         async with self._read() as db:
@@ -45,35 +65,45 @@ class ResponsesSql(SqlBase):
         ]
 
 
+INSERT_RESPONSE = (
+    "INSERT INTO responses (id, claim_id, kind, tenant_id, aad_object_id, user_id, user_name, "
+    "contact_id, channel, text, dedupe_key, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING"
+)
+
+
+def _response_values(response: Response) -> tuple[Any, ...]:
+    return (
+        response.id,
+        response.claim_id,
+        response.kind,
+        response.tenant_id,
+        response.aad_object_id,
+        response.user_id,
+        response.user_name,
+        response.contact_id,
+        response.channel,
+        response.text,
+        response.dedupe_key,
+        ts(response.created_at),
+    )
+
+
+def _audit_entry(response: Response) -> AuditEntry:
+    return (
+        f"customer:{response.tenant_id}/{response.aad_object_id or response.user_id}",
+        f"response.{response.kind}",
+        response.claim_id,
+        {"response_id": response.id, "channel": response.channel},
+        response.created_at,
+    )
+
+
 def _record_response(response: Response) -> Plan[tuple[Response, bool]]:
     """The response stored once per dedupe key (audited when new), and the stored one returned."""
-    changed = yield Execute(
-        "INSERT INTO responses (id, claim_id, kind, tenant_id, aad_object_id, user_id, user_name, "
-        "contact_id, channel, text, dedupe_key, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
-        (
-            response.id,
-            response.claim_id,
-            response.kind,
-            response.tenant_id,
-            response.aad_object_id,
-            response.user_id,
-            response.user_name,
-            response.contact_id,
-            response.channel,
-            response.text,
-            response.dedupe_key,
-            ts(response.created_at),
-        ),
-    )
+    changed = yield Execute(INSERT_RESPONSE, _response_values(response))
     is_new = changed == 1
     if is_new:
-        yield audit_step(
-            f"customer:{response.tenant_id}/{response.aad_object_id or response.user_id}",
-            f"response.{response.kind}",
-            response.claim_id,
-            {"response_id": response.id, "channel": response.channel},
-            response.created_at,
-        )
+        yield audit_step(*_audit_entry(response))
     rows = yield Fetch("SELECT * FROM responses WHERE dedupe_key = ?", (response.dedupe_key,))
     return _response(rows[0]), is_new

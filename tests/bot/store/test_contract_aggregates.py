@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from bot.domain.claims import Contact, Status
@@ -280,6 +281,52 @@ async def test_responses_are_recorded_once_and_listed_in_order(store: Store) -> 
     )
     assert await store.responses_for_claim("claim-1") == [first, second]
     assert await store.responses_for_claim("absent") == []
+
+
+async def test_a_response_is_audited_once_however_many_times_and_at_once_it_is_recorded(store: Store) -> None:
+    partner = await store.create_partner("Contoso Partners")
+    await store.create_claim(make_claim(partner.id))
+    first = response("claim-1", ResponseKind.ACKNOWLEDGED, "r1")
+    # Ten clicks at once with the same key (on PostgreSQL, on ten connections): one is stored.
+    results = await asyncio.gather(
+        *(store.record_response(dataclasses.replace(first, id=f"r1-{n}")) for n in range(10))
+    )
+    stored = {answer for answer, _ in results}
+    assert len(stored) == 1 and sum(new for _, new in results) == 1
+    (kept,) = stored
+    again, new = await store.record_response(dataclasses.replace(first, id="r1-later"))
+    assert not new and again == kept
+    audited = [e for e in await store.audit_entries("claim-1") if e["action"] == "response.acknowledged"]
+    assert [e["detail"] for e in audited] == [{"channel": kept.channel, "response_id": kept.id}]
+    assert await store.responses_for_claim("claim-1") == [kept]
+
+
+async def test_on_postgresql_a_response_stored_meanwhile_by_another_transaction_is_returned(
+    postgres: Any,
+) -> None:
+    """The one-statement record on PostgreSQL: another transaction stores the same key and commits
+    while the statement waits on it. The statement's own read began too early to see that row; the
+    stored one is read again and returned, not new."""
+    url = postgres.create_database()
+    store = await open_store(url)
+    try:
+        partner = await store.create_partner("Contoso Partners")
+        await store.create_claim(make_claim(partner.id))
+        async with await psycopg.AsyncConnection.connect(url) as other:
+            await other.execute(
+                "INSERT INTO responses (id, claim_id, kind, tenant_id, channel, dedupe_key, created_at) "
+                "VALUES ('theirs', 'claim-1', 'acknowledged', %s, 'msteams', 'r1', %s)",
+                (TENANT, NOW.isoformat()),
+            )  # not committed yet: the insert below waits for it
+            mine = asyncio.create_task(store.record_response(response("claim-1", ResponseKind.ACKNOWLEDGED)))
+            done, _ = await asyncio.wait({mine}, timeout=0.3)
+            assert not done
+            await other.commit()
+        stored, new = await mine
+        assert (stored.id, new) == ("theirs", False)
+        assert [e for e in await store.audit_entries("claim-1") if e["action"].startswith("response.")] == []
+    finally:
+        await store.close()
 
 
 # --- webhooks -------------------------------------------------------------------------------------
