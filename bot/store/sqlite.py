@@ -141,11 +141,6 @@ def _fetch(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[Ro
     return [dict(row) for row in conn.execute(sql, params).fetchall()]
 
 
-def _seen(future: asyncio.Future[Any]) -> None:
-    if not future.cancelled():
-        future.exception()  # retrieved: not reported as "never retrieved"
-
-
 def _step(conn: sqlite3.Connection, step: Step) -> Any:
     if isinstance(step, Execute):
         return conn.execute(step.sql, step.params).rowcount
@@ -238,15 +233,20 @@ class SqliteEngine:
         next turn queues runs after it, so the thread goes from one to the next without waiting
         for the event loop to hear that each has ended (under load the loop is slow to hear it)."""
         async with self._turns.turn(urgent=urgent):
-            # aiosqlite's own hand-off, which every public method goes through; it has no public
-            # form that runs a function (the version is pinned; the store's contract tests use it).
-            handed_off: asyncio.Future[T] = asyncio.ensure_future(self._conn._execute(work))  # type: ignore[no-untyped-call]  # aiosqlite leaves it unannotated
-            try:
-                await asyncio.sleep(0)  # the hand-off's first step puts it in the queue
-            except asyncio.CancelledError:
-                handed_off.add_done_callback(_seen)  # it runs all the same; nobody awaits it
-                raise
+            handed_off = self._hand_off(work)
         return await settled(handed_off)
+
+    def _hand_off(self, work: Callable[[], T]) -> asyncio.Future[T]:
+        """`work` put on the connection thread's queue now; its result or error comes to the future.
+        This is what aiosqlite's `_execute` does once its coroutine starts (aiosqlite has no
+        public way to run a function on its thread); done here without the coroutine, the work is
+        in the queue before the turn passes on. Pinned aiosqlite version; every store test runs
+        through it."""
+        if not self._conn._running or self._conn._connection is None:
+            raise ValueError("Connection closed")
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._conn._tx.put_nowait((future, work))
+        return future
 
     async def lock_migrations(self, db: Db) -> None:
         return None  # BEGIN IMMEDIATE holds the file's write lock already

@@ -128,17 +128,21 @@ async def test_a_plan_on_sqlite_is_one_hand_off_to_its_thread(tmp_path: Path) ->
     """The point of a plan: a transaction of several statements crosses to SQLite's thread once."""
     store = await SqliteStore.open_file(str(tmp_path / "plans.db"))
     try:
-        conn = cast(Any, store)._engine._conn  # noqa: SLF001 - counting the hand-offs
+        conn = cast(Any, store)._engine._conn  # noqa: SLF001 - counting what goes on its thread's queue
+        queue = conn._tx
         hand_offs = 0
-        original = conn._execute
 
-        async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
-            nonlocal hand_offs
-            hand_offs += 1
-            return await original(fn, *args, **kwargs)
+        class Counted:
+            def put_nowait(self, item: Any) -> None:
+                nonlocal hand_offs
+                hand_offs += 1
+                queue.put_nowait(item)
 
-        conn._execute = counted
-        await run(store, add_workers("a", "b", "c"))
+        conn._tx = Counted()
+        try:
+            assert await run(store, add_workers("a", "b", "c")) == ["a", "b", "c"]
+        finally:
+            conn._tx = queue
         assert hand_offs == 1
     finally:
         await store.close()
