@@ -259,6 +259,8 @@ async def _audit(
 
 
 AuditEntry = tuple[str, str, str | None, dict[str, Any], dt.datetime]
+# An audit entry's columns, in the order `audit_steps` gives their values.
+INSERT_AUDIT = "INSERT INTO audit_log (id, at, actor, action, subject, detail_json)"
 
 
 async def _audit_many(db: Db, entries: Sequence[AuditEntry]) -> None:
@@ -277,7 +279,7 @@ def audit_step(
 def audit_steps(entries: Sequence[AuditEntry]) -> ExecuteMany:
     """A plan's audit entries, as (actor, action, subject, detail, at), in one statement."""
     return ExecuteMany(
-        "INSERT INTO audit_log (id, at, actor, action, subject, detail_json) VALUES (?, ?, ?, ?, ?, ?)",
+        f"{INSERT_AUDIT} VALUES (?, ?, ?, ?, ?, ?)",
         [
             (str(uuid.uuid4()), ts(at), actor, action, subject, json.dumps(detail, sort_keys=True))
             for actor, action, subject, detail, at in entries

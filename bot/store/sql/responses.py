@@ -10,7 +10,7 @@ from bot.store import (
     Response,
     ts,
 )
-from bot.store.sql.base import AuditEntry, Execute, Fetch, Plan, SqlBase, _audit, audit_step
+from bot.store.sql.base import INSERT_AUDIT, AuditEntry, Execute, Fetch, Plan, SqlBase, _audit, audit_step
 from bot.store.sql.rows import _response
 
 
@@ -23,8 +23,7 @@ class ResponsesSql(SqlBase):
         audit = audit_step(*_audit_entry(response)).rows[0]
         rows = await self._engine.statement(
             f"WITH added AS ({INSERT_RESPONSE} RETURNING *), "  # noqa: S608 - constant SQL only
-            "audited AS (INSERT INTO audit_log (id, at, actor, action, subject, detail_json) "
-            "SELECT ?, ?, ?, ?, ?, ? FROM added) "
+            f"audited AS ({INSERT_AUDIT} SELECT ?, ?, ?, ?, ?, ? FROM added) "
             "SELECT *, 1 AS is_new FROM added UNION ALL "
             "SELECT *, 0 AS is_new FROM responses WHERE dedupe_key = ? AND NOT EXISTS (SELECT 1 FROM added)",
             (*_response_values(response), *audit, response.dedupe_key),
