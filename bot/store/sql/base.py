@@ -159,8 +159,9 @@ class Engine(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[Db]: ...
     def reader(self) -> AbstractAsyncContextManager[Db]: ...
     async def run(self, plan: Plan[T]) -> T:
-        """Run `plan` as one write transaction (committed, or rolled back if it raises), with the same
-        guarantees as `transaction`; in as few round trips as the engine allows."""
+        """Run `plan` as one write transaction (committed, or rolled back if it raises), in as few
+        round trips as the engine allows. All or nothing also when the caller is cancelled: once
+        handed off, SQLite runs it to its end; PostgreSQL rolls back what has not committed."""
         ...
 
     async def statement(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
