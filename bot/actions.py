@@ -19,7 +19,7 @@ from typing import Any
 import cards
 from bot.domain.claims import Claim, Contact
 from bot.domain.json_input import bad_text, first_bad_text
-from bot.store import Response, ResponseKind, Store
+from bot.store import NotFound, Response, ResponseKind, Store
 from bot.views import ClaimView
 from cards import verbs
 from cards.i18n import choose_locale
@@ -139,7 +139,11 @@ class Actions:
             refresh_user_ids=(actor.user_id,) if actor.user_id and request.host == "teams" else (),
             web_link=self._web_link(claim.id, contact.id) if self._web_link and contact else None,
         )
-        return await verb(self, request, view)
+        try:
+            return await verb(self, request, view)
+        except NotFound:
+            # A retention purge deleted the claim after it was read above: nothing was recorded.
+            return Outcome(notice("notice.unknown_claim"))
 
     async def record(
         self, request: ActionRequest, view: ClaimView, kind: ResponseKind, text: str | None = None

@@ -51,7 +51,7 @@ from bot.partner_api.serialize import (
     webhook_model,
     workload_model,
 )
-from bot.store import Channel, Conflict, LimitKind, LimitReached, NotifyAllowance, Partner, ts
+from bot.store import Channel, Conflict, LimitKind, LimitReached, NotFound, NotifyAllowance, Partner, ts
 from bot.webhooks.resolver import check_destination
 from bot.webhooks.worker import WebhookUrlError, new_secret
 
@@ -232,6 +232,8 @@ class PartnerApi:
                 wanted.channel or Channel.AUTO,
                 allowance=allowance,
             )
+        except NotFound:  # a retention purge deleted it after it was read above
+            raise Problem(404, f"No claim {claim.id!r} among yours.") from None
         except LimitReached as limit:
             request.config_dict[METRICS].notifications_refused.labels(reason=limit.kind).inc()
             log.info("claim %s: notification refused (%s) for partner %s", claim.id, limit.kind, partner.id)

@@ -122,7 +122,8 @@ class DeliveryStore(Protocol):
         allowance: NotifyAllowance | None = None,
     ) -> list[Delivery]:
         """Queue the claim card for every contact; with an `allowance`, LimitReached (and nothing
-        stored) when the partner's rate, daily messages or the claim's cooldown would be exceeded."""
+        stored) when the partner's rate, daily messages or the claim's cooldown would be exceeded;
+        NotFound if the claim is gone (a purge deleted it after the caller read it)."""
         ...
 
     async def deliveries_for_claim(self, claim_id: str) -> list[Delivery]: ...
@@ -190,7 +191,8 @@ class ResponseStore(Protocol):
     """The customers' responses to the cards."""
 
     async def record_response(self, response: Response) -> tuple[Response, bool]:
-        """Store a response unless one with its dedupe_key exists; (the stored one, was new)."""
+        """Store a response unless one with its dedupe_key exists; (the stored one, was new).
+        NotFound if its claim is gone (a purge deleted it after the caller read it)."""
         ...
 
     async def responses_for_claim(self, claim_id: str) -> list[Response]: ...

@@ -211,6 +211,11 @@ class SqlBase:
     def _read(self) -> AbstractAsyncContextManager[Db]:
         return self._engine.reader()
 
+    async def _claim_gone(self, claim_id: str) -> bool:
+        """True if no claim has this id (any more): what a write about it that broke a foreign key
+        ran into when a purge deleted the claim after the caller read it."""
+        return not await self._engine.fetch("SELECT 1 FROM claims WHERE id = ?", (claim_id,))
+
     async def migrate(self) -> list[str]:
         """Apply the migrations this database has not had yet; return their versions."""
         applied: list[str] = []

@@ -15,6 +15,7 @@ from bot.store import (
     DeliveryOutcome,
     DeliveryStatus,
     LeasedDelivery,
+    NotFound,
     Response,
     ts,
 )
@@ -54,6 +55,8 @@ class DeliveriesSql(SqlBase):
         try:
             return await self._create_notification(claim, notification_id, at, channel, allowance)
         except self._engine.integrity_errors as exc:
+            if await self._claim_gone(claim.id):  # purged since the caller read it
+                raise NotFound(f"claim {claim.id!r} not found") from exc
             raise Conflict(f"notification {notification_id!r} exists") from exc
 
     async def _create_notification(

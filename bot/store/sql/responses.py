@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from bot.store import (
+    NotFound,
     Response,
     ts,
 )
@@ -16,6 +17,14 @@ from bot.store.sql.rows import _response
 
 class ResponsesSql(SqlBase):
     async def record_response(self, response: Response) -> tuple[Response, bool]:
+        try:
+            return await self._record_response(response)
+        except self._engine.integrity_errors as exc:
+            if await self._claim_gone(response.claim_id):
+                raise NotFound(f"claim {response.claim_id!r} not found") from exc
+            raise
+
+    async def _record_response(self, response: Response) -> tuple[Response, bool]:
         if not self._engine.writes_in_with:
             return await self._engine.run(_record_response(response))
         # The same in one statement, where the engine takes writes in a WITH: the response, its

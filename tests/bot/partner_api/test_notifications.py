@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 
+from bot.ops.state import STORE
 from bot.store import Store
 from tests.bot.partner_api.support import problem
 from tests.support import first_contact_in_teams
@@ -95,3 +97,28 @@ async def test_by_default_contacts_with_the_app_get_teams_and_the_others_email(
     assert [d["channel"] for d in email["deliveries"]] == ["email", "email"]
     bad = await client.post(url, json={"channel": "fax"}, headers=auth)
     assert bad.status == 422 and (await bad.json())["field"] == "channel"
+
+
+async def test_notifying_a_claim_purged_since_it_was_read_is_a_404_that_queues_nothing(
+    client: TestClient[Any, Any],
+    store: Store,
+    auth: dict[str, str],
+    claim_body: dict[str, Any],
+    monkeypatch: Any,
+) -> None:
+    created = await (await client.post("/api/claims", json=claim_body, headers=auth)).json()
+    served = client.app[STORE]  # the app's own store object
+    read = served.get_claim
+
+    async def read_then_purge(claim_id: str, **kwargs: Any) -> Any:
+        # A retention purge deletes the claim just after the route has read it.
+        claim = await read(claim_id, **kwargs)
+        assert (await store.purge_claims(dt.datetime(2100, 1, 1, tzinfo=dt.UTC), limit=10)).counts.claims == 1
+        return claim
+
+    monkeypatch.setattr(served, "get_claim", read_then_purge)
+    resp = await client.post(f"/api/claims/{created['id']}/notifications", json={}, headers=auth)
+    body = await problem(resp, 404)
+    assert created["id"] in body["detail"]
+    assert await store.deliveries_for_claim(created["id"]) == []
+    assert sum((await store.outbox_counts()).values()) == 0

@@ -301,6 +301,48 @@ async def test_a_response_is_audited_once_however_many_times_and_at_once_it_is_r
     assert await store.responses_for_claim("claim-1") == [kept]
 
 
+async def purged_after_read(store: Store) -> Any:
+    """A claim read by a caller and then deleted by a retention purge: the claim as it was read."""
+    partner = await store.create_partner("Contoso Partners")
+    await store.create_claim(make_claim(partner.id))
+    claim = await store.get_claim("claim-1")
+    assert claim is not None
+    batch = await store.purge_claims(NOW + dt.timedelta(days=1), limit=10)
+    assert batch.counts.claims == 1 and await store.get_claim("claim-1") is None
+    return claim
+
+
+async def test_a_response_to_a_claim_purged_since_it_was_read_is_not_found_and_leaves_nothing(
+    store: Store,
+) -> None:
+    claim = await purged_after_read(store)
+    with pytest.raises(NotFound, match="claim-1"):
+        await store.record_response(response(claim.id, ResponseKind.ACKNOWLEDGED, "late"))
+    assert await store.responses_for_claim(claim.id) == []
+    assert await store.audit_entries(claim.id) == []
+
+
+async def test_a_notification_of_a_claim_purged_since_it_was_read_is_not_found_and_leaves_nothing(
+    store: Store,
+) -> None:
+    claim = await purged_after_read(store)
+    with pytest.raises(NotFound, match="claim-1"):
+        await store.create_notification(claim, "n-late", NOW, "teams")
+    assert await store.deliveries_for_claim(claim.id) == []
+    assert await store.outbox_counts() == dict.fromkeys(await store.outbox_counts(), 0)
+    assert await store.audit_entries(claim.id) == []
+
+
+async def test_a_notification_id_used_twice_is_still_a_conflict(store: Store) -> None:
+    partner = await store.create_partner("Contoso Partners")
+    await store.create_claim(make_claim(partner.id))
+    claim = await store.get_claim("claim-1")
+    assert claim is not None
+    await store.create_notification(claim, "n1", NOW, "teams")
+    with pytest.raises(Conflict, match="n1"):
+        await store.create_notification(claim, "n1", NOW, "teams")
+
+
 async def test_on_postgresql_a_response_stored_meanwhile_by_another_transaction_is_returned(
     postgres: Any,
 ) -> None:
