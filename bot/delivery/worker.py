@@ -8,22 +8,18 @@ import logging
 import uuid
 from typing import Any
 
+from bot.delivery.composing import contact_link, delivery_card, delivery_email
 from bot.delivery.limits import TeamsLimits
 from bot.delivery.retries import GONE, RETRYABLE, Deferred, retry_or_fail
 from bot.delivery.sending import CardSender, SendFailure
 from bot.delivery.starting import LeaseLost, StartMarks, StartNotRecorded
 from bot.mail.identity import MailIdentity
-from bot.mail.message import build_message
 from bot.mail.sender import Mailer, MailFailure, mailer_from_settings
 from bot.ops.config import Settings
 from bot.ops.metrics import Metrics
 from bot.ops.polling import Poller
 from bot.store import Channel, DeliveryKind, DeliveryOutcome, DeliveryStatus, LeasedDelivery, Store
-from bot.views import ClaimView, web_link
 from bot.web.links import LinkSigner, public_base
-from cards.common import NAME_LIMIT
-from cards.i18n import choose_locale, text_for
-from cards.markdown import plain
 from cards.model import WebLink
 
 log = logging.getLogger(__name__)
@@ -316,26 +312,8 @@ class DeliveryWorker:
             raise MailFailure(permanent=True, reply="no mail relay is configured for this service")
         link = self._web_link(item)
         card = self._card_for(item, host="outlook", link=link)
-        contact = item.contact
-        locale = choose_locale(None, contact.locale, item.claim.locale)
-        domain = self._mail.sender.rpartition("@")[2] or "localhost"
-        message_id = f"{item.delivery.id}@{domain}"
-        status = item.delivery.kind == DeliveryKind.STATUS
-        subject = text_for(locale)(
-            "email.subject_status" if status else "email.subject_claim",
-            partner=plain(item.partner_name, limit=NAME_LIMIT),
-        )
-        message = build_message(
-            card,
-            subject=subject,
-            sender=self._mail.sender,
-            sender_name=self._mail.from_name(item.partner_name),
-            to=contact.email,
-            to_name=contact.name,
-            locale=locale,
-            message_id=message_id,
-            date=dt.datetime.now(dt.UTC),
-            web_link=link,
+        message, message_id = delivery_email(
+            item, card, mail=self._mail, link=link, now=dt.datetime.now(dt.UTC)
         )
         await self._starts.start(item.delivery.id)
         with self._metrics.send_seconds.labels(channel=Channel.EMAIL).time():
@@ -343,40 +321,10 @@ class DeliveryWorker:
         return f"<{message_id}>"
 
     def _web_link(self, item: LeasedDelivery) -> WebLink | None:
-        """The contact's own link to the claim's web page, made for this send (a partner user's
-        notice has none)."""
-        if self._links is None or item.contact is None or item.delivery.kind == DeliveryKind.PARTNER:
-            return None
-        now = dt.datetime.now(dt.UTC)
-        return web_link(self._links, self._links_base, item.claim.id, item.contact.id, now)
+        return contact_link(self._links, self._links_base, item, dt.datetime.now(dt.UTC))
 
     def _card_for(self, item: LeasedDelivery, *, host: str, link: WebLink | None = None) -> dict[str, Any]:
-        """The card as this contact should see it now (current status, their own state and link)."""
-        responses = item.responses
-        contact, reference = item.contact, item.reference
-        viewer = (contact.aad_object_id if contact else None) or (
-            reference.aad_object_id if reference else None
-        )
-        view = ClaimView(
-            claim=item.claim,
-            partner_name=item.partner_name,
-            responses=responses,
-            viewer_aad_object_id=viewer,
-            locale=choose_locale(None, contact.locale if contact else None, item.claim.locale),
-            host=host,
-            originator=self._mail.originator if host == "outlook" else None,
-            sender=self._mail.organisation or None,
-            refresh_user_ids=(reference.user_id,) if reference and reference.user_id else (),
-            web_link=link,
-        )
-        if item.delivery.kind == DeliveryKind.PARTNER:
-            response = next((r for r in responses if r.id == item.delivery.response_id), None)
-            if response is None:
-                raise SendFailure(400, "ResponseGone")
-            return view.partner_notice_card(response)
-        if item.delivery.kind == DeliveryKind.STATUS and item.old_status is not None:
-            return view.status_changed_card(item.old_status)
-        return view.claim_card()
+        return delivery_card(item, host=host, mail=self._mail, link=link)
 
     async def _failed(self, item: LeasedDelivery, failure: SendFailure) -> DeliveryOutcome | None:
         delivery = item.delivery
