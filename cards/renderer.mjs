@@ -21,33 +21,16 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { failWith, launchChromium, readJobJson } from "./headless.mjs";
+
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url); // resolves from cards/ up to the repo's node_modules
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const PAD = 12; // around the card in screenshots
 
-function fail(message) {
-  process.stderr.write(`renderer.mjs: ${message}\n`);
-  process.exit(2);
-}
+const fail = failWith("renderer.mjs");
 
 function readJob() {
-  const source = process.argv[2] && process.argv[2] !== "-" ? process.argv[2] : 0; // 0 = stdin
-  let job;
-  try {
-    job = JSON.parse(fs.readFileSync(source, "utf8"));
-  } catch (err) {
-    fail(`cannot read the job: ${err.message}`);
-  }
+  const job = readJobJson(fail);
   if (!job || !Array.isArray(job.cards)) fail('the job needs a "cards" list');
   const width = job.width ?? 500;
   if (!Number.isInteger(width) || width < 100 || width > 2000) fail(`bad width ${JSON.stringify(width)}`);
@@ -151,13 +134,7 @@ async function main() {
   const hosts = hostFiles();
   if (job.pngDir) fs.mkdirSync(job.pngDir, { recursive: true });
 
-  const { chromium } = require("playwright-core");
-  let browser;
-  try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-  } catch (err) {
-    fail(`cannot start ${CHROMIUM}: ${err.message}`);
-  }
+  const browser = await launchChromium(fail);
 
   const reports = [];
   try {

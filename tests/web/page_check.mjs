@@ -31,36 +31,18 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 
+import { failWith, launchChromium, readJobJson } from "../../cards/headless.mjs";
+
 const require = createRequire(import.meta.url); // resolves up to the repo's node_modules
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-// As cards/renderer.mjs: no background connections of Chromium's own.
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"];
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
 const STEP_TIMEOUT_MS = 15000;
 const MAX_TABS = 100;
 
-function fail(message) {
-  process.stderr.write(`page_check.mjs: ${message}\n`);
-  process.exit(2);
-}
+const fail = failWith("page_check.mjs");
 
 function readJob() {
-  const source = process.argv[2] && process.argv[2] !== "-" ? process.argv[2] : 0; // 0 = stdin
-  let job;
-  try {
-    job = JSON.parse(fs.readFileSync(source, "utf8"));
-  } catch (err) {
-    fail(`cannot read the job: ${err.message}`);
-  }
+  const job = readJobJson(fail);
   if (!job || !Array.isArray(job.visits)) fail('the job needs a "visits" list');
   for (const visit of job.visits) {
     const width = visit.width ?? 1280;
@@ -272,13 +254,7 @@ async function runVisit(browser, visit, axeSource) {
 async function main() {
   const job = readJob();
   const axeSource = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-  const { chromium } = require("playwright-core");
-  let browser;
-  try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-  } catch (err) {
-    fail(`cannot start ${CHROMIUM}: ${err.message}`);
-  }
+  const browser = await launchChromium(fail);
   const reports = [];
   try {
     for (const visit of job.visits) reports.push(await runVisit(browser, visit, axeSource));
