@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.domain.claims import Contact
 from bot.store import DeliveryKind, DeliveryStatus, Store, ts
-from bot.store.sql.deliveries import OUTBOX_GAUGED
+from bot.store.sql.deliveries import OUTBOX_GAUGED, SENDING_BY_ID
 from bot.store.sql.outbox import CONTACT_CHAT, contact_chat_params
 
 # Tables that grow with the claims: reading one whole is a full scan worth naming.
@@ -73,11 +73,11 @@ def queries(
         ),
         "start: mark started": (
             "UPDATE deliveries SET started_at = ? "  # noqa: S608
-            f"WHERE lease_owner = ? AND status = ? AND id IN ({_marks(len(ids))}) RETURNING id",
+            f"WHERE lease_owner = ? AND {SENDING_BY_ID} AND id IN ({_marks(len(ids))}) RETURNING id",
             (now, "worker-1", sending, *ids),
         ),
         "finish: fenced rows": (
-            "SELECT id FROM deliveries WHERE lease_owner = ? AND status = ? AND id "  # noqa: S608
+            f"SELECT id FROM deliveries WHERE lease_owner = ? AND {SENDING_BY_ID} AND id "  # noqa: S608
             f"IN ({_marks(len(ids))}){for_update}",
             ("worker-1", sending, *ids),
         ),

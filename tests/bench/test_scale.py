@@ -73,6 +73,10 @@ def test_scale_benchmark_on_sqlite_reports_its_figures() -> None:
     chat = " ".join(result["plans"]["notify: contact's chat"]["plan"])
     assert "conversation_refs_user (tenant_id=? AND aad_object_id=?)" in chat
     assert "conversation_refs_email (tenant_id=? AND email=?)" in chat
+    # Start marks and outcomes look their deliveries up by id, not through every one in `sending`.
+    for name in ("start: mark started", "finish: fenced rows"):
+        plan = " ".join(result["plans"][name]["plan"])
+        assert "sqlite_autoindex_deliveries_1 (id=?)" in plan and "status=?" not in plan, (name, plan)
     # Either due index (0001's or 0008's, which leads with the same columns) serves the count.
     counts = " ".join(result["plans"]["metrics: outbox counts"]["plan"])
     assert re.search(r"USING COVERING INDEX deliveries_due(_order)? \(status=\?\)", counts), counts
