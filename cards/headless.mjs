@@ -6,15 +6,10 @@ import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url); // resolves from cards/ up to the repo's node_modules
 export const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-export const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+// Also read by docs/email/make_preview.py, which runs Chromium without playwright.
+export const CHROMIUM_ARGS = JSON.parse(
+  fs.readFileSync(new URL("./chromium-flags.json", import.meta.url), "utf8"),
+);
 
 // A function that writes "SCRIPT: message" to stderr and exits 2 (a bad job, no browser).
 export function failWith(script) {

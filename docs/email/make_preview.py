@@ -7,6 +7,7 @@ Debian's headless Chromium with no network. The Japanese preview needs a CJK fon
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import tempfile
@@ -23,13 +24,8 @@ CHROMIUM = "/usr/bin/chromium"
 # No network: Chromium's own background connections would be refused on this kind of machine.
 FLAGS = (
     "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
+    # The flags every headless Chromium here runs with (cards/headless.mjs reads them too).
+    *json.loads((HERE.parent.parent / "cards" / "chromium-flags.json").read_text(encoding="utf-8")),
     "--hide-scrollbars",
     "--window-size=700,3000",
 )
