@@ -28,7 +28,7 @@ from bot.domain.claims import Claim
 from bot.domain.json_input import JsonInputError, read_json
 from bot.domain.validation import InvalidRequest, claim_from_request
 from bot.partner_api.schema import check
-from bot.store import Channel, Conflict, Partner, Store
+from bot.store import Channel, Conflict, NotFound, Partner, Store
 
 BULK_NAMESPACE = uuid.UUID("0f4e6a52-3b8c-4e1d-9a7f-5c2b1d0e9f84")
 LIST_SEPARATORS = (";", " ")
@@ -196,12 +196,16 @@ async def run_bulk(
                 outcome["notified"] += 1
             except Conflict:
                 outcome["already notified"] += 1
+            except NotFound:  # it was already there, and a retention purge deleted it just now
+                outcome["deleted meanwhile"] += 1
             progress.advance(task)
     summary = Table(title=f"{path.name}: {len(claims)} row(s)")
     summary.add_column("what")
     summary.add_column("count", justify="right")
     for key in ("created", "already there", "notified", "already notified"):
         summary.add_row(key, str(outcome[key]))
+    if outcome["deleted meanwhile"]:
+        summary.add_row("deleted meanwhile (not notified)", str(outcome["deleted meanwhile"]))
     for key, count in sorted(deliveries.items()):
         summary.add_row(f"deliveries {key}", str(count))
     console.print(summary)

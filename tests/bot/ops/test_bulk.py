@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import re
 import shutil
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
+from bot.domain.claims import Claim
+from bot.ops.bulk import run_bulk
 from bot.ops.cli import main
 from bot.store.sqlite import SqliteStore
 
@@ -83,3 +88,32 @@ def test_an_unreadable_file_or_unknown_partner_is_refused(
     shutil.copy(BULK / "claims.csv", tmp_path / "claims.txt")
     assert main(["notify-bulk", str(tmp_path / "claims.txt"), "--partner", "Contoso Partners"]) == 2
     assert main(["notify-bulk", str(BULK / "claims.csv"), "--partner", "Nobody"]) == 2
+
+
+async def test_a_claim_purged_before_its_notification_is_counted_and_the_run_goes_on(
+    database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = await SqliteStore.open_file(str(database))
+    try:
+        partner = await store.partner_by_name("Contoso Partners")
+        assert partner is not None
+        create = store.create_claim
+
+        async def create_then_purge(claim: Claim) -> None:
+            # The first row's claim goes to a retention purge just after it is stored.
+            await create(claim)
+            if claim.customer_name == "Fabrikam Ltd":
+                batch = await store.purge_claims(dt.datetime(2100, 1, 1, tzinfo=dt.UTC), limit=10)
+                assert batch.counts.claims == 1
+
+        monkeypatch.setattr(store, "create_claim", create_then_purge)
+        console = Console(record=True, width=220)  # the summary table, kept to read back
+        assert await run_bulk(store, partner, BULK / "claims.csv", console=console) == 0
+    finally:
+        await store.close()
+    summary = console.export_text()
+    assert re.search(r"│ notified\s+│\s+2 │", summary), summary
+    assert re.search(r"│ deleted meanwhile \(not notified\)\s+│\s+1 │", summary), summary
+    claims, deliveries, names = await counts(database)
+    assert (claims, deliveries) == (2, 2)
+    assert names == ["Northwind Traders", "Tailspin Toys GmbH"]
