@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
+from bot.delivery.sending import EncodedCard
 from bot.ops.state import WEBHOOKS, WORKER
 from bot.partner_api.keys import new_key
 from bot.store import Store, StoredReference
@@ -33,13 +34,13 @@ class RecordingSender:
         self.updated: list[tuple[dict[str, Any], str, dict[str, Any]]] = []
         self.changes = Changes()
 
-    async def send_card(self, reference: dict[str, Any], card: dict[str, Any]) -> str | None:
-        self.sent.append((reference, card))
+    async def send_card(self, reference: dict[str, Any], card: EncodedCard) -> str | None:
+        self.sent.append((reference, card.content()))
         self.changes.changed()
         return f"activity-{len(self.sent)}"
 
-    async def update_card(self, reference: dict[str, Any], activity_id: str, card: dict[str, Any]) -> None:
-        self.updated.append((reference, activity_id, card))
+    async def update_card(self, reference: dict[str, Any], activity_id: str, card: EncodedCard) -> None:
+        self.updated.append((reference, activity_id, card.content()))
         self.changes.changed()
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from bot.delivery.composing import contact_link, delivery_card, delivery_email
 from bot.delivery.limits import TeamsLimits
 from bot.delivery.retries import GONE, RETRYABLE, Deferred, retry_or_fail
-from bot.delivery.sending import CardSender, SendFailure
+from bot.delivery.sending import CardSender, EncodedCard, SendFailure
 from bot.delivery.starting import LeaseLost, StartMarks, StartNotRecorded
 from bot.mail.identity import MailIdentity
 from bot.mail.sender import Mailer, MailFailure, mailer_from_settings
@@ -289,8 +289,8 @@ class DeliveryWorker:
         delivery, reference = item.delivery, item.reference
         if reference is None:
             raise SendFailure(404, "NoConversation")
-        # Built before booking: the slot is not spent waiting.
-        card = self._card_for(item, host="teams", link=self._web_link(item))
+        # Built before booking: the slot is not spent waiting. It waits as JSON (see EncodedCard).
+        card = EncodedCard.of(self._card_for(item, host="teams", link=self._web_link(item)))
         waited = await self._limits.wait(
             reference.conversation_id,
             reference.tenant_id,

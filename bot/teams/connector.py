@@ -24,7 +24,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from yarl import URL
 
 from bot import __version__
-from bot.delivery.sending import SendFailure
+from bot.delivery.sending import EncodedCard, SendFailure
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +38,9 @@ TOKEN_REUSE_SECONDS = 60.0
 MAX_CONNECTIONS = 256
 
 
-def card_message(reference: dict[str, Any], card: dict[str, Any]) -> dict[str, Any]:
-    """The activity `send_activity(MessageFactory.attachment(...))` would post for this reference."""
+def card_message(reference: dict[str, Any], card: EncodedCard) -> dict[str, Any]:
+    """The activity `send_activity(MessageFactory.attachment(...))` would post for this reference,
+    the card in it as written (orjson writes the fragment into the body as it is)."""
     message: dict[str, Any] = {
         "type": "message",
         "serviceUrl": reference["serviceUrl"],
@@ -48,12 +49,12 @@ def card_message(reference: dict[str, Any], card: dict[str, Any]) -> dict[str, A
         "conversation": reference["conversation"],
         "recipient": reference["user"],
         "attachmentLayout": "list",
-        "attachments": [{"contentType": CARD_CONTENT_TYPE, "content": card}],
+        "attachments": [{"contentType": CARD_CONTENT_TYPE, "content": orjson.Fragment(card.json)}],
     }
     if reference.get("locale"):
         message["locale"] = reference["locale"]
-    if card.get("fallbackText"):
-        message["summary"] = card["fallbackText"]
+    if card.fallback_text:
+        message["summary"] = card.fallback_text
     return message
 
 
@@ -69,13 +70,13 @@ class ConnectorCardSender:
         self._credentials: dict[str, Any] = {}
         self._token_locks: dict[str, asyncio.Lock] = {}
 
-    async def send_card(self, reference: dict[str, Any], card: dict[str, Any]) -> str | None:
+    async def send_card(self, reference: dict[str, Any], card: EncodedCard) -> str | None:
         conversation = quote(reference["conversation"]["id"], safe="")
         answer = await self._call("POST", reference, f"v3/conversations/{conversation}/activities", card)
         activity_id = answer.get("id")
         return str(activity_id) if activity_id else None
 
-    async def update_card(self, reference: dict[str, Any], activity_id: str, card: dict[str, Any]) -> None:
+    async def update_card(self, reference: dict[str, Any], activity_id: str, card: EncodedCard) -> None:
         conversation = quote(reference["conversation"]["id"], safe="")
         path = f"v3/conversations/{conversation}/activities/{quote(activity_id, safe='')}"
         await self._call("PUT", reference, path, card, activity_id=activity_id)
@@ -90,7 +91,7 @@ class ConnectorCardSender:
         method: str,
         reference: dict[str, Any],
         path: str,
-        card: dict[str, Any],
+        card: EncodedCard,
         *,
         activity_id: str | None = None,
     ) -> dict[str, Any]:

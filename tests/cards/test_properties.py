@@ -28,6 +28,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 import regex
 from botbuilder.core import TurnContext
@@ -35,6 +36,7 @@ from botbuilder.schema import Activity
 from hypothesis import Phase, example, given, settings
 from hypothesis import strategies as st
 
+from bot.delivery.sending import EncodedCard
 from bot.domain.formats import NAME_MAX
 from bot.mail.identity import MailIdentity
 from bot.mail.message import build_message, render_html, render_text
@@ -647,9 +649,9 @@ def teams_reference() -> dict[str, Any]:
 def teams_wire_bytes(card: Card) -> bytes:
     """The body `ConnectorCardSender` posts (an update: the envelope with the activity id), as it
     serialises it."""
-    body = card_message(teams_reference(), card)
+    body = card_message(teams_reference(), EncodedCard.of(card))
     body["id"] = "1:1x7p4Q2kVbXvH9cR2sT8uW5nA6oD1gJ3hK7iM0qE4rS"
-    return json.dumps(body, ensure_ascii=False).encode()
+    return orjson.dumps(body)
 
 
 def script_block(document: str) -> str:

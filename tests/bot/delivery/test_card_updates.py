@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from bot.delivery.sending import EncodedCard
 from bot.delivery.worker import DeliveryWorker
 from bot.domain.claims import Status
 from bot.store import Store
@@ -49,7 +50,7 @@ async def test_the_worker_notices_a_status_change_that_raced_its_send(
     inner = sender
 
     class RacingSender:
-        async def send_card(self, reference: dict[str, Any], card: dict[str, Any]) -> str | None:
+        async def send_card(self, reference: dict[str, Any], card: EncodedCard) -> str | None:
             sent = await inner.send_card(reference, card)
             await sqlite_store.change_status(
                 claim.id,
@@ -62,9 +63,7 @@ async def test_the_worker_notices_a_status_change_that_raced_its_send(
             )
             return sent
 
-        async def update_card(
-            self, reference: dict[str, Any], activity_id: str, card: dict[str, Any]
-        ) -> None:
+        async def update_card(self, reference: dict[str, Any], activity_id: str, card: EncodedCard) -> None:
             await inner.update_card(reference, activity_id, card)
 
     worker = DeliveryWorker(sqlite_store, RacingSender(), poll_seconds=3600, mail=MAIL)

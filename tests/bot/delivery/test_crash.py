@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from bot.delivery.limits import TeamsLimits
+from bot.delivery.sending import EncodedCard
 from bot.delivery.worker import DeliveryWorker
 from bot.store import DeliveryStatus, Store, open_store
 from bot.store.sqlite import SqliteStore
@@ -43,7 +44,7 @@ class StallingSender:
         self.all_reached = asyncio.Event()
         self._never = asyncio.Event()
 
-    async def send_card(self, reference: dict[str, Any], card: dict[str, Any]) -> str | None:
+    async def send_card(self, reference: dict[str, Any], card: EncodedCard) -> str | None:
         self.conversations.append(reference["conversation"]["id"])
         if len(self.conversations) >= self._reached:
             self.all_reached.set()
@@ -51,7 +52,7 @@ class StallingSender:
             await self._never.wait()
         return f"activity-{len(self.conversations)}"
 
-    async def update_card(self, reference: dict[str, Any], activity_id: str, card: dict[str, Any]) -> None:
+    async def update_card(self, reference: dict[str, Any], activity_id: str, card: EncodedCard) -> None:
         raise AssertionError("no card is updated here")
 
 

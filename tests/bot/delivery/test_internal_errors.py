@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bot.delivery.sending import EncodedCard
 from bot.delivery.worker import INTERNAL_ERROR, DeliveryWorker
 from bot.ops.metrics import Metrics
 from bot.store import DeliveryStatus, Store
@@ -25,7 +26,7 @@ SECRET = "megan.bowen@fabrikam.example"  # what a careless exception message mig
 class FaultySender(RecordingSender):
     """A Teams sender with a bug in it."""
 
-    async def send_card(self, reference: dict[str, Any], card: dict[str, Any]) -> str | None:
+    async def send_card(self, reference: dict[str, Any], card: EncodedCard) -> str | None:
         await super().send_card(reference, card)
         raise KeyError(SECRET)
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
+from bot.delivery.sending import EncodedCard
 from bot.delivery.worker import DeliveryWorker
 from bot.store import Store
 from bot.teams.connector import ConnectorCardSender
+from cards import claim_card
+from cards.samples import CONTOSO
 from tests.bot.delivery.support import (
     CONVERSATION,
     MAIL,
@@ -103,3 +107,13 @@ async def test_pending_deliveries_survive_a_restart(
         assert delivery.status == "sent"
     finally:
         await second.close()
+
+
+def test_an_encoded_card_is_the_card_as_json_with_its_fallback_text() -> None:
+    card = claim_card(CONTOSO, host="teams")
+    encoded = EncodedCard.of(card)
+    assert encoded.content() == card
+    assert json.loads(encoded.json) == card  # plain JSON any reader takes
+    assert encoded.fallback_text == card["fallbackText"]
+    assert EncodedCard.of({"type": "AdaptiveCard", "fallbackText": 3}).fallback_text is None
+    assert EncodedCard.of({"type": "AdaptiveCard"}).fallback_text is None
