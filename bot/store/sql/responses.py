@@ -26,7 +26,7 @@ class ResponsesSql(SqlBase):
 
     async def _record_response(self, response: Response) -> tuple[Response, bool]:
         if not self._engine.writes_in_with:
-            return await self._engine.run(_record_response(response))
+            return await self._engine.run(_record_plan(response))
         # The same in one statement, where the engine takes writes in a WITH: the response, its
         # audit entry when new, and the stored one, in one round trip instead of four.
         audit = audit_step(*_audit_entry(response)).rows[0]
@@ -107,7 +107,7 @@ def _audit_entry(response: Response) -> AuditEntry:
     )
 
 
-def _record_response(response: Response) -> Plan[tuple[Response, bool]]:
+def _record_plan(response: Response) -> Plan[tuple[Response, bool]]:
     """The response stored once per dedupe key (audited when new), and the stored one returned."""
     changed = yield Execute(INSERT_RESPONSE, _response_values(response))
     is_new = changed == 1
