@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import uuid
 from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from importlib import resources
 from typing import Any, Generic, Protocol, Self, TypeVar
 
 from bot.store import ts
+from bot.store.sql.keys import time_ordered_id
 
 Row = Mapping[str, Any]
 # Values per IN (...) list: well under SQLite's and PostgreSQL's limits on parameters.
@@ -287,7 +287,7 @@ def audit_steps(entries: Sequence[AuditEntry]) -> ExecuteMany:
     return ExecuteMany(
         f"{INSERT_AUDIT} VALUES (?, ?, ?, ?, ?, ?)",
         [
-            (str(uuid.uuid4()), ts(at), actor, action, subject, json.dumps(detail, sort_keys=True))
+            (time_ordered_id(), ts(at), actor, action, subject, json.dumps(detail, sort_keys=True))
             for actor, action, subject, detail, at in entries
         ],
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 from bot.domain.claims import Claim, Contact
 from bot.store import (
@@ -13,6 +12,7 @@ from bot.store import (
     ts,
 )
 from bot.store.sql.base import Db
+from bot.store.sql.keys import time_ordered_id
 from bot.store.sql.rows import _delivery
 
 # The contact's latest personal chat, by Entra object id or by email: one index search for each (the
@@ -91,7 +91,7 @@ async def insert_delivery(
         "next_attempt_at, last_error, created_at, updated_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
         (
-            str(uuid.uuid4()),
+            time_ordered_id(),
             notification_id,
             claim_id,
             contact_id,

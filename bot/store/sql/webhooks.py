@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
 from typing import Any
 
 from bot.store import (
@@ -14,6 +13,7 @@ from bot.store import (
     ts,
 )
 from bot.store.sql.base import Row, SqlBase, _audit, _req_ts
+from bot.store.sql.keys import time_ordered_id
 from bot.store.sql.rows import _webhook, _webhook_event
 
 
@@ -49,7 +49,7 @@ class WebhooksSql(SqlBase):
         dedupe_key: str,
         at: dt.datetime,
     ) -> WebhookEvent | None:
-        event_id = str(uuid.uuid4())
+        event_id = time_ordered_id()
         async with self._tx() as db:
             changed = await db.execute(
                 "INSERT INTO webhook_events (id, partner_id, claim_id, event_type, payload_json, dedupe_key, "

@@ -157,6 +157,41 @@ async def test_leasing_is_exclusive_and_completion_is_fenced(store: Store) -> No
     assert sent[0].activity_id == "act-1" and sent[0].sent_at == now
 
 
+async def test_deliveries_due_at_one_moment_are_leased_in_the_order_they_were_queued(store: Store) -> None:
+    # A bulk notification queues its deliveries at one moment: they go out in the order queued
+    # (delivery ids sort by when they were made), a lease at a time.
+    partner = await store.create_partner("Contoso Partners")
+    at = dt.datetime.now(dt.UTC)
+    await store.save_reference(reference("a:megan", email="megan.bowen@fabrikam.example"))
+    claim_ids = [f"claim-{n}" for n in range(12)]
+    for claim_id in claim_ids:
+        claim = make_claim(
+            partner.id,
+            claim_id,
+            contacts=(
+                Contact(id=f"{claim_id}-c1", name="Megan Bowen", email="megan.bowen@fabrikam.example"),
+            ),
+        )
+        await store.create_claim(claim)
+        await store.create_notification(claim, f"n-{claim_id}", at, "teams")
+    leased = []
+    for _ in range(4):
+        batch = await store.lease_deliveries("w1", at, dt.timedelta(minutes=5), 3)
+        leased += [item.claim.id for item in batch]
+    assert leased == claim_ids
+
+
+async def test_audit_entries_of_one_moment_read_in_the_order_written(store: Store) -> None:
+    partner = await store.create_partner("Contoso Partners")
+    claim = make_claim(partner.id)
+    await store.create_claim(claim)
+    for n in range(10):
+        await store.create_notification(claim, f"n{n}", claim.created_at, "teams")
+    entries = await store.audit_entries("claim-1")
+    assert [entry["action"] for entry in entries] == ["claim.created"] + ["claim.notified"] * 10
+    assert [entry["detail"].get("notification_id") for entry in entries[1:]] == [f"n{n}" for n in range(10)]
+
+
 async def test_a_lease_carries_the_partner_and_the_responses_so_far(store: Store) -> None:
     partner = await store.create_partner("Contoso Partners")
     claim = make_claim(partner.id)

@@ -419,6 +419,22 @@ async def test_webhook_events_are_queued_leased_fenced_and_logged(store: Store) 
     assert (logged.status, logged.last_status_code, logged.attempts) == (DeliveryStatus.SENT, 204, 2)
 
 
+async def test_webhook_events_queued_at_one_moment_go_and_are_listed_in_queue_order(store: Store) -> None:
+    # Event ids sort by when they were made: the lease takes them first-queued first, and the log
+    # lists the newest first, even when the clock gave them all the same moment.
+    partner = await store.create_partner("Contoso Partners")
+    await store.create_claim(make_claim(partner.id))
+    await store.set_webhook(partner.id, "https://hooks.contoso.example/a", "s1", NOW)
+    queued = []
+    for n in range(12):
+        event = await store.enqueue_webhook_event(partner.id, "claim-1", "response", {"n": n}, f"e{n}", NOW)
+        assert event is not None
+        queued.append(event.id)
+    leased = await store.lease_webhook_events("w1", NOW, LEASE, 12)
+    assert [event.id for event, _ in leased] == queued
+    assert [event.id for event in await store.webhook_events(partner.id, limit=12)] == queued[::-1]
+
+
 async def test_a_webhook_lease_that_ran_out_is_due_again(store: Store) -> None:
     partner = await store.create_partner("Contoso Partners")
     await store.create_claim(make_claim(partner.id))

@@ -1,0 +1,15 @@
+"""Keys for rows written in bulk: deliveries, webhook events and audit entries."""
+
+from __future__ import annotations
+
+import uuid6
+
+
+def time_ordered_id() -> str:
+    """A new row id that sorts after the ones made before it (UUIDv7: milliseconds, then 74 random
+    bits; monotonic within a process). A random id (v4) puts each new row at a random place in its
+    key index, and the outbox takes rows due at the same moment in id order: with random ids a
+    batch's rows sat on a page each, and every write of the batch rewrote that many pages. Ordered
+    by time, a batch shares a few pages (measured in bench/fanout.py: a third less worker CPU on
+    SQLite). The id says when it was made, to the millisecond, like the row's own created_at."""
+    return str(uuid6.uuid7())
