@@ -75,14 +75,9 @@ def delivery_email(
     locale = choose_locale(None, contact.locale, item.claim.locale)
     domain = mail.sender.rpartition("@")[2] or "localhost"
     message_id = f"{item.delivery.id}@{domain}"
-    status = item.delivery.kind == DeliveryKind.STATUS
-    subject = text_for(locale)(
-        "email.subject_status" if status else "email.subject_claim",
-        partner=plain(item.partner_name, limit=NAME_LIMIT),
-    )
     message = build_message(
         card,
-        subject=subject,
+        subject=email_subject(locale, item.partner_name, status=item.delivery.kind == DeliveryKind.STATUS),
         sender=mail.sender,
         sender_name=mail.from_name(item.partner_name),
         to=contact.email,
@@ -93,3 +88,11 @@ def delivery_email(
         web_link=link,
     )
     return message, message_id
+
+
+def email_subject(locale: str, partner_name: str, *, status: bool) -> str:
+    """The subject of a claim's email (`status`: of its status change), naming the partner."""
+    return text_for(locale)(
+        "email.subject_status" if status else "email.subject_claim",
+        partner=plain(partner_name, limit=NAME_LIMIT),
+    )

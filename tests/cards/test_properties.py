@@ -36,6 +36,7 @@ from botbuilder.schema import Activity
 from hypothesis import Phase, example, given, settings
 from hypothesis import strategies as st
 
+from bot.delivery.composing import email_subject
 from bot.delivery.sending import EncodedCard
 from bot.domain.formats import NAME_MAX
 from bot.mail.identity import MailIdentity
@@ -687,10 +688,7 @@ def mail_problems(built: Built, typed: Typed, locale: str, document: str, *, who
     kind = built.name.split(".")[0]
     if whole:
         identity = MailIdentity("notifications@cpor.example", "", OUTLOOK_ORIGINATOR, typed.sender or "")
-        subject = text_for(locale)(
-            "email.subject_status" if kind == "status_changed" else "email.subject_claim",
-            partner=plain(typed.partner, limit=NAME_LIMIT),
-        )
+        subject = email_subject(locale, typed.partner, status=kind == "status_changed")
         built_message = build_message(
             card,
             subject=subject,
