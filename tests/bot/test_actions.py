@@ -3,7 +3,6 @@ deletes it then leaves the click with a clear card and nothing recorded."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
@@ -11,6 +10,7 @@ import pytest
 from bot.actions import ActionRequest, Actions, Actor
 from bot.store import ClaimInHand, Response, Store
 from cards import verbs
+from tests.bot.store.retention_support import purge_the_one_claim
 from tests.bot.store.support import TENANT, make_claim
 
 LEE = Actor(
@@ -21,7 +21,6 @@ LEE = Actor(
     channel="msteams",
     locale="en",
 )
-AFTER_EVERYTHING = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)  # a cutoff every claim here is older than
 
 
 def purged_once_read(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -30,8 +29,7 @@ def purged_once_read(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
 
     async def read_then_purge(claim_id: str) -> ClaimInHand | None:
         in_hand = await read(claim_id)
-        batch = await store.purge_claims(AFTER_EVERYTHING, limit=10)
-        assert batch.counts.claims == 1
+        await purge_the_one_claim(store)
         return in_hand
 
     monkeypatch.setattr(store, "claim_in_hand", read_then_purge)

@@ -167,3 +167,10 @@ async def send_everything_due(store: Store, at: dt.datetime) -> int:
         ]
         sent += len(await store.finish_deliveries("sender", outcomes))
     return sent
+
+
+async def purge_the_one_claim(store: Store) -> None:
+    """A retention purge that deletes, now, the one claim the store holds, whatever its age: what a
+    click, a notification or a bulk run meets when the purge comes between its read and its write."""
+    batch = await store.purge_claims(dt.datetime(2100, 1, 1, tzinfo=dt.UTC), limit=10)
+    assert batch.counts.claims == 1
