@@ -33,6 +33,7 @@ def claim_summary(claim: Claim, partner_name: str, **reader_state: Any) -> Claim
         partner_name=partner_name,
         customer_name=claim.customer_name,
         solution_area=area.name if area else claim.solution_area,
+        solution_area_id=claim.solution_area if area else None,
         workloads=tuple(
             WorkloadLine(name=cat.workloads[w].name, plain=cat.workloads[w].plain, id=w)
             if w in cat.workloads

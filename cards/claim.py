@@ -10,6 +10,7 @@ from datetime import date
 
 from cards import verbs
 from cards.common import (
+    BUSINESS_APPLICATIONS,
     BUTTON_NAME_LIMIT,
     CLAIM_ID_LIMIT,
     CLOSED,
@@ -61,7 +62,7 @@ def _details_body(t: Text, host: str, summary: ClaimSummary, partner: str) -> li
     rows = [
         (t("claim.details.fact_partner"), partner),
         (t("claim.details.fact_customer"), escape(summary.customer_name, limit=NAME_LIMIT)),
-        (t("claim.details.fact_area"), escape(summary.solution_area, limit=LABEL_LIMIT)),
+        (t("claim.details.fact_area"), area_words(t, summary)),
     ]
     if summary.status != "draft":  # a draft has not been submitted
         rows.append((t("claim.details.fact_submitted"), t.date(summary.submitted_on)))
@@ -79,6 +80,16 @@ def _details_body(t: Text, host: str, summary: ClaimSummary, partner: str) -> li
     ]
 
 
+def area_words(t: Text, summary: ClaimSummary, *, markdown: bool = True) -> str:
+    """The solution area: what it is in the reader's language, with Microsoft's name for it (for the
+    card, or as plain text for the claim page with `markdown=False`)."""
+    name = (escape if markdown else plain)(summary.solution_area, limit=LABEL_LIMIT)
+    key = f"area.{summary.solution_area_id}"
+    if summary.solution_area_id is None or key not in t:
+        return name
+    return t("claim.service", plain=t(key), name=name)
+
+
 def faq_entries(
     t: Text, summary: ClaimSummary, short: str, *, markdown: bool = True
 ) -> list[tuple[str, tuple[str, ...]]]:
@@ -86,15 +97,19 @@ def faq_entries(
     on the card, and under *More about this* on the claim page (`markdown=False` there)."""
     expires = summary.web_link.expires_on if summary.web_link is not None else None
     closed = summary.status in CLOSED
-    return list(_faq_entries(t, closed, short, summary.status_reported_on, expires, markdown))
+    business = summary.solution_area_id == BUSINESS_APPLICATIONS
+    return list(_faq_entries(t, closed, business, short, summary.status_reported_on, expires, markdown))
 
 
 # The same for every claim of a partner with the same status and dates: a fan-out asks again and
 # again (strings only, so what is shared cannot be changed).
 @functools.lru_cache(maxsize=256)
 def _faq_entries(
-    t: Text, closed: bool, short: str, reported_on: date, expires: date | None, markdown: bool
+    t: Text, closed: bool, business: bool, short: str, reported_on: date, expires: date | None, markdown: bool
 ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    # Business Applications: one partner per subscription, and Dynamics 365 associations last as long
+    # as their subscriptions (facts 21, 23); Modern Work and Security: per workload, no end date given.
+    area = "_business" if business else ""
     qa: list[tuple[str, tuple[str, ...]]] = [
         (t("claim.faq.what_title"), (t("claim.faq.what"),)),
         (t("claim.faq.why_title"), (t("claim.faq.why"),)),
@@ -102,14 +117,14 @@ def _faq_entries(
         (t("claim.faq.real_title"), (t("claim.faq.real"),)),
         (t("claim.faq.data_title"), (t("claim.faq.data"),)),
         (t("claim.faq.admin_title"), (t("claim.faq.admin"), t("claim.faq.admin_cpor"))),
-        (t("claim.faq.one_title"), (t("claim.faq.one"),)),
+        (t("claim.faq.one_title"), (t(f"claim.faq.one{area}"),)),
     ]
     if not closed:
         decline = (t("claim.faq.decline"), t("claim.faq.decline_how"), t("claim.faq.decline_effect"))
         qa.append((t("claim.faq.decline_title"), decline))
     fresh = t("claim.faq.fresh", partner=short, date=t.date(reported_on, markdown=markdown))
     qa += [
-        (t("claim.faq.last_title"), (t("claim.faq.last"),)),
+        (t("claim.faq.last_title"), (t(f"claim.faq.last{area}"),)),
         (t("claim.faq.ask_title"), (t("claim.faq.ask"),)),
         (t("claim.faq.fresh_title"), (fresh,)),
         (t("claim.faq.privacy_title"), (t("claim.faq.privacy"),)),
@@ -172,11 +187,22 @@ def _gives_key(summary: ClaimSummary) -> str:
     return "claim.gives" if summary.status in CURRENT else "claim.gives_pending"
 
 
-def _not_recognised_next(summary: ClaimSummary) -> str:
+def not_recognised_next_key(summary: ClaimSummary) -> str:
     """What a reader who does not recognise the partner can do, by status."""
     if summary.status in CLOSED:
         return "claim.state.next_closed"
     return "claim.state.next_draft" if summary.status == "draft" else "claim.state.next"
+
+
+def _can_decline(summary: ClaimSummary) -> bool:
+    """Whether there is anything to decline: a claim sent to Microsoft and not closed."""
+    return summary.status not in CLOSED and summary.status != "draft"
+
+
+def todo_key(summary: ClaimSummary) -> str:
+    """What the reader needs to do: nothing, and (while there is something to decline) that Microsoft
+    says the reader may decline."""
+    return "claim.todo_decline" if _can_decline(summary) else "claim.todo"
 
 
 def _todo_body(t: Text, summary: ClaimSummary, short: str) -> list[Element]:
@@ -184,10 +210,10 @@ def _todo_body(t: Text, summary: ClaimSummary, short: str) -> list[Element]:
     if summary.not_recognised_reported:
         body = [
             text_block(t("claim.state.not_recognised")),
-            text_block(t(_not_recognised_next(summary)), spacing="small"),
+            text_block(t(not_recognised_next_key(summary)), spacing="small"),
         ]
-    else:
-        body = [text_block(t("claim.todo"))]
+    else:  # while there is something to decline, the first view says the reader may (question 6)
+        body = [text_block(t(todo_key(summary)))]
     if summary.acknowledged and not summary.not_recognised_reported:  # the reader's own report first
         body.append(text_block(_acknowledged_line(t, summary), spacing="small"))
     if summary.question_sent:
@@ -291,9 +317,10 @@ def claim_card(
     body += [
         text_block(t(_gives_key(summary))),
         text_block(t("claim.other_access"), spacing="small"),
+        # Microsoft's page is the card's first link; the admin center's page sits at the bottom.
         action_set(
+            about_cpor_link(t),
             execute(t("claim.show_access", partner=button_partner), verbs.ACCESS, data, host=host),
-            open_url(t("claim.check_access"), LINKS["partner_relationships"]),
         ),
         *_todo_body(t, summary, short),
     ]
@@ -326,11 +353,14 @@ def claim_card(
         for_partners_link(t("app.open_how_it_works"), LINKS["how_it_works"]),
     ]
     # Two buttons: a third in the row gets its title cut ("More abo…") by Teams and Outlook.
-    actions: list[Element] = [show_card(t("claim.show_more"), more), about_cpor_link(t)]
+    actions: list[Element] = [
+        show_card(t("claim.show_more"), more),
+        open_url(t("claim.check_access"), LINKS["partner_relationships"]),
+    ]
 
     plain_partner = plain(summary.partner_name, limit=NAME_LIMIT)
     plain_headline = _headline(t, summary, plain_partner, safe=False)
-    todo = t("claim.todo")
+    todo = t(todo_key(summary))
     fallback = t(  # plain text for clients that cannot show the card (Teams mobile up to 1.2)
         "claim.fallback",
         sent_by=sent_by(t, summary.partner_name, sender, safe=False),

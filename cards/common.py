@@ -76,6 +76,8 @@ KINDS: tuple[str, ...] = (
 CLOSED = frozenset({"rejected_final", "customer_declined"})
 # Statuses in which the association gives the partner what it gives: only once Microsoft approved it.
 CURRENT = frozenset({"approved"})
+# The catalog id of the solution area whose associations are per subscription (fact 21).
+BUSINESS_APPLICATIONS = "business_applications"
 
 
 def join_list(t: Text, items: Sequence[str]) -> str:

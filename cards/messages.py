@@ -134,6 +134,9 @@ NOTICE_KEYS: tuple[str, ...] = (
     "notice.not_a_contact",
     "notice.text_unreadable",
 )
+# Notices that end the reader's way through the claim (it is gone, or not theirs to see or act on):
+# they point on to Microsoft's page, so the reader is not left at a dead end.
+NOTICES_WITH_ABOUT_LINK = frozenset({"notice.other_tenant", "notice.unknown_claim", "notice.not_a_contact"})
 
 
 def message_card(
@@ -171,6 +174,7 @@ def message_card(
         fallback_text=with_run_by(t, said, sender),
         speak=for_speech(said),
         lang=t.lang,
+        actions=[about_cpor_link(t)] if text_key_or_text in NOTICES_WITH_ABOUT_LINK else (),
     )
 
 

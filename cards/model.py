@@ -56,6 +56,10 @@ class ClaimSummary:
     submitted_on: datetime.date  # as the partner reports it; not shown for drafts
     partner_message: str | None = None  # typed by the partner: untrusted, shown as the partner's
     partner_reference: str | None = None  # the partner's own claim reference: untrusted
+    # The catalog's id of the solution area ("business_applications"): the card then says what the area
+    # is in its own language and picks the area's answers (one partner per subscription, not per
+    # workload, for Business Applications). None: only the display name is known.
+    solution_area_id: str | None = None
     # When the partner last told the app about this claim (its status included); None: the day it was
     # submitted. The cards show the status as the partner's report on this day.
     reported_on: datetime.date | None = None

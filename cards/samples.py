@@ -37,6 +37,8 @@ TEAMS_USER_ID = "29:1f2e3d4c5b6a79880716253443526170-sample"
 TEAMS = WorkloadLine("Microsoft Teams", "Chat and teamwork", id="teams")
 EXCHANGE = WorkloadLine("Exchange Online", "Email and calendars", id="exchange")
 INTUNE = WorkloadLine("Microsoft Intune", "Managing and securing devices", id="intune")
+DYNAMICS_SALES = WorkloadLine("Dynamics 365 Sales", "Managing customers and sales", id="dynamics_sales")
+POWER_BI = WorkloadLine("Power BI", "Reports and dashboards", id="power_bi")
 
 # The 26 workloads of the seeded catalog (bot/domain/workloads.toml), copied so the package stands alone;
 # with their ids, so each card shows the plain words in its own language.
@@ -98,6 +100,7 @@ CONTOSO = ClaimSummary(
     partner_name="Contoso Consulting",
     customer_name="Fabrikam Ltd",
     solution_area="Modern Work and Security",
+    solution_area_id="modern_work_security",
     workloads=(TEAMS, EXCHANGE, INTUNE),
     status="under_review",
     submitted_on=datetime.date(2026, 3, 12),
@@ -144,6 +147,7 @@ SINGLE = ClaimSummary(
     partner_name="Northwind Advisors",
     customer_name="Fabrikam Ltd",
     solution_area="Modern Work and Security",
+    solution_area_id="modern_work_security",
     workloads=(TEAMS,),
     status="submitted",
     submitted_on=datetime.date(2026, 4, 2),
@@ -159,6 +163,14 @@ def _claims() -> dict[str, ClaimSummary]:
         "single": SINGLE,
         "many": replace(CONTOSO, workloads=ALL_WORKLOADS, solution_area="Modern Work and Security"),
         "worst": WORST,
+        # Business Applications: one partner per subscription, and an end date for Dynamics 365.
+        "business": replace(
+            CONTOSO,
+            solution_area="Business Applications",
+            solution_area_id="business_applications",
+            workloads=(DYNAMICS_SALES, POWER_BI),
+            partner_message=None,
+        ),
     }
     for status in (
         "draft",

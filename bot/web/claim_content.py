@@ -20,7 +20,7 @@ from bot.store import Response, ResponseKind
 from bot.views import claim_summary
 from bot.web.page_frame import claim_page_text
 from cards import LINKS, verbs
-from cards.claim import faq_entries
+from cards.claim import area_words, faq_entries, not_recognised_next_key, todo_key
 from cards.common import (
     CLAIM_ID_LIMIT,
     CLOSED,
@@ -112,7 +112,7 @@ def _details(t: Text, summary: ClaimSummary, partner: str) -> list[tuple[str, st
     rows = [
         (t("claim.details.fact_partner"), partner),
         (t("claim.details.fact_customer"), plain(summary.customer_name, limit=NAME_LIMIT)),
-        (t("claim.details.fact_area"), plain(summary.solution_area, limit=LABEL_LIMIT)),
+        (t("claim.details.fact_area"), area_words(t, summary, markdown=False)),
     ]
     if summary.status != "draft":  # a draft has not been submitted
         rows.append((t("claim.details.fact_submitted"), t.date(summary.submitted_on, markdown=False)))
@@ -126,12 +126,8 @@ def _details(t: Text, summary: ClaimSummary, partner: str) -> list[tuple[str, st
 def _state(t: Text, summary: ClaimSummary, mine: Sequence[Response]) -> list[str]:
     """Whether the reader needs to do anything, and who selected Got it (as the card says it)."""
     if any(r.kind == ResponseKind.NOT_RECOGNISED for r in mine):
-        if summary.status in CLOSED:
-            after = "claim.state.next_closed"
-        else:
-            after = "claim.state.next_draft" if summary.status == "draft" else "claim.state.next"
-        return [t("claim.state.not_recognised"), t(after)]
-    lines = [t("claim.todo")]
+        return [t("claim.state.not_recognised"), t(not_recognised_next_key(summary))]
+    lines = [t(todo_key(summary))]
     name = plain(summary.acknowledged_by, limit=NAME_LIMIT) if summary.acknowledged_by else ""
     day = t.date(summary.acknowledged_on, markdown=False) if summary.acknowledged_on else ""
     if name and day:

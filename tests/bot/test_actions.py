@@ -59,7 +59,7 @@ async def test_a_click_on_a_claim_purged_meanwhile_records_nothing_and_says_the_
         ActionRequest(verb, {verbs.CLAIM_ID: "claim-1", **data}, LEE)
     )
     assert outcome.response is None and not outcome.new
-    assert outcome.card == unknown.card  # "can't find this claim", as for any unknown claim
+    assert outcome.card == unknown.card  # "doesn't have this claim", as for any unknown claim
     assert await store.responses_for_claim("claim-1") == []
     assert await store.audit_entries("claim-1") == []
     assert heard == []

@@ -158,7 +158,7 @@ def test_not_recognised_says_what_to_do_next_and_that_the_partner_was_told() -> 
     card = claim_card(make_claim(not_recognised_reported=True))
     first = "\n".join(first_view_text(card))
     assert "You told the partner you don't recognise them." in first
-    assert "To end it, ask them or see Microsoft's email about the request." in first
+    assert "To end it, ask the partner. Microsoft's email about the request may say how." in first
     assert "No action is required" not in first
     assert verbs.NOT_RECOGNISED not in executes(card)
     check = next(a for a in actions(card) if a.get("title") == "Check Partner relationships")

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from typing import Any
 
 import pytest
 
 from cards import LINKS, STATUS_TEXT, ClaimSummary, claim_card
 from cards.i18n import EN, SUPPORTED_LOCALES
-from cards.samples import OUTLOOK_ORIGINATOR
+from cards.samples import CLAIMS, OUTLOOK_ORIGINATOR
 from tests.cards.conftest import ALL_WORKLOADS, EXCHANGE, TEAMS, make_claim
-from tests.cards.walk import actions, all_text, first_view_text
+from tests.cards.walk import actions, all_text, first_view_text, links_in_reading_order
 
 ALLOWED_LINKS = {
     "https://aka.ms/about-cpor",
@@ -160,9 +161,25 @@ def test_access_given_in_other_ways_is_separate_and_unchanged(status: str) -> No
 def test_no_card_promises_a_way_to_decline_it_cannot_show(status: str) -> None:
     for reported in (False, True):
         text = all_text(claim_card(make_claim(status=status, not_recognised_reported=reported)))
-        assert "you can decline" not in text.lower()
         assert "decline it with Microsoft" not in text
-        assert "can decline" not in text.replace("customers can decline at any time, but not how", "")
+        sentences = re.split(r"(?<=[.!?])\s+", text)
+        for sentence in (s for s in sentences if "can decline" in s):
+            # Microsoft's word that one may decline, always with what the documentation leaves out
+            assert sentence.startswith(("Microsoft says", "Microsoft's documentation says", "It says")), (
+                sentence
+            )
+            assert sentence.endswith("but not how."), sentence
+
+
+@pytest.mark.parametrize("status", STATUSES)
+def test_the_first_view_says_the_reader_may_decline_while_there_is_something_to_decline(status: str) -> None:
+    first = first_view(claim_card(make_claim(status=status)))
+    says = "No action is required. Microsoft says you can decline, but not how." in first
+    assert says == (status not in ("draft", *CLOSED))
+    assert says or "No action is required from you." in first
+    # and the plain-text version for clients that cannot show the card says the same
+    fallback = claim_card(make_claim(status=status))["fallbackText"]
+    assert ("you can decline" in fallback) == says
 
 
 def test_questions_say_what_the_documentation_says_about_declining_and_what_it_does_not() -> None:
@@ -176,7 +193,7 @@ def test_questions_say_what_the_documentation_says_about_declining_and_what_it_d
 def test_not_recognised_points_to_the_partner_and_microsofts_email() -> None:
     first = first_view(claim_card(make_claim(not_recognised_reported=True)))
     assert "You told the partner you don't recognise them." in first
-    assert "To end it, ask them or see Microsoft's email about the request." in first
+    assert "To end it, ask the partner. Microsoft's email about the request may say how." in first
     draft = first_view(claim_card(make_claim(status="draft", not_recognised_reported=True)))
     assert "You can ask them not to send it to Microsoft." in draft
     closed = first_view(claim_card(make_claim(status="rejected_final", not_recognised_reported=True)))
@@ -202,9 +219,10 @@ def test_the_buttons_say_they_only_tell_the_partner(contoso_claim: ClaimSummary)
 
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
 def test_microsofts_page_about_cpor_is_the_first_link(locale: str) -> None:
-    card = claim_card(make_claim(), locale=locale)
-    links = [a for a in card["actions"] if a["type"] == "Action.OpenUrl"]
-    assert links[0]["url"] == "https://aka.ms/about-cpor"
+    for status in STATUSES:
+        for reported in (False, True):
+            card = claim_card(make_claim(status=status, not_recognised_reported=reported), locale=locale)
+            assert links_in_reading_order(card)[0] == "https://aka.ms/about-cpor"
     assert all("/en-us/" not in a["url"] for a in actions(card) if a["type"] == "Action.OpenUrl")
 
 
@@ -230,9 +248,11 @@ def test_claim_details_hold_every_fact_the_partner_gave(contoso_claim: ClaimSumm
     facts = {f["title"]: f["value"] for el in details["body"] if el["type"] == "FactSet" for f in el["facts"]}
     assert facts["Partner"] == "Contoso Consulting"
     assert facts["Your organisation"] == "Fabrikam Ltd"
-    assert facts["Solution area"] == "Modern Work and Security"
+    assert (
+        facts["Solution area"] == "Microsoft 365 apps, collaboration and security (Modern Work and Security)"
+    )
     assert facts["Submitted"] == "12 March 2026"
-    assert facts["Status"] == "Under review: Microsoft is checking the partner's proof of execution."
+    assert facts["Reported status"] == "Under review: Microsoft is checking the partner's proof of execution."
     assert facts["Claim number in this app"] == "clm\\_01HV6Q3W2K"
     assert facts["Microsoft Intune"] == "Managing and securing devices"
     text = all_text(details)
@@ -246,7 +266,7 @@ def test_questions_and_answers_cover_what_a_customer_still_asks(contoso_claim: C
     for expected in (
         "Claiming Partner of Record (CPOR)",
         "Microsoft may pay the partner incentives for your usage after approval.",
-        "proof of execution (POE), often a statement of work signed by your organisation.",
+        "proof of execution (POE), such as a statement of work signed by your organisation.",
         "How can I check this claim is real?",
         "Microsoft says it emails the customer about each request.",
         "The partner sees totals per service, such as monthly active users.",
@@ -260,6 +280,30 @@ def test_questions_and_answers_cover_what_a_customer_still_asks(contoso_claim: C
         "Your name, email address, Teams ID and answers, which the partner sees.",
     ):
         assert expected in text, expected
+
+
+def test_business_applications_get_their_own_answers() -> None:
+    """Business Applications associate a subscription, not a workload, and Dynamics 365 associations
+    end with their subscriptions (facts 21, 23): the Microsoft 365 answers would be wrong there."""
+    business = CLAIMS["business"]
+    text = all_text(show_card(claim_card(business), "More about this"))
+    assert "Microsoft recognises one partner per subscription through CPOR" in text
+    assert "Dynamics 365 associations last until their subscriptions expire." in text
+    assert "one partner per service" not in text and "Microsoft 365 associations" not in text
+    details = show_card(claim_card(business), "More about this")
+    facts = {f["title"]: f["value"] for el in details["body"] if el["type"] == "FactSet" for f in el["facts"]}
+    assert facts["Solution area"] == "Dynamics 365 and Power Platform (Business Applications)"
+    for locale in SUPPORTED_LOCALES:  # every language has the area's answers
+        modern = all_text(claim_card(make_claim(), locale=locale))
+        assert all_text(claim_card(business, locale=locale)) != modern
+
+
+def test_an_area_the_catalogue_does_not_know_shows_its_name_alone() -> None:
+    card = claim_card(make_claim(solution_area="Contoso Area", solution_area_id="contoso_area"))
+    details = show_card(card, "More about this")
+    facts = {f["title"]: f["value"] for el in details["body"] if el["type"] == "FactSet" for f in el["facts"]}
+    assert facts["Solution area"] == "Contoso Area"
+    assert "one partner per service" in all_text(details)  # the Microsoft 365 answers, as before
 
 
 def test_a_workload_without_plain_words_shows_its_name_alone() -> None:
@@ -358,7 +402,7 @@ def test_card_never_presents_itself_as_microsoft(contoso_claim: ClaimSummary) ->
 def test_speak_is_a_short_summary(contoso_claim: ClaimSummary) -> None:
     speak = claim_card(contoso_claim)["speak"]
     assert speak.startswith("Contoso Consulting says it told Microsoft it helps your organisation")
-    assert "No action is required from you." in speak
+    assert "No action is required. Microsoft says you can decline, but not how." in speak
 
 
 def test_a_claim_without_workloads_is_refused() -> None:
@@ -377,12 +421,12 @@ def test_buttons_sit_next_to_what_they_expand(contoso_claim: ClaimSummary) -> No
     assert [a["title"] for a in body[3]["actions"]] == ["What Contoso Consulting wrote"]
     sets = [el for el in body if el["type"] == "ActionSet"]
     assert [a["title"] for a in sets[1]["actions"]] == [
+        "Microsoft's page about CPOR",
         "What can Contoso Consulting see?",
-        "Check Partner relationships",
     ]
     assert body.index(sets[-1]) == len(body) - 1
     titles = [a["title"] for a in claim_card(contoso_claim)["actions"]]
-    assert titles == ["More about this", "Microsoft's page about CPOR"]  # a third would be cut
+    assert titles == ["More about this", "Check Partner relationships"]  # a third would be cut
     for row in sets:
         assert len(row["actions"]) <= 2  # at most two short buttons a row, so clients do not cut titles
 

@@ -118,7 +118,7 @@ def test_status_change_says_what_changed_what_it_means_and_what_next() -> None:
     assert "Contoso Consulting reports a new status for its claim" in text
     changed = "Contoso Consulting says the status changed from Under review to Approved on 19 March 2026."
     assert changed in text
-    assert "What it means\nMicrosoft has accepted the claim." in text
+    assert "What this status means\nMicrosoft has accepted the claim." in text
     assert "What happens next\n" + STATUS_TEXT["approved"].next in text
     assert "Contoso Consulting told this app about this change." in text
     assert "This app has no link to Microsoft's systems." in text
@@ -151,8 +151,18 @@ def test_notice_texts() -> None:
     assert message_card("notice.other_tenant")["body"][0]["text"] == (
         "This claim is about another organisation, so this app can't show it to you."
     )
-    assert "can't find this claim" in message_card("notice.unknown_claim")["body"][0]["text"]
+    gone = message_card("notice.unknown_claim")["body"][0]["text"]
+    # It cannot tell a claim it never had from one it deleted, and knows nothing of Microsoft's.
+    assert gone.startswith("This app doesn't have this claim, or no longer has it.")
+    assert "That says nothing about Microsoft's records. Ask the partner that sent it." in gone
     assert "Your question was empty" in message_card("notice.question_empty")["body"][0]["text"]
+
+
+@pytest.mark.parametrize("key", NOTICE_KEYS)
+def test_notices_that_end_the_way_to_the_claim_point_on_to_microsofts_page(key: str) -> None:
+    links = [a["url"] for a in actions(message_card(key)) if a["type"] == "Action.OpenUrl"]
+    dead_end = key in ("notice.other_tenant", "notice.unknown_claim", "notice.not_a_contact")
+    assert links == (["https://aka.ms/about-cpor"] if dead_end else [])
 
 
 def test_a_notice_with_the_bots_own_text_is_shown_as_given_but_inert() -> None:

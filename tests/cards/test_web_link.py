@@ -13,7 +13,7 @@ from cards.common import CARD_ONLY_PREFIX
 from cards.i18n import text_for
 from cards.samples import SAMPLE_LINK
 from tests.cards.conftest import OUTLOOK_ORIGINATOR, make_claim
-from tests.cards.walk import actions, all_text, first_view_text
+from tests.cards.walk import actions, all_text, first_view_text, links_in_reading_order
 
 LINKED = make_claim(web_link=SAMPLE_LINK)
 
@@ -33,10 +33,8 @@ def test_the_button_opens_the_readers_own_link(host: str) -> None:
     assert row["id"].startswith(CARD_ONLY_PREFIX)
     after = card["body"][card["body"].index(row) + 1]
     assert after["text"] == "These buttons only tell the partner, with your name."
-    # Microsoft's page stays the first of the card's own links.
-    assert [a for a in card["actions"] if a["type"] == "Action.OpenUrl"][0][
-        "url"
-    ] == "https://aka.ms/about-cpor"
+    # Microsoft's page stays the first link the reader meets.
+    assert links_in_reading_order(card)[0] == "https://aka.ms/about-cpor"
 
 
 def test_more_about_this_says_the_link_is_the_readers_alone_and_until_when() -> None:

@@ -116,3 +116,37 @@ def all_text(card: dict[str, Any]) -> str:
 def actions(card: dict[str, Any]) -> list[dict[str, Any]]:
     """Every action anywhere in the card."""
     return [node for node in walk(card) if str(node.get("type", "")).startswith("Action.")]
+
+
+def links_in_reading_order(card: dict[str, Any]) -> list[str]:
+    """The addresses a reader meets, in order: the body's buttons top to bottom, then the card's own
+    buttons, then what each ShowCard reveals (opened one after the other)."""
+    out: list[str] = []
+    hidden: list[dict[str, Any]] = []
+
+    def visit_action(action: dict[str, Any]) -> None:
+        if action.get("type") == "Action.OpenUrl":
+            out.append(action["url"])
+        elif action.get("type") == "Action.ShowCard":
+            hidden.append(action["card"])
+
+    def visit(element: dict[str, Any]) -> None:
+        if element.get("isVisible") is False:
+            return
+        for action in element.get("actions", []):
+            visit_action(action)
+        if select := element.get("selectAction"):
+            visit_action(select)
+        for child in element.get("items", []) + element.get("columns", []):
+            visit(child)
+
+    def read(one: dict[str, Any]) -> None:
+        for element in one.get("body", []):
+            visit(element)
+        for action in one.get("actions", []):
+            visit_action(action)
+
+    read(card)
+    while hidden:
+        read(hidden.pop(0))
+    return out

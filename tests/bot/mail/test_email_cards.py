@@ -47,10 +47,11 @@ def test_claim_email_carries_everything_in_the_card(summary: cards.ClaimSummary)
     # The expected lists are not empty: ShowCard contents, bullets, facts and links were found.
     assert "More about this" in want.headings and "Questions and answers" in want.headings
     assert len(want.links) == 3 and len(want.facts) >= 10
-    # In the email: the first view's link, then Microsoft's page, then the sections' links.
+    # In the email: Microsoft's page first, as on the card, then the card's own buttons, then the
+    # sections' links.
     assert [title for title, _ in page.links] == [
-        "Check Partner relationships",
         "Microsoft's page about CPOR",
+        "Check Partner relationships",
         "For partners: how claims work",
     ]
     assert len(page.rows) == len(want.facts)

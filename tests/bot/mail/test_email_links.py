@@ -30,13 +30,13 @@ def test_both_parts_give_the_link_and_say_it_is_personal_and_until_when() -> Non
     flat = " ".join(plain.split())
     assert f"Open this in a browser: {LINK.url}" in flat
     assert f"{note} It works until 17 June 2026." in flat
-    # Once in each part (the card's own button row is left to the card), after what the card says
-    # first and before Microsoft's page.
+    # Once in each part (the card's own button row is left to the card): after Microsoft's page, which
+    # comes first, and before the card's own buttons.
     assert plain.count(LINK.url) == 1
     assert rich.split("</head>", 1)[1].count(LINK.url) == 1
     titles = [title for title, _ in page.links]
-    assert titles.index("Check Partner relationships") < titles.index("Open this in a browser")
-    assert titles.index("Open this in a browser") < titles.index("Microsoft's page about CPOR")
+    assert titles.index("Microsoft's page about CPOR") == 0
+    assert titles.index("Open this in a browser") < titles.index("Check Partner relationships")
 
 
 @pytest.mark.parametrize(

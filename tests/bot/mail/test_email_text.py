@@ -46,8 +46,8 @@ def test_the_email_opens_like_the_cards_first_view() -> None:
         "Status: Under review, reported by Contoso Consulting on 19 March 2026",
         "If approved, the partner gets usage and seat counts",
         "This claim itself gives no admin roles.",
-        "No action is required from you.",
         "Microsoft's page about CPOR: https://aka.ms/about-cpor",
+        "No action is required. Microsoft says you can decline, but not how.",
     ]
     flat = " ".join(first_screen.split())
     positions = [flat.index(" ".join(line.split())) for line in order]

@@ -1,7 +1,7 @@
 """RETENTION_DAYS, enforced: `purge_once` deletes what is due in batches and counts it; the periodic
 task purges when it starts, again when woken, stops between two batches, logs counts only and counts
 them in `cpor_retention_deleted_total`. After a purge the claim is a 404 to its partner and an old
-card's button gets the polite "can't find this claim"."""
+card's button gets the polite "this app doesn't have this claim"."""
 
 from __future__ import annotations
 

@@ -85,7 +85,7 @@ async def test_a_claim_id_or_verb_no_store_can_keep_is_unknown_not_a_crash(
     clicks: Clicks, sqlite_store: Store, bad: str
 ) -> None:
     await make_claim(sqlite_store)
-    assert "can't find this claim" in text(await clicks.card(verbs.SHOW, {"claim_id": bad}))
+    assert "doesn't have this claim" in text(await clicks.card(verbs.SHOW, {"claim_id": bad}))
     assert "doesn't know that button" in text(await clicks.card(f"claim.{bad}", {"claim_id": "claim-1"}))
     # From another tenant too: the verb goes to the audit log only once it can be kept.
     other = {"tenant": {"id": OTHER_TENANT}}
