@@ -13,6 +13,7 @@ import pytest
 from cards import HOSTS, KINDS, SUPPORTED_LOCALES
 from cards.__main__ import main
 from cards.samples import ALL_WORKLOADS, CLAIM_LISTS, CLAIMS, PARTNER_KINDS, STATUS_CHANGES, recipes, variants
+from tests.cards.walk import links_in_reading_order
 
 REPO = Path(__file__).resolve().parents[2]
 VARIANTS = list(variants())
@@ -92,3 +93,14 @@ def test_python_dash_m_cards_runs(tmp_path: Path) -> None:
 def test_a_command_is_required() -> None:
     with pytest.raises(SystemExit):
         main([])
+
+
+def test_every_sample_card_with_a_link_opens_with_microsofts_page() -> None:
+    """Facts, section 7: Microsoft's public page comes first wherever a card links anywhere."""
+    linked = 0
+    for variant in VARIANTS:
+        links = links_in_reading_order(variant.card)
+        if links:
+            linked += 1
+            assert links[0] == "https://aka.ms/about-cpor", (variant.filename, links[:2])
+    assert linked > len(VARIANTS) // 2  # most cards link somewhere: the check is not empty
