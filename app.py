@@ -109,7 +109,13 @@ def create_app(
         )
         app[ACTIONS] = actions
         app[BOT] = CporTeamsBot(
-            store, worker.wake, actions, outlook_originator=settings.outlook_originator, sent_by=sent_by
+            store,
+            worker.wake,
+            actions,
+            outlook_originator=settings.outlook_originator,
+            sent_by=sent_by,
+            notify_allowance=settings.notify_allowance(),
+            on_notify_refused=lambda kind: metrics.notifications_refused.labels(reason=kind).inc(),
         )
         await _warn_if_sender_unnamed(settings, store)
         lifecycle = app[LIFECYCLE]

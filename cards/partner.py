@@ -94,13 +94,15 @@ def compose_card(
     form_id: str = "",
     values: Mapping[str, str] | None = None,
     errors: Mapping[str, str] | None = None,
+    notice: str | None = None,
     host: str = "teams",
     locale: str = "en",
 ) -> Card:
     """The claim form for a partner user: the same fields and rules as POST /api/claims, one contact.
 
     `values` refills the form after a failed send; `errors` (field → message) are shown under each
-    field in words, not only in colour."""
+    field in words, not only in colour; `notice`, why a send with no field at fault did not go, above
+    the fields."""
     t = text_for(locale)
     values = values or {}
     errors = errors or {}
@@ -109,6 +111,10 @@ def compose_card(
         heading(t("compose.title"), host=host, size="medium"),
         text_block(t("compose.intro", partner=partner), spacing="small"),
     ]
+    if notice is not None and not blank(notice):
+        why = text_block(escape(notice, limit=QUESTION_MAX_LENGTH), weight="bolder", spacing="medium")
+        why["color"] = "attention"
+        body.append(why)
     if errors:
         body.append(text_block(t("compose.has_errors"), weight="bolder", spacing="medium"))
 

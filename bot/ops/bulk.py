@@ -191,6 +191,9 @@ async def run_bulk(
             except Conflict:
                 outcome["already there"] += 1
             try:
+                # No allowance, on purpose: the operator runs this on the service's own machine, with
+                # the database at hand, for a partner it names; NOTIFY_* keeps partner keys (the API)
+                # and linked Teams chats (the claim form) from mass mailing, not the operator.
                 for delivery in await store.create_notification(claim, f"bulk:{claim.id}", now, channel):
                     deliveries[f"{delivery.channel} {delivery.status}"] += 1
                 outcome["notified"] += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import os
 import re
@@ -12,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.domain.formats import NAME_MAX, is_email, is_guid
+from bot.store.limits import NotifyAllowance
 
 APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -70,8 +72,8 @@ class Settings:
     sender_name: str = ""
     outlook_originator: str = PLACEHOLDER_ORIGINATOR
     mail_outbox_dir: str = DEFAULT_MAIL_OUTBOX_DIR
-    # What one partner may send through the API (0: no limit): a leaked key must not become a mass
-    # mailer under the operator's sender.
+    # What one partner may send through the API or the Teams claim form (0: no limit): a leaked key
+    # must not become a mass mailer under the operator's sender.
     notify_per_minute: int = 30
     notify_messages_per_day: int = 2000
     notify_cooldown_minutes: int = 10
@@ -94,6 +96,14 @@ class Settings:
     link_days: int = 90
     # On SIGTERM: how long sends and invokes already in hand may take before the process exits.
     shutdown_grace_seconds: float = 20.0
+
+    def notify_allowance(self) -> NotifyAllowance:
+        """What one partner may send, by the API and by the Teams claim form alike."""
+        return NotifyAllowance(
+            per_minute=self.notify_per_minute,
+            messages_per_day=self.notify_messages_per_day,
+            cooldown=dt.timedelta(minutes=self.notify_cooldown_minutes),
+        )
 
     @property
     def smtp_enabled(self) -> bool:

@@ -51,7 +51,7 @@ from bot.partner_api.serialize import (
     webhook_model,
     workload_model,
 )
-from bot.store import Channel, Conflict, LimitKind, LimitReached, NotFound, NotifyAllowance, Partner, ts
+from bot.store import Channel, Conflict, LimitKind, LimitReached, NotFound, Partner, ts
 from bot.webhooks.resolver import check_destination
 from bot.webhooks.worker import WebhookUrlError, new_secret
 
@@ -218,12 +218,7 @@ class PartnerApi:
         claim = await self._own_claim(request, partner)
         wanted = parse(await read_json_object(request, allow_empty=True), NotificationCreate)
         notification_id = str(uuid.uuid4())
-        settings = request.config_dict[SETTINGS]
-        allowance = NotifyAllowance(
-            per_minute=settings.notify_per_minute,
-            messages_per_day=settings.notify_messages_per_day,
-            cooldown=dt.timedelta(minutes=settings.notify_cooldown_minutes),
-        )
+        allowance = request.config_dict[SETTINGS].notify_allowance()
         try:
             deliveries = await request.config_dict[STORE].create_notification(
                 claim,

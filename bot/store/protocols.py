@@ -122,8 +122,23 @@ class DeliveryStore(Protocol):
         allowance: NotifyAllowance | None = None,
     ) -> list[Delivery]:
         """Queue the claim card for every contact; with an `allowance`, LimitReached (and nothing
-        stored) when the partner's rate, daily messages or the claim's cooldown would be exceeded;
-        NotFound if the claim is gone (a purge deleted it after the caller read it)."""
+        stored) when the partner's rate, daily messages or the claim's cooldown would be exceeded
+        (None, no limit, is for the operator's own tools only); NotFound if the claim is gone (a
+        purge deleted it after the caller read it)."""
+        ...
+
+    async def create_claim_and_notify(
+        self,
+        claim: Claim,
+        notification_id: str,
+        at: dt.datetime,
+        channel: str = Channel.AUTO,
+        *,
+        allowance: NotifyAllowance | None,
+    ) -> list[Delivery]:
+        """`create_claim` and `create_notification` in one transaction: both are stored or neither.
+        Conflict if the claim (or the notification) exists; LimitReached, with nothing stored, when
+        the partner's allowance does not cover the notification."""
         ...
 
     async def deliveries_for_claim(self, claim_id: str) -> list[Delivery]: ...

@@ -19,7 +19,7 @@ from botbuilder.schema import (
 
 import cards
 from bot.actions import ActionRequest, Actions, Actor
-from bot.store import Store, StoredReference
+from bot.store import LimitKind, NotifyAllowance, Store, StoredReference
 from bot.teams.adapter import card_activity, card_invoke_response, invoke_answer, invoke_error_response
 from bot.teams.channels import ONLY_IN_TEAMS_OR_OUTLOOK, is_command, refusal_entry, tenant_of, vouched_for
 from bot.teams.partner_desk import PartnerDesk
@@ -59,6 +59,8 @@ class CporTeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder sh
         *,
         outlook_originator: str | None = None,
         sent_by: str | None = None,
+        notify_allowance: NotifyAllowance,
+        on_notify_refused: Callable[[LimitKind], None] = lambda kind: None,
     ) -> None:
         super().__init__()
         self._outlook_originator = outlook_originator
@@ -66,7 +68,9 @@ class CporTeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder sh
         self._store = store
         self._wake_delivery = wake_delivery
         self._actions = actions or Actions(store)
-        self._desk = PartnerDesk(store, wake_delivery)
+        self._desk = PartnerDesk(
+            store, wake_delivery, allowance=notify_allowance, on_refused=on_notify_refused
+        )
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity

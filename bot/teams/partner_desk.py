@@ -17,7 +17,7 @@ from bot.domain.validation import InvalidRequest, claim_from_request
 from bot.domain.workloads import catalog
 from bot.partner_api.keys import hash_link_code
 from bot.partner_api.schema import check
-from bot.store import Conflict, DeliveryStatus, PartnerLink, Store
+from bot.store import Conflict, DeliveryStatus, LimitKind, LimitReached, NotifyAllowance, PartnerLink, Store
 from bot.teams.activity_body import first_unstorable
 from bot.views import claim_summary
 from cards.partner import Choice, compose_card, compose_done_card
@@ -38,10 +38,31 @@ def _notice(text: str) -> dict[str, Any]:
     return cards.message_card(text)
 
 
+def _wait(seconds: int) -> str:
+    """ "42 seconds", "3 minutes", "5 hours": how long until a refused send may go."""
+    for unit, size in (("hour", 3600), ("minute", 60)):
+        if seconds >= 2 * size:
+            count = -(-seconds // size)
+            return f"{count} {unit}s"
+    return "1 second" if seconds == 1 else f"{seconds} seconds"
+
+
 class PartnerDesk:
-    def __init__(self, store: Store, wake_delivery: Callable[[], None]) -> None:
+    """`allowance` is the partner API's (NOTIFY_*): the form is one more way to notify, not a way
+    around the limits; `on_refused` counts each refusal as the API counts its own."""
+
+    def __init__(
+        self,
+        store: Store,
+        wake_delivery: Callable[[], None],
+        *,
+        allowance: NotifyAllowance,
+        on_refused: Callable[[LimitKind], None] = lambda kind: None,
+    ) -> None:
         self._store = store
         self._wake_delivery = wake_delivery
+        self._allowance = allowance
+        self._on_refused = on_refused
 
     async def link(
         self, actor: Actor, conversation_id: str, conversation_type: str, code: str
@@ -85,6 +106,7 @@ class PartnerDesk:
         values: Mapping[str, str] | None = None,
         errors: Mapping[str, str] | None = None,
         form_id: str | None = None,
+        notice: str | None = None,
     ) -> dict[str, Any]:
         link = await self._linked(actor, conversation_id)
         if link is None:
@@ -100,6 +122,7 @@ class PartnerDesk:
             form_id=form_id or uuid.uuid4().hex,
             values=values,
             errors=errors,
+            notice=notice,
         )
 
     async def send(self, actor: Actor, conversation_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -148,9 +171,23 @@ class PartnerDesk:
         claim_id = str(uuid.uuid5(FORM_NAMESPACE, f"{link.partner_id}:{form_id}"))
         claim = replace(claim, id=claim_id)
         try:
-            await self._store.create_claim(claim)
-            deliveries = await self._store.create_notification(claim, f"form:{claim_id}", now)
+            # The claim and its notification together, under the partner's allowance: a refused
+            # notification leaves no claim behind, and the same form can be sent again later.
+            deliveries = await self._store.create_claim_and_notify(
+                claim, f"form:{claim_id}", now, allowance=self._allowance
+            )
             self._wake_delivery()
+        except LimitReached as limit:
+            self._on_refused(limit.kind)
+            log.info("claim form of partner %s: notification refused (%s)", link.partner_id, limit.kind)
+            return await self.form(
+                actor,
+                conversation_id,
+                values=values,
+                form_id=form_id,
+                notice=f"Nothing was created or sent. {limit.detail} Your entries are kept: press "
+                f"Send again in {_wait(limit.retry_after_seconds)}.",
+            )
         except Conflict:
             existing = await self._store.get_claim(claim_id, partner_id=link.partner_id)
             if existing is None:

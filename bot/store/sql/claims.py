@@ -30,46 +30,7 @@ class ClaimsSql(SqlBase):
 
     async def _create_claim(self, claim: Claim) -> None:
         async with self._tx() as db:
-            await db.execute(
-                "INSERT INTO claims (id, partner_id, customer_tenant_id, customer_name, solution_area, "
-                "status, submitted_on, partner_reference, message, locale, dispute_used, created_at, "
-                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    claim.id,
-                    claim.partner_id,
-                    claim.customer_tenant_id,
-                    claim.customer_name,
-                    claim.solution_area,
-                    claim.status.value,
-                    claim.submitted_on.isoformat(),
-                    claim.partner_reference,
-                    claim.message,
-                    claim.locale,
-                    int(claim.dispute_used),
-                    ts(claim.created_at),
-                    ts(claim.updated_at),
-                ),
-            )
-            await db.executemany(
-                "INSERT INTO claim_workloads (claim_id, workload_id, position) VALUES (?, ?, ?)",
-                [(claim.id, workload, i) for i, workload in enumerate(claim.workloads)],
-            )
-            await db.executemany(
-                "INSERT INTO contacts (id, claim_id, position, name, email, aad_object_id, locale) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (c.id, claim.id, i, c.name, c.email, c.aad_object_id, c.locale)
-                    for i, c in enumerate(claim.contacts)
-                ],
-            )
-            await _audit(
-                db,
-                f"partner:{claim.partner_id}",
-                "claim.created",
-                claim.id,
-                {"status": claim.status.value},
-                claim.created_at,
-            )
+            await insert_claim(db, claim)
 
     async def get_claim(self, claim_id: str, *, partner_id: str | None = None) -> Claim | None:
         async with self._read() as db:
@@ -224,3 +185,47 @@ async def _enqueue_status_change(
     if message:
         await enqueue_for_contacts(db, claim, change_id, DeliveryKind.STATUS, at, Channel.AUTO)
     return await notification_deliveries(db, change_id)
+
+
+async def insert_claim(db: Db, claim: Claim) -> None:
+    """Store a claim with its workloads and contacts, and audit it, in the caller's transaction."""
+    await db.execute(
+        "INSERT INTO claims (id, partner_id, customer_tenant_id, customer_name, solution_area, "
+        "status, submitted_on, partner_reference, message, locale, dispute_used, created_at, "
+        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            claim.id,
+            claim.partner_id,
+            claim.customer_tenant_id,
+            claim.customer_name,
+            claim.solution_area,
+            claim.status.value,
+            claim.submitted_on.isoformat(),
+            claim.partner_reference,
+            claim.message,
+            claim.locale,
+            int(claim.dispute_used),
+            ts(claim.created_at),
+            ts(claim.updated_at),
+        ),
+    )
+    await db.executemany(
+        "INSERT INTO claim_workloads (claim_id, workload_id, position) VALUES (?, ?, ?)",
+        [(claim.id, workload, i) for i, workload in enumerate(claim.workloads)],
+    )
+    await db.executemany(
+        "INSERT INTO contacts (id, claim_id, position, name, email, aad_object_id, locale) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (c.id, claim.id, i, c.name, c.email, c.aad_object_id, c.locale)
+            for i, c in enumerate(claim.contacts)
+        ],
+    )
+    await _audit(
+        db,
+        f"partner:{claim.partner_id}",
+        "claim.created",
+        claim.id,
+        {"status": claim.status.value},
+        claim.created_at,
+    )

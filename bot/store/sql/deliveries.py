@@ -21,7 +21,8 @@ from bot.store import (
 )
 from bot.store.limits import NotifyAllowance
 from bot.store.sql.allowance import check_allowance
-from bot.store.sql.base import IN_CHUNK, SqlBase, _audit, _audit_many, _rows_in
+from bot.store.sql.base import IN_CHUNK, Db, SqlBase, _audit, _audit_many, _rows_in
+from bot.store.sql.claims import insert_claim
 from bot.store.sql.outbox import (
     enqueue_for_contacts,
     insert_delivery,
@@ -73,26 +74,54 @@ class DeliveriesSql(SqlBase):
         channel: str,
         allowance: NotifyAllowance | None,
     ) -> list[Delivery]:
+        async with self._tx() as db:
+            return await self._insert_notification(db, claim, notification_id, at, channel, allowance)
+
+    async def create_claim_and_notify(
+        self,
+        claim: Claim,
+        notification_id: str,
+        at: dt.datetime,
+        channel: str = Channel.AUTO,
+        *,
+        allowance: NotifyAllowance | None,
+    ) -> list[Delivery]:
+        try:
+            async with self._tx() as db:
+                await insert_claim(db, claim)
+                # Refused by the allowance: LimitReached rolls the claim back with the notification.
+                return await self._insert_notification(db, claim, notification_id, at, channel, allowance)
+        except self._engine.integrity_errors as exc:
+            raise Conflict(f"claim {claim.id!r} or notification {notification_id!r} exists") from exc
+
+    async def _insert_notification(
+        self,
+        db: Db,
+        claim: Claim,
+        notification_id: str,
+        at: dt.datetime,
+        channel: str,
+        allowance: NotifyAllowance | None,
+    ) -> list[Delivery]:
         # One message per contact, two where both channels are asked for ("auto" picks one).
         messages = len(claim.contacts) * (2 if channel == Channel.BOTH else 1)
-        async with self._tx() as db:
-            if allowance is not None:
-                await check_allowance(db, self._engine.for_update, claim, channel, messages, at, allowance)
-            await db.execute(
-                "INSERT INTO notifications (id, claim_id, partner_id, kind, channel, messages, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (notification_id, claim.id, claim.partner_id, DeliveryKind.CLAIM, channel, messages, ts(at)),
-            )
-            await enqueue_for_contacts(db, claim, notification_id, DeliveryKind.CLAIM, at, channel)
-            await _audit(
-                db,
-                f"partner:{claim.partner_id}",
-                "claim.notified",
-                claim.id,
-                {"notification_id": notification_id, "contacts": len(claim.contacts), "channel": channel},
-                at,
-            )
-            return await notification_deliveries(db, notification_id)
+        if allowance is not None:
+            await check_allowance(db, self._engine.for_update, claim, channel, messages, at, allowance)
+        await db.execute(
+            "INSERT INTO notifications (id, claim_id, partner_id, kind, channel, messages, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (notification_id, claim.id, claim.partner_id, DeliveryKind.CLAIM, channel, messages, ts(at)),
+        )
+        await enqueue_for_contacts(db, claim, notification_id, DeliveryKind.CLAIM, at, channel)
+        await _audit(
+            db,
+            f"partner:{claim.partner_id}",
+            "claim.notified",
+            claim.id,
+            {"notification_id": notification_id, "contacts": len(claim.contacts), "channel": channel},
+            at,
+        )
+        return await notification_deliveries(db, notification_id)
 
     async def deliveries_for_claim(self, claim_id: str) -> list[Delivery]:
         async with self._read() as db:

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from bot.store import Channel, LimitKind, LimitReached, NotifyAllowance, Store
+from bot.store import Channel, Conflict, LimitKind, LimitReached, NotifyAllowance, Store
 from tests.bot.store.support import make_claim
 
 NOW = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC)
@@ -88,3 +88,27 @@ async def test_no_allowance_and_zero_limits_mean_no_limit(store: Store) -> None:
     assert claim is not None
     await store.create_notification(claim, "operator", NOW, Channel.EMAIL)  # the CLI: no allowance
     assert len(await store.deliveries_for_claim(claim_id)) == 4 * 2
+
+
+async def test_a_claim_created_with_its_notification_is_stored_with_it_or_not_at_all(store: Store) -> None:
+    """The Teams claim form: a notification the allowance refuses leaves no claim behind."""
+    [first] = await claims_of_one_partner(store, 1)
+    claim = await store.get_claim(first)
+    assert claim is not None
+    allowance = NotifyAllowance(per_minute=2, messages_per_day=0, cooldown=dt.timedelta(minutes=10))
+    await notify(store, first, "n-first", NOW, allowance)
+    made = make_claim(claim.partner_id, "from-form")
+    deliveries = await store.create_claim_and_notify(made, "form:from-form", NOW, allowance=allowance)
+    assert len(deliveries) == 2 and await store.get_claim("from-form") is not None
+    with pytest.raises(Conflict):  # a double click: the claim is there once, notified once
+        await store.create_claim_and_notify(made, "form:from-form", NOW, allowance=allowance)
+
+    refused = make_claim(claim.partner_id, "refused")
+    with pytest.raises(LimitReached) as over:
+        await store.create_claim_and_notify(refused, "form:refused", NOW, allowance=allowance)
+    assert over.value.kind == LimitKind.RATE
+    assert await store.get_claim("refused") is None
+    assert await store.deliveries_for_claim("refused") == []
+    # Once the minute has passed, the same form goes through.
+    later = NOW + dt.timedelta(seconds=61)
+    assert len(await store.create_claim_and_notify(refused, "form:refused", later, allowance=allowance)) == 2

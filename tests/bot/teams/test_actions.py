@@ -10,6 +10,7 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
 from bot.domain.claims import Claim, Contact, Status
+from bot.ops.config import Settings
 from bot.store import Store
 from bot.teams.handler import CporTeamsBot
 from tests.bot.teams.test_teams import RecordingAdapter
@@ -50,7 +51,7 @@ class Clicks:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.adapter = RecordingAdapter()
-        self.bot = CporTeamsBot(store, lambda: None)
+        self.bot = CporTeamsBot(store, lambda: None, notify_allowance=Settings().notify_allowance())
 
     async def invoke(self, verb: str, data: dict[str, Any], **changes: Any) -> tuple[int, Any]:
         payload = load_fixture("invoke_card_action.json")

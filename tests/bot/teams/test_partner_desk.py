@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.ops.state import WORKER
+from app import create_app
+from bot.ops.config import Settings
+from bot.ops.state import STORE, WORKER
 from bot.store import Store
 from tests.fakes import FakeConnector, running_connector
-from tests.support import load_fixture, make_key
+from tests.support import RecordingSender, load_fixture, make_key, quiet
 
 PARTNER_TENANT = "3c2b1a09-8f7e-4d6c-b5a4-93827160f5e4"
 PARTNER_USER = "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d"
@@ -171,3 +174,55 @@ async def test_an_unlinked_chat_cannot_compose(
     await make_key(store)
     partner = await store.partner_by_name("Contoso Partners")
     assert partner is not None and await store.list_claims(partner.id, limit=5) == []
+
+
+async def test_the_claim_form_keeps_to_the_partners_notification_limits(
+    aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]],
+    settings: Settings,
+    connector: FakeConnector,
+    claim_body: dict[str, Any],
+) -> None:
+    # A leaked key mints a link code: the Teams form must not be a way around NOTIFY_PER_MINUTE.
+    limited = dataclasses.replace(settings, notify_per_minute=3, notify_cooldown_minutes=0)
+    client = quiet(await aiohttp_client(create_app(limited, sender=RecordingSender())))
+    store = client.app[STORE]
+    auth = {"Authorization": f"Bearer {await make_key(store)}"}
+    await link(client, connector, auth)
+    for n in range(3):
+        done = await invoke_as_partner(client, connector, "compose.send", form_values(form_id=f"f-{n}"))
+        assert "created and sent" in str(done)
+
+    refused = await invoke_as_partner(client, connector, "compose.send", form_values(form_id="f-3"))
+    text = str(refused)
+    assert "Nothing was created or sent" in text and "At most 3 notifications a minute" in text
+    assert "created and sent" not in text
+    kept = {el["id"]: el.get("value") for el in refused["body"] if el.get("id")}
+    assert kept["customer_name"] == "Fabrikam Ltd" and kept["contact_email"] == "megan.bowen@fabrikam.example"
+    partner = await store.partner_by_name("Contoso Partners")
+    assert partner is not None
+    claims = await store.list_claims(partner.id, limit=10)
+    assert len(claims) == 3  # no claim left behind without its notification
+    # The form and the API draw on one allowance.
+    api_claim = await (await client.post("/api/claims", json=claim_body, headers=auth)).json()
+    over = await client.post(f"/api/claims/{api_claim['id']}/notifications", json={}, headers=auth)
+    assert over.status == 429
+    metrics = await (await client.get("/metrics")).text()
+    assert 'cpor_notifications_refused_total{reason="rate"} 2.0' in metrics
+
+
+async def test_the_claim_form_keeps_to_the_daily_message_quota(
+    aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]],
+    settings: Settings,
+    connector: FakeConnector,
+) -> None:
+    limited = dataclasses.replace(settings, notify_messages_per_day=1, notify_cooldown_minutes=0)
+    client = quiet(await aiohttp_client(create_app(limited, sender=RecordingSender())))
+    store = client.app[STORE]
+    await link(client, connector, {"Authorization": f"Bearer {await make_key(store)}"})
+    assert "created and sent" in str(
+        await invoke_as_partner(client, connector, "compose.send", form_values(form_id="a"))
+    )
+    refused = str(await invoke_as_partner(client, connector, "compose.send", form_values(form_id="b")))
+    assert "midnight UTC" in refused and "Nothing was created or sent" in refused
+    partner = await store.partner_by_name("Contoso Partners")
+    assert partner is not None and len(await store.list_claims(partner.id, limit=10)) == 1

@@ -9,6 +9,7 @@ from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ResourceResponse
 
 from bot.domain.claims import Claim, Contact, Status
+from bot.ops.config import Settings
 from bot.store import Store
 from bot.teams.handler import CporTeamsBot
 from tests.support import load_fixture
@@ -44,7 +45,7 @@ class Harness:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.wakes = 0
-        self.bot = CporTeamsBot(store, self.wake)
+        self.bot = CporTeamsBot(store, self.wake, notify_allowance=Settings().notify_allowance())
         self.adapter = RecordingAdapter()
 
     def wake(self) -> None:
