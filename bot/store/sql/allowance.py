@@ -8,10 +8,29 @@ import datetime as dt
 
 from bot.domain.claims import Claim
 from bot.store.limits import LimitKind, LimitReached, NotifyAllowance
-from bot.store.records import DeliveryKind, ts
+from bot.store.records import Channel, DeliveryKind, ts
 from bot.store.sql.base import Db
 
 MINUTE = dt.timedelta(minutes=1)
+
+# What a notification by each channel can put in front of a contact. "auto" picks Teams or email for
+# each contact, so it may use either; a Teams card the contact cannot get falls back to email, but
+# that is the same message arriving once, not a second one.
+MEDIA: dict[str, frozenset[str]] = {
+    Channel.EMAIL: frozenset({"email"}),
+    Channel.TEAMS: frozenset({"teams"}),
+    Channel.BOTH: frozenset({"email", "teams"}),
+    Channel.AUTO: frozenset({"email", "teams"}),
+}
+
+
+def overlapping_channels(channel: str) -> tuple[str, ...]:
+    """The channels whose notifications could reach a contact by a medium `channel` would also use:
+    the cooldown is about the same message arriving the same way again, whatever the channel is
+    called (an unknown channel is taken to use every medium)."""
+    every = frozenset().union(*MEDIA.values())
+    media = MEDIA.get(channel, every)
+    return tuple(sorted(name for name, theirs in MEDIA.items() if theirs & media))
 
 
 async def check_allowance(
@@ -24,16 +43,19 @@ async def check_allowance(
     allowance: NotifyAllowance,
 ) -> None:
     """Raise LimitReached if notifying `claim` by `channel` now, with `messages` messages, exceeds
-    `allowance`."""
+    `allowance`. The cooldown counts every recent notification of the claim that could have reached
+    its contacts by a medium this one would use: "both" or "auto" after "email" is the same email."""
     # Parallel requests of one partner queue here (PostgreSQL; SQLite's writer lock already does).
     lock = f"SELECT id FROM partners WHERE id = ?{for_update}"  # noqa: S608 - the engine's constant suffix
     await db.rows(lock, (claim.partner_id,))
     if allowance.cooldown:
         since = at - allowance.cooldown
+        overlapping = overlapping_channels(channel)
+        marks = ",".join("?" * len(overlapping))
         rows = await db.rows(
-            "SELECT max(created_at) AS last FROM notifications WHERE claim_id = ? AND kind = ? "
-            "AND channel = ? AND created_at > ?",
-            (claim.id, DeliveryKind.CLAIM, channel, ts(since)),
+            "SELECT max(created_at) AS last FROM notifications WHERE claim_id = ? AND kind = ? "  # noqa: S608 - only placeholders are interpolated
+            f"AND channel IN ({marks}) AND created_at > ?",
+            (claim.id, DeliveryKind.CLAIM, *overlapping, ts(since)),
         )
         last = rows[0]["last"] if rows else None
         if last:
@@ -41,7 +63,8 @@ async def check_allowance(
             raise LimitReached(
                 LimitKind.COOLDOWN,
                 again - at,
-                "This claim's contacts were notified the same way a moment ago; the same notification "
+                "This claim's contacts were notified a moment ago by email or Teams, as this notification "
+                'would reach them again ("both" and the default can use either); the same notification '
                 f"is not sent again within {_minutes(allowance.cooldown)}.",
             )
     if allowance.per_minute:

@@ -85,3 +85,23 @@ async def test_the_daily_message_quota_counts_every_contact(
     ).status == 202  # exactly the quota
     metrics = await (await client.get("/metrics")).text()
     assert 'cpor_notifications_refused_total{reason="quota"} 1.0' in metrics
+
+
+async def test_another_channel_name_does_not_dodge_the_cooldown(
+    client: TestClient[Any, Any], auth: dict[str, str], claim_body: dict[str, Any]
+) -> None:
+    claim = await (await client.post("/api/claims", json=claim_body, headers=auth)).json()
+    url = f"/api/claims/{claim['id']}/notifications"
+    bodies: list[dict[str, str]] = [
+        {"channel": "email"},
+        {"channel": "email"},
+        {"channel": "both"},
+        {},
+        {"channel": "teams"},
+    ]
+    statuses = [(await client.post(url, json=body, headers=auth)).status for body in bodies]
+    # "both" and the default would email the same contacts again; Teams is another medium.
+    assert statuses == [202, 409, 409, 409, 202]
+    shown = await (await client.get(f"/api/claims/{claim['id']}", headers=auth)).json()
+    emails = [d for d in shown["deliveries"] if d["channel"] == "email"]
+    assert len(emails) == len(claim_body["contacts"])  # one email each, once

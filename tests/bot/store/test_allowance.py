@@ -112,3 +112,36 @@ async def test_a_claim_created_with_its_notification_is_stored_with_it_or_not_at
     # Once the minute has passed, the same form goes through.
     later = NOW + dt.timedelta(seconds=61)
     assert len(await store.create_claim_and_notify(refused, "form:refused", later, allowance=allowance)) == 2
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "refused"),
+    [
+        (Channel.EMAIL, Channel.BOTH, True),  # "both" sends the same email again
+        (Channel.EMAIL, Channel.AUTO, True),  # the default emails every contact without the app
+        (Channel.TEAMS, Channel.BOTH, True),
+        (Channel.TEAMS, Channel.AUTO, True),
+        (Channel.BOTH, Channel.EMAIL, True),
+        (Channel.BOTH, Channel.TEAMS, True),
+        (Channel.AUTO, Channel.EMAIL, True),
+        (Channel.AUTO, Channel.TEAMS, True),
+        (Channel.AUTO, Channel.BOTH, True),
+        (Channel.EMAIL, Channel.TEAMS, False),  # another medium: not the same message again
+        (Channel.TEAMS, Channel.EMAIL, False),
+    ],
+)
+async def test_the_cooldown_is_about_what_reaches_the_contact_not_the_channel_name(
+    store: Store, first: Channel, then: Channel, refused: bool
+) -> None:
+    [claim_id] = await claims_of_one_partner(store, 1)
+    allowance = NotifyAllowance(per_minute=0, messages_per_day=0, cooldown=dt.timedelta(minutes=10))
+    await notify(store, claim_id, "first", NOW, allowance, first)
+    stored = len(await store.deliveries_for_claim(claim_id))
+    soon = NOW + dt.timedelta(minutes=1)
+    if refused:
+        with pytest.raises(LimitReached) as again:
+            await notify(store, claim_id, "then", soon, allowance, then)
+        assert again.value.kind == LimitKind.COOLDOWN and again.value.retry_after_seconds == 9 * 60
+        assert len(await store.deliveries_for_claim(claim_id)) == stored
+    else:
+        await notify(store, claim_id, "then", soon, allowance, then)
