@@ -124,14 +124,13 @@ class Actions:
         verb = VERBS.get(request.verb)
         if verb is None:
             return Outcome(notice("notice.unknown_action"))
-        contact = _contact_of(claim, actor) or next(
-            (c for c in claim.contacts if actor.email and c.email.lower() == actor.email), None
-        )
+        contact = contact_of(claim, actor)
         view = ClaimView(
             claim=claim,
             partner_name=in_hand.partner_name,
             responses=in_hand.responses,
             viewer_aad_object_id=actor.aad_object_id,
+            viewer_contact_id=contact.id if contact else None,
             locale=choose_locale(actor.locale, contact.locale if contact else None, claim.locale),
             host=request.host,
             originator=request.originator,
@@ -149,12 +148,16 @@ class Actions:
         self, request: ActionRequest, view: ClaimView, kind: ResponseKind, text: str | None = None
     ) -> tuple[Response, bool]:
         actor = request.actor
-        # The same person answering in Teams and on the web page is one person: their object id first.
-        who = actor.aad_object_id or actor.contact_id or actor.user_id or "unknown"
+        contact = contact_of(view.claim, actor)
+        # One person, one answer, wherever they give it (Teams, Outlook, the web page): a contact is
+        # known by their Entra object id when the claim has it, else by the contact's own id.
+        if contact is not None:
+            who = contact.aad_object_id or contact.id
+        else:  # someone else in the customer's tenant, in Teams
+            who = actor.aad_object_id or actor.user_id or "unknown"
         key = f"{view.claim.id}:{who}:{kind}"
         if text is not None:
             key += ":" + hashlib.sha256(text.encode()).hexdigest()[:32]
-        contact = _contact_of(view.claim, actor)
         response, new = await self._store.record_response(
             Response(
                 id=str(uuid.uuid4()),
@@ -180,22 +183,24 @@ class Actions:
         return response, new
 
 
-def _contact_of(claim: Claim, actor: Actor) -> Contact | None:
-    """The claim's contact who is acting: the web page's named contact, else by Entra object id."""
-    if actor.contact_id is not None:
+def contact_of(claim: Claim, actor: Actor) -> Contact | None:
+    """The claim's contact who is acting, or None: the one place that decides it, for the check that
+    only contacts act in Outlook and on the web page, for the response's contact and for what the
+    reader sees as their own. On the web page, only the contact its signed link names; elsewhere, the
+    contact with the actor's Entra object id, else the one with the address the Outlook channel gives
+    for the reader (Teams gives none)."""
+    if actor.channel == "web" or actor.contact_id is not None:
         return next((c for c in claim.contacts if c.id == actor.contact_id), None)
     aad = actor.aad_object_id
-    return next((c for c in claim.contacts if c.aad_object_id and c.aad_object_id == aad), None)
+    by_id = next((c for c in claim.contacts if aad and c.aad_object_id == aad), None)
+    if by_id is not None or not actor.email:
+        return by_id
+    email = actor.email.lower()
+    return next((c for c in claim.contacts if c.email.lower() == email), None)
 
 
-def _is_contact(claim: Any, actor: Actor) -> bool:
-    if actor.channel == "web":  # only the contact the signed link names
-        return _contact_of(claim, actor) is not None
-    return any(
-        (c.aad_object_id and c.aad_object_id == actor.aad_object_id)
-        or (actor.email and c.email.lower() == actor.email)
-        for c in claim.contacts
-    )
+def _is_contact(claim: Claim, actor: Actor) -> bool:
+    return contact_of(claim, actor) is not None
 
 
 async def show_claim(actions: Actions, request: ActionRequest, view: ClaimView) -> Outcome:

@@ -57,6 +57,7 @@ class ClaimView:
     partner_name: str
     responses: tuple[Response, ...] = ()
     viewer_aad_object_id: str | None = None
+    viewer_contact_id: str | None = None  # the claim's contact reading, if the reader is one
     locale: str = "en"
     host: str = "teams"
     originator: str | None = None
@@ -67,7 +68,11 @@ class ClaimView:
 
     def _mine(self, kind: str) -> bool:
         return any(
-            r.kind == kind and r.aad_object_id and r.aad_object_id == self.viewer_aad_object_id
+            r.kind == kind
+            and (
+                (r.aad_object_id and r.aad_object_id == self.viewer_aad_object_id)
+                or (r.contact_id and r.contact_id == self.viewer_contact_id)
+            )
             for r in self.responses
         )
 

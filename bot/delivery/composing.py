@@ -42,6 +42,7 @@ def delivery_card(
         partner_name=item.partner_name,
         responses=responses,
         viewer_aad_object_id=viewer,
+        viewer_contact_id=contact.id if contact else None,
         locale=choose_locale(None, contact.locale if contact else None, item.claim.locale),
         host=host,
         originator=mail.originator if host == "outlook" else None,

@@ -3,6 +3,7 @@ deletes it then leaves the click with a clear card and nothing recorded."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -63,3 +64,70 @@ async def test_a_click_on_a_claim_purged_meanwhile_records_nothing_and_says_the_
     assert await store.responses_for_claim("claim-1") == []
     assert await store.audit_entries("claim-1") == []
     assert heard == []
+
+
+ORIGINATOR = "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+
+
+def outlook_reader(*, aad: str | None) -> Actor:
+    """Megan Bowen clicking in Outlook: known by her address (her contact has no Entra object id)."""
+    return Actor(
+        tenant_id=TENANT,
+        aad_object_id=aad,
+        user_id="megan.bowen@fabrikam.example",
+        name="Megan Bowen",
+        channel="outlook",
+        locale="en",
+        email="megan.bowen@fabrikam.example",
+    )
+
+
+def web_page_of(contact_id: str) -> Actor:
+    return Actor(
+        tenant_id=TENANT,
+        aad_object_id=None,
+        user_id=None,
+        name="Megan Bowen",
+        channel="web",
+        email="megan.bowen@fabrikam.example",
+        contact_id=contact_id,
+    )
+
+
+@pytest.mark.parametrize("aad", [None, "6f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f"])
+async def test_an_outlook_answer_matched_by_email_is_that_contacts_one_answer(
+    store: Store, aad: str | None
+) -> None:
+    partner = await store.create_partner("Contoso Partners")
+    await store.create_claim(make_claim(partner.id))  # its first contact, Megan, has no object id
+    actions = Actions(store)
+    claim = {verbs.CLAIM_ID: "claim-1"}
+    in_outlook = await actions.handle(ActionRequest(verbs.ACKNOWLEDGE, claim, outlook_reader(aad=aad)))
+    assert in_outlook.new and in_outlook.response is not None
+    assert in_outlook.response.contact_id == "claim-1-c1"
+    on_page = await actions.handle(ActionRequest(verbs.ACKNOWLEDGE, claim, web_page_of("claim-1-c1")))
+    assert not on_page.new and on_page.response == in_outlook.response
+    assert [r.id for r in await store.responses_for_claim("claim-1")] == [in_outlook.response.id]
+
+
+async def test_an_outlook_reader_known_by_email_sees_their_own_report(store: Store) -> None:
+    partner = await store.create_partner("Contoso Partners")
+    await store.create_claim(make_claim(partner.id))
+    actions = Actions(store)
+    claim = {verbs.CLAIM_ID: "claim-1"}
+    megan = outlook_reader(aad=None)
+
+    def verbs_on(card: dict[str, Any]) -> set[str]:
+        return {v for v in re.findall(r"'verb': '([^']+)'", str(card))}
+
+    reported = await actions.handle(
+        ActionRequest(verbs.NOT_RECOGNISED, claim, megan, host="outlook", originator=ORIGINATOR)
+    )
+    refreshed = await actions.handle(
+        ActionRequest(verbs.REFRESH, claim, megan, host="outlook", originator=ORIGINATOR)
+    )
+    for outcome in (reported, refreshed):
+        assert verbs.NOT_RECOGNISED not in verbs_on(outcome.card)  # reported: the button is gone
+    # Lee, the other contact, has reported nothing: the button is still there for him.
+    lee = await actions.handle(ActionRequest(verbs.REFRESH, claim, LEE))
+    assert verbs.NOT_RECOGNISED in verbs_on(lee.card)
