@@ -53,6 +53,41 @@ class ScrubSecrets(logging.Filter):
         return True
 
 
+# Characters that end a line, or that a terminal or log viewer acts on, in any of the text a record
+# can carry from outside (a request's path or headers, a partner's typed values, an exception's message).
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def escape_controls(text: str) -> str:
+    """`text` on one line: every control character (line breaks, NUL, escape sequences' ESC, C1
+    controls, Unicode line and paragraph separators) written as a visible \\xNN or \\uNNNN."""
+    return _CONTROLS.sub(_escaped, text)
+
+
+class TextLines(logging.Formatter):
+    """The text format: each record's line is one line, whatever its message holds, so a caller
+    cannot forge a record (a path with "%0a", a NUL, a terminal escape). A traceback or stack keeps
+    its own line breaks, each of its lines escaped the same way and indented by "  | ": no line but a
+    record's own starts at the margin."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.message = record.getMessage()
+        if self.usesTime():
+            record.asctime = self.formatTime(record, self.datefmt)
+        text = escape_controls(self.formatMessage(record))
+        if record.exc_info and not record.exc_text:
+            record.exc_text = scrub(self.formatException(record.exc_info))
+        for block in (record.exc_text, record.stack_info and self.formatStack(record.stack_info)):
+            if block:
+                text += "".join(f"\n  | {escape_controls(line)}" for line in block.split("\n"))
+        return text
+
+
 class AddRequestId(logging.Filter):
     """Gives each record the id of the request it was written for (None outside requests)."""
 
@@ -92,7 +127,7 @@ def scrubbing_handler(stream: IO[str] | None = None, fmt: str = "text") -> loggi
     """A handler writing to `stream` (standard error by default), every record scrubbed and tagged
     with its request id; `fmt` is "text" (one readable line) or "json" (one JSON object)."""
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonLines() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
+    handler.setFormatter(JsonLines() if fmt == "json" else TextLines(TEXT_FORMAT))
     handler.addFilter(ScrubSecrets())
     handler.addFilter(AddRequestId())
     return handler

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -116,3 +117,46 @@ def test_a_log_line_holding_a_link_shows_no_token(debug_log: io.StringIO) -> Non
     assert "mail for http://127.0.0.1:3978/c/[redacted]" in written
     assert "could not open [redacted]" in written
     assert token.rsplit(".", 1)[1] not in written
+
+
+RECORD_START = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ ")
+
+
+@pytest.fixture
+def own_log() -> Iterator[tuple[logging.Logger, io.StringIO]]:
+    """A logger of the test's own, through the service's text handler, and what it wrote (nothing
+    else in the process, a library's DEBUG line at teardown say, writes there)."""
+    written = io.StringIO()
+    log = logging.getLogger("cpor_bot.test.own")
+    handler = scrubbing_handler(written)
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        yield log, written
+    finally:
+        log.removeHandler(handler)
+        log.propagate = True
+
+
+def test_no_text_from_outside_can_start_a_line_or_write_a_control_character(
+    own_log: tuple[logging.Logger, io.StringIO],
+) -> None:
+    log, debug_log = own_log
+    forged = "2026-11-20 09:00:00,000 INFO aiohttp.access: GET /admin 200"
+    # A user agent, a value a partner typed, a header: whatever the message's arguments hold.
+    log.warning("user agent %s", f"curl\n{forged}")
+    log.warning("customer %s typed", f"Fabrikam\r\n{forged}\x00\x1b[2J\x85\u2028\u2029\x7f")
+    try:
+        raise ValueError(f"bad value\n{forged}")
+    except ValueError:
+        log.exception("could not parse")
+    log.warning("a stack", stack_info=True)
+    written = debug_log.getvalue()
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]", written)
+    for line in written.splitlines():
+        assert RECORD_START.match(line) or line.startswith("  | "), line
+    starts = [line for line in written.splitlines() if RECORD_START.match(line)]
+    assert len(starts) == 4  # the four records, no forged fifth
+    assert "user agent curl\\x0a2026-11-20 09:00:00,000 INFO aiohttp.access" in starts[0]
+    assert "\\x00\\x1b[2J\\x85\\u2028\\u2029\\x7f" in starts[1]
+    assert "  | ValueError: bad value" in written and "  | 2026-11-20 09:00:00,000 INFO" in written

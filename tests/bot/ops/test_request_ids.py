@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from yarl import URL
 
 from app import create_app
 from bot.ops.config import Settings
@@ -187,3 +188,25 @@ def test_path_for_log_leaves_other_paths_as_they_are() -> None:
     assert path_for_log("/c") == "/c"
     assert path_for_log("/cards/1.a.b.2") == "/cards/1.a.b.2"
     assert path_for_log("/c/anything/else") == "/c/[redacted]"
+
+
+async def test_a_path_cannot_forge_an_access_line(aiohttp_client: Client, settings: Settings) -> None:
+    written = io.StringIO()
+    handler = scrubbing_handler(written)  # LOG_FORMAT=text, the default
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        client = await app_client(aiohttp_client, settings)
+        for path in ("/healthz%0aFORGED", "/healthz%0d%0aFORGED", "/healthz%00x", "/healthz%1b[31m"):
+            await client.get(URL(path, encoded=True), headers={HEADER: "forge-test-0001"})
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    text = written.getvalue()
+    assert "\x00" not in text and "\x1b" not in text and "\r" not in text
+    assert not any(line.startswith("FORGED") for line in text.splitlines())
+    access = [line for line in text.splitlines() if "[forge-test-0001]" in line and " ms" in line]
+    assert len(access) == 4
+    assert " GET /healthz\\x0aFORGED 404 " in access[0] and " GET /healthz\\x00x 404 " in access[2]
