@@ -17,11 +17,20 @@ from bot.ops.request_ids import REQUEST_ID
 # aiosqlite logs each statement with its parameters at DEBUG: webhook secrets, contacts' emails.
 _PARAMETER_LOGGERS = ("aiosqlite",)
 
+# Beyond ASCII, anything but whitespace and controls: email-validator takes letters, marks and
+# symbols alike (even "«x»@example.com"), and hiding a character too many is the safe side.
+_NON_ASCII = r"[^\x00-\x9f\s]"
+_ADDRESS_CHAR = rf"(?:[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]|{_NON_ASCII})"
+_LABEL = rf"(?:[A-Za-z0-9-]|{_NON_ASCII})+"
+
 _SECRETS = re.compile(
     r"(?P<key>cpor_[0-9a-f]{16}_)[A-Za-z0-9_-]+"  # partner keys: the id may show, the secret not
     r"|whsec_[A-Za-z0-9_-]+"  # webhook signing secrets
     r"|(?P<scheme>Bearer\s+)[A-Za-z0-9._~+/=-]+"  # tokens in headers quoted by a library
-    r"|[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"  # email addresses
+    # Email addresses, internationalised ones too (SMTPUTF8, as is_email allows: jörg@müller-test.de,
+    # 用户@例子。广告): any character outside ASCII counts as a letter, and a match starts only where
+    # no address character comes before it, so a long run without an "@" is read once.
+    rf"|(?<!{_ADDRESS_CHAR}){_ADDRESS_CHAR}+@{_LABEL}(?:[.\u3002\uff0e\uff61]{_LABEL})+"
     # A contact's link token (bot.web.links: 1.<claim>.<contact>.<expiry>.<mac>) opens their claim
     # to whoever holds it: "/c/" may show, the token not. Any tail of it goes too.
     r"|(?P<link>/c/)?1\.[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{1,64}\.[0-9]{1,12}"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.formats import is_email
 from bot.ops.logs import hold_parameter_loggers, scrub, scrubbing_handler
 from bot.partner_api.keys import new_key
 from bot.store.sqlite import SqliteStore
@@ -160,3 +161,34 @@ def test_no_text_from_outside_can_start_a_line_or_write_a_control_character(
     assert "user agent curl\\x0a2026-11-20 09:00:00,000 INFO aiohttp.access" in starts[0]
     assert "\\x00\\x1b[2J\\x85\\u2028\\u2029\\x7f" in starts[1]
     assert "  | ValueError: bad value" in written and "  | 2026-11-20 09:00:00,000 INFO" in written
+
+
+# Addresses the partner API takes (is_email: SMTPUTF8 allowed), in the text around them.
+INTERNATIONAL = (
+    "jörg@müller-test.de",
+    "用户@例子.广告",
+    "用户@例子。广告",
+    "Δοκιμή@παράδειγμα.δοκιμή",
+    "«x»@example.com",
+    "jo\u0308rg@example.com",
+    "🙂@example.com",
+    "josé.o'neil@xn--mller-test-9db.de",
+)
+
+
+@pytest.mark.parametrize("address", INTERNATIONAL)
+def test_internationalised_addresses_are_scrubbed_whole(debug_log: io.StringIO, address: str) -> None:
+    assert is_email(address)
+    logging.getLogger("cpor_bot.test").warning(
+        "mail <%s> not sent (permanent): 550 5.1.1 ‹%s>: no such user", address, address
+    )
+    written = debug_log.getvalue()
+    assert "mail <[redacted]> not sent (permanent): 550 5.1.1 [redacted]>: no such user" in written
+    for part in address.replace("@", " ").replace(".", " ").replace("。", " ").split():
+        if part not in ("com", "de", "example"):
+            assert part not in written, part
+
+
+def test_a_long_line_without_an_address_is_scrubbed_as_it_is() -> None:
+    text = "日本語のメッセージ" * 5000 + " 1.4.2 clm_01HV6Q3W2K"
+    assert scrub(text) == text
