@@ -3,6 +3,7 @@ that set up an app or a partner key. Fixtures stay in `conftest.py` and import t
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import json
@@ -82,3 +83,19 @@ def png_bytes(size: tuple[int, int], mode: str = "RGBA") -> bytes:
     buf = io.BytesIO()
     Image.new(mode, size).save(buf, format="PNG")
     return buf.getvalue()
+
+
+async def raw_request(client: TestClient[Any, Any], request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Bytes a client library would refuse to send (a header that is not UTF-8, a control character),
+    written to the test server as they are: the status, the headers and the body of its answer."""
+    reader, writer = await asyncio.open_connection(str(client.host), client.port)
+    try:
+        writer.write(request)
+        await writer.drain()
+        answer = await reader.read()  # every request here asks the server to close ("Connection: close")
+    finally:
+        writer.close()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {name.strip(): value.strip() for name, _, value in (line.partition(":") for line in lines)}
+    return int(status_line.split(" ")[1]), headers, body

@@ -9,12 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 import secrets
 import uuid
 
 from bot.store import Partner, PartnerKey, Store
 
 PREFIX = "cpor"
+# What `new_key` makes: a hex id and a URL-safe secret. Anything else (other characters, text that is
+# not even valid Unicode, as a header's raw bytes can be) is no key of ours, refused before a lookup.
+_KEY_ID = re.compile(r"[0-9a-f]{1,64}")
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 def hash_secret(secret: str) -> str:
@@ -37,8 +42,11 @@ def new_key(partner_id: str, label: str | None = None) -> tuple[str, PartnerKey]
 
 
 def split_key(presented: str) -> tuple[str, str] | None:
+    """(key id, secret) of a key in the form `new_key` makes, or None."""
     parts = presented.split("_", 2)
-    if len(parts) != 3 or parts[0] != PREFIX or not parts[1] or not parts[2]:
+    if len(parts) != 3 or parts[0] != PREFIX:
+        return None
+    if _KEY_ID.fullmatch(parts[1]) is None or _SECRET.fullmatch(parts[2]) is None:
         return None
     return parts[1], parts[2]
 

@@ -158,10 +158,12 @@ class StrictAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]  #
         self.user_token_clients: ClientCache[str | None, Any] = ClientCache(cache_size)
 
     async def authenticate_request(self, activity: Any, auth_header: str) -> Any:
-        if not self.required:
-            return self._with_cached_connectors(await self._inner.authenticate_request(activity, auth_header))
+        if not self.required:  # no app id: no header is anonymous, and a header the SDK refuses is a 401
+            return self._with_cached_connectors(await self._inner_authenticate(activity, auth_header))
         if not auth_header:
             raise PermissionError("no Authorization header")
+        if not auth_header.isascii():  # a JWT is ASCII; raw header bytes need not even be Unicode
+            raise PermissionError("token rejected: not ASCII")
         now = self._clock()
         key = (
             hashlib.sha256(auth_header.encode()).hexdigest(),
@@ -171,13 +173,7 @@ class StrictAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]  #
         known = self.validated.get(key)
         if known is not None and known[0] > now:
             return known[1]
-        try:
-            result = await self._inner.authenticate_request(activity, auth_header)
-        except PermissionError:
-            raise
-        except Exception as exc:
-            # Never log the token itself.
-            raise PermissionError(f"token rejected: {type(exc).__name__}") from exc
+        result = await self._inner_authenticate(activity, auth_header)
         identity = getattr(result, "claims_identity", None)
         if identity is None or not identity.is_authenticated:
             raise PermissionError("token rejected")
@@ -186,6 +182,15 @@ class StrictAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]  #
         if isinstance(expires, int | float):
             self.validated.replace(key, (min(float(expires), now + VALIDATED_TOKEN_SECONDS), result))
         return result
+
+    async def _inner_authenticate(self, activity: Any, auth_header: str) -> Any:
+        try:
+            return await self._inner.authenticate_request(activity, auth_header)
+        except PermissionError:
+            raise
+        except Exception as exc:
+            # Never log the token itself.
+            raise PermissionError(f"token rejected: {type(exc).__name__}") from exc
 
     def _with_cached_connectors(self, result: Any) -> Any:
         factory = getattr(result, "connector_factory", None)

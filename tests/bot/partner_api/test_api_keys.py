@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.store import Store
-from tests.bot.partner_api.support import problem
+from tests.bot.partner_api.support import PROBLEM, problem
+from tests.support import raw_request
 
 
 @pytest.mark.parametrize(
@@ -66,3 +68,27 @@ async def test_every_secured_operation_needs_a_key(client: TestClient[Any, Any])
             else:
                 assert resp.status == 200, (method, path)
     assert checked >= 10
+
+
+@pytest.mark.parametrize(
+    "presented",
+    [
+        b"cpor_\xff\xfe_abc",  # not UTF-8 in the key id
+        b"cpor_0123456789abcdef_\xff\xfe",  # not UTF-8 in the secret
+    ],
+)
+async def test_a_key_that_is_not_ascii_is_401_like_any_wrong_key(
+    client: TestClient[Any, Any], auth: dict[str, str], presented: bytes
+) -> None:
+    # A header as bytes on the wire: a client library would refuse to send most of these.
+    status, headers, body = await raw_request(
+        client,
+        b"GET /api/claims HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+        b"Authorization: Bearer " + presented + b"\r\n\r\n",
+    )
+    assert status == 401, body
+    assert headers["Content-Type"].startswith(PROBLEM)
+    assert headers["WWW-Authenticate"].startswith("Bearer")
+    assert json.loads(body)["detail"] == "The partner key is unknown or has been revoked."
+    # The partner's own key still opens the API.
+    assert (await client.get("/api/claims", headers=auth)).status == 200

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from app import create_app
 from bot.ops.config import Settings
 from tests.fakes import FakeConnector, running_connector
-from tests.support import load_fixture
+from tests.support import load_fixture, raw_request
 
 APP_ID = "9e0b9a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b"
 APP_TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"  # the app registration's tenant (SingleTenant)
@@ -211,7 +211,28 @@ async def test_bad_tokens_get_401(
     assert resp.status == 401, f"{case}: {resp.status} {await resp.text()}"
 
 
+async def test_a_token_that_is_not_ascii_gets_401(secured: TestClient[Any, Any]) -> None:
+    # Raw header bytes that are not UTF-8 (a client library would refuse to send them), then UTF-8
+    # that no JWT holds: both are a bad token, not a crash.
+    body = json.dumps(typing_activity("https://smba.trafficmanager.net/emea/")).encode()
+    for token in (b"\xff\xfe.abc.def", "eyJ\u00e9.abc.def".encode()):
+        status, _, answer = await raw_request(
+            secured,
+            b"POST /api/messages HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+            b"Content-Type: application/json\r\nAuthorization: Bearer " + token + b"\r\n"
+            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body,
+        )
+        assert status == 401, (token, answer)
+
+
 async def test_without_an_app_id_auth_is_off(client: TestClient[Any, Any]) -> None:
     activity = typing_activity("https://smba.trafficmanager.net/emea/")
     resp = await client.post("/api/messages", json=activity)
     assert resp.status in (200, 201)
+
+
+async def test_without_an_app_id_a_token_it_cannot_read_is_401(client: TestClient[Any, Any]) -> None:
+    # Auth is off, so no header is fine; but a header the SDK cannot validate is a bad token, not a 500.
+    activity = typing_activity("https://smba.trafficmanager.net/emea/")
+    resp = await client.post("/api/messages", json=activity, headers={"Authorization": "Bearer abc.def.ghi"})
+    assert resp.status == 401, await resp.text()
