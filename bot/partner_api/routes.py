@@ -16,7 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.domain.claims import NEEDS_CUSTOMER_ATTENTION, Claim, TransitionError, check_transition
-from bot.domain.json_input import JsonInputError, read_json
+from bot.domain.json_input import JsonInputError, bad_text, read_json
 from bot.domain.validation import InvalidRequest, claim_from_request
 from bot.domain.workloads import catalog
 from bot.ops.state import METRICS, SETTINGS, STORE, WORKER
@@ -299,8 +299,10 @@ class PartnerApi:
 
     async def _own_claim(self, request: web.Request, partner: Partner) -> Claim:
         claim_id = request.match_info["claim_id"]
-        # Another partner's claim answers exactly like a missing one.
-        claim = await request.config_dict[STORE].get_claim(claim_id, partner_id=partner.id)
+        # Another partner's claim answers exactly like a missing one; so does an id no store can hold
+        # (a NUL from "%00", which PostgreSQL refuses to take in a query, or half a surrogate pair).
+        found = bad_text(claim_id) is None
+        claim = await request.config_dict[STORE].get_claim(claim_id, partner_id=partner.id) if found else None
         if claim is None:
             raise Problem(404, f"No claim {claim_id!r} among yours.")
         return claim
@@ -387,10 +389,15 @@ async def read_json_object(request: web.Request, *, allow_empty: bool = False) -
     return body
 
 
+# ASCII digits only: str.isdigit() and int() also take other scripts' digits ("٣", "１") and int()
+# fails on superscripts ("²") and on thousands of digits, which a query can carry.
+_PAGE_SIZE = re.compile(r"[0-9]{1,9}")
+
+
 def _page_size(text: str | None) -> int:
     if text is None:
         return DEFAULT_PAGE
-    if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
+    if _PAGE_SIZE.fullmatch(text) is None or not 1 <= int(text) <= MAX_PAGE:
         raise Problem(422, "Invalid query.", errors=[FieldError("limit", f"must be 1 to {MAX_PAGE}")])
     return int(text)
 

@@ -85,7 +85,20 @@ async def test_listing_pages_newest_first(
     assert seen == list(reversed(ids))
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=101", "limit=ten", "cursor=%%%", "cursor=bm9wZQ"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "limit=0",
+        "limit=101",
+        "limit=ten",
+        "limit=%C2%B2",  # "²": a digit to str.isdigit(), not to int()
+        "limit=%EF%BC%91",  # "１", full-width: int() reads it as 1
+        "limit=%D9%A3",  # "٣", Arabic-Indic: int() reads it as 3
+        "limit=" + "1" * 5_000,  # past the digits Python's int() takes from text
+        "cursor=%%%",
+        "cursor=bm9wZQ",
+    ],
+)
 async def test_bad_paging_is_422(client: TestClient[Any, Any], auth: dict[str, str], query: str) -> None:
     body = await problem(await client.get(f"/api/claims?{query}", headers=auth), 422)
     assert body["field"] == query.split("=")[0]

@@ -3,15 +3,21 @@ logged traceback, and nothing is stored."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
 
+from app import create_app
+from bot.ops.config import Settings
+from bot.ops.state import STORE
 from bot.store import Store
 from tests.bot.partner_api.support import count_claims, problem
+from tests.support import RecordingSender, make_key, quiet
 
 DEEP = b"[" * 10_000 + b"]" * 10_000
 DEEP_OBJECT = b'{"a":' * 10_000 + b"1" + b"}" * 10_000
@@ -116,3 +122,32 @@ async def test_hostile_cursors_are_422(
     resp = await client.get("/api/claims", params={"cursor": cursor}, headers=auth)
     body = await problem(resp, 422)
     assert body["field"] == "cursor"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def either_store_client(
+    request: pytest.FixtureRequest,
+    aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]],
+    settings: Settings,
+) -> TestClient[Any, Any]:
+    """The app on SQLite, then on PostgreSQL (which refuses a NUL anywhere in a query's text)."""
+    if request.param == "postgresql":
+        settings = dataclasses.replace(
+            settings, database_url=request.getfixturevalue("postgres").create_database()
+        )
+    return quiet(await aiohttp_client(create_app(settings, sender=RecordingSender())))
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix"),
+    [("GET", ""), ("PATCH", ""), ("POST", "/notifications")],
+)
+async def test_a_claim_id_no_store_can_hold_is_404(
+    either_store_client: TestClient[Any, Any], method: str, suffix: str
+) -> None:
+    client = either_store_client
+    auth = {"Authorization": f"Bearer {await make_key(client.app[STORE])}"}
+    body = {"status": "approved"} if method == "PATCH" else {}
+    for claim_id in ("%00", "claim%00-1"):
+        resp = await client.request(method, f"/api/claims/{claim_id}{suffix}", json=body, headers=auth)
+        await problem(resp, 404)
