@@ -65,6 +65,10 @@ def _claim_form(operation_id: str, what: str, *, question: bool = False) -> dict
         fields["question"] = {"type": "string", "maxLength": 500, "description": "The contact's question"}
     responses: dict[str, Any] = {
         "303": {"description": "Recorded (once: a repeat finds the same answer); back to the claim page."},
+        "400": _html(
+            "The form is not UTF-8 text (another charset, or bytes or escapes that are not UTF-8): "
+            "nothing recorded; a short page asks for it to be typed again."
+        ),
         "403": _html("The form token is missing or is not this link's: nothing recorded."),
         "404": _html("Not a link this service made."),
         "410": _html("The link has expired, or its claim or contact was removed."),

@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Awaitable, Callable
+import urllib.parse
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,9 @@ FORM_VERBS: dict[str, str] = {
 }
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 FORM_TOKEN = "form_token"  # noqa: S105 - the name of a form field, not a secret
+# A page's forms have three fields (form_token, lang, question): room for a few more, no more.
+MAX_FORM_FIELDS = 20
+URLENCODED = "application/x-www-form-urlencoded"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,15 +81,17 @@ def _message(
     *,
     back: str | None = None,
     extra: dict[str, str] | None = None,
+    text: str | None = None,
 ) -> web.Response:
-    """A short page that says what went wrong and what to do: nothing of any claim in it."""
+    """A short page that says what went wrong and what to do: nothing of any claim in it. `text`, if
+    given, replaces the catalogue's words under `key` (the title stays)."""
     words = claim_page_text(locale)
     body = render(
         "message.html",
         **frame(locale, request.path),
         noindex=True,
         title=words[f"errors.{key}_title"],
-        body=words[f"errors.{key}"],
+        body=text or words[f"errors.{key}"],
         back={"href": f"{back}?lang={locale}", "text": words["errors.back"]} if back else None,
     )
     return _html(body, status, locale, extra=extra)
@@ -182,6 +188,50 @@ def _question_problem(question: str, locale: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class PostedForm:
+    """A form's text fields. `readable` is False when they could not be read exactly as sent (a
+    charset other than UTF-8, bytes or percent-escapes that are not UTF-8): `fields` then hold U+FFFD
+    where the text could not be read, enough to check the form token, never to be stored."""
+
+    fields: Mapping[str, str]
+    readable: bool
+
+
+def _form_pairs(raw: bytes, errors: str) -> list[tuple[str, str]]:
+    # Percent-escapes are UTF-8 (what the page declares); bytes sent unescaped are taken as UTF-8 too.
+    return urllib.parse.parse_qsl(
+        raw.decode("utf-8", errors),
+        keep_blank_values=True,
+        encoding="utf-8",
+        errors=errors,
+        max_num_fields=MAX_FORM_FIELDS,
+    )
+
+
+async def read_form(request: web.Request) -> PostedForm:
+    """What a form posted. aiohttp's `request.post()` raises on an unknown charset (a 500) and turns
+    text that is not UTF-8 into U+FFFD without a word, which would be stored and sent on."""
+    if request.content_type in ("", URLENCODED):  # what a browser sends for these forms
+        charset_ok = (request.charset or "utf-8").lower() in ("utf-8", "utf8", "us-ascii", "ascii")
+        raw = await request.read()
+        try:
+            try:
+                pairs, exact = _form_pairs(raw, "strict"), True
+            except UnicodeDecodeError:
+                pairs, exact = _form_pairs(raw, "replace"), False
+        except ValueError:  # too many fields
+            return PostedForm({}, readable=False)
+        # The first of a repeated field, as MultiDict.get gives it.
+        return PostedForm(dict(reversed(pairs)), readable=charset_ok and exact)
+    try:
+        form = await request.post()  # multipart/form-data; other types give no fields
+    except (LookupError, UnicodeDecodeError, ValueError):
+        return PostedForm({}, readable=False)
+    fields = {name: value for name, value in reversed(list(form.items())) if isinstance(value, str)}
+    return PostedForm(fields, readable=True)
+
+
 class FormPosts:
     """The three forms' handlers, sharing this application's count of posts per link."""
 
@@ -207,22 +257,24 @@ class FormPosts:
             log.info("form posts on one link over the limit; answered 429")
             extra = {"Retry-After": str(wait)}
             return _message(request, 429, "busy", _request_locale(request), back=page, extra=extra)
-        form = await request.post()
-        lang = form.get("lang")
-        lang = lang if isinstance(lang, str) else None
+        form = await read_form(request)
+        lang = form.fields.get("lang")
         opened = await _load(request, link, lang)
         if isinstance(opened, web.Response):
             return opened
         locale = _claim_locale(request, opened, lang)
         signer = request.app[LINKS]
-        sent = form.get(FORM_TOKEN)
-        if not isinstance(sent, str) or not signer.check_form_token(token, sent):
+        sent = form.fields.get(FORM_TOKEN)
+        if sent is None or not signer.check_form_token(token, sent):
             log.info("a form post without this link's form token refused")
             return _message(request, 403, "forbidden", locale, back=page)
+        if not form.readable:  # from the page, but not text as sent: nothing is recorded
+            log.info("a form post that is not UTF-8 text refused")
+            unreadable = text_for(locale)("notice.text_unreadable")
+            return _message(request, 400, "forbidden", locale, back=page, text=unreadable)
         data: dict[str, Any] = {verbs.CLAIM_ID: opened.claim.id}
         if verb == verbs.ASK:
-            raw = form.get(verbs.QUESTION_INPUT)
-            question = " ".join(raw.split()) if isinstance(raw, str) else ""
+            question = " ".join(form.fields.get(verbs.QUESTION_INPUT, "").split())
             problem = _question_problem(question, locale)
             if problem is not None:
                 body = _claim_html(request, token, opened, locale, error=problem, question=question)

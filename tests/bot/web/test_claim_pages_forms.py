@@ -95,6 +95,8 @@ async def test_without_this_links_form_token_nothing_is_recorded(
         {"lang": "en"},  # no token
         {"form_token": "", "lang": "en"},
         {"form_token": "AAAAAAAAAAAAAAAAAAAAAA", "lang": "en"},
+        {"form_token": "\u00ff", "lang": "en"},  # not ASCII: hmac.compare_digest refuses to compare it
+        {"form_token": form_token(client, megan)[:-1] + "\u00e9", "lang": "en"},
         {"form_token": form_token(client, lee), "lang": "en"},  # the other contact's, on Megan's link
         {"form_token": form_token(client, megan), "lang": "en"},  # Megan's older link's, on a newer one
     )
@@ -107,6 +109,51 @@ async def test_without_this_links_form_token_nothing_is_recorded(
             assert claim_page_text("en")["errors.forbidden"] in read_page(body).main_text
             assert headers["Cache-Control"] == "no-store"
     assert await responses_of(client, auth, claim["id"]) == []
+
+
+async def post_raw(
+    client: TestClient[Any, Any], path: str, form: str, body: bytes, content_type: str
+) -> tuple[int, str]:
+    """A form body as bytes, as a browser in another charset or a hand-made client might send it."""
+    answer = await client.post(
+        f"{path}/{form}", data=body, headers={"Content-Type": content_type}, allow_redirects=False
+    )
+    return answer.status, await answer.text()
+
+
+async def test_a_form_that_is_not_utf8_text_records_nothing(
+    client: TestClient[Any, Any], auth: dict[str, str], claim_body: dict[str, Any]
+) -> None:
+    claim = await create_claim(client, auth, claim_body)
+    megan_id = claim["contacts"][0]["id"]
+    urlencoded = "application/x-www-form-urlencoded"
+    for i, (fields, content_type) in enumerate(
+        (
+            (b"&lang=en", f"{urlencoded}; charset=bogus"),  # no such charset
+            (b"&lang=en&question=%E9t%E9%3F", f"{urlencoded}; charset=iso-8859-1"),  # not UTF-8
+            (b"&lang=en&question=Who%FF%FEsigned%3F", urlencoded),  # escapes that are not UTF-8
+            (b"&lang=en&question=Who\xffsigned%3F", urlencoded),  # bytes that are not UTF-8
+            (b"&lang=en&question=Who%ED%A0%80signed%3F", urlencoded),  # half a surrogate pair
+        )
+    ):
+        # A link of Megan's own for each body, so that the refusals stay under the posts' limit.
+        path = link_path(client, claim["id"], megan_id, NOW + dt.timedelta(seconds=i + 1))
+        body = b"form_token=" + form_token(client, path).encode() + fields
+        for form in ("acknowledge", "question"):
+            status, html = await post_raw(client, path, form, body, content_type)
+            assert status == 400, (body, content_type, form)
+            page = read_page(html)
+            assert "What you typed has characters this app can't store" in page.main_text
+            assert "Contoso" not in page.main_text  # a short page: nothing of the claim
+    assert await responses_of(client, auth, claim["id"]) == []
+    path = link_path(client, claim["id"], megan_id)
+    # Without the link's form token it is the usual 403, whatever the body holds.
+    status, _ = await post_raw(client, path, "acknowledge", b"form_token=%FF&lang=en", urlencoded)
+    assert status == 403
+    # The same question in UTF-8 goes through, as typed.
+    body = b"form_token=" + form_token(client, path).encode() + b"&lang=en&question=%C3%89t%C3%A9%3F"
+    assert (await post_raw(client, path, "question", body, f"{urlencoded}; charset=UTF-8"))[0] == 303
+    assert [r["text"] for r in await responses_of(client, auth, claim["id"])] == ["Été?"]
 
 
 async def test_a_forged_or_expired_link_posts_nothing(
