@@ -28,13 +28,30 @@ class JsonInputError(ValueError):
         self.where = where
 
 
+class _Repeated(dict[str, Any]):
+    """An object that gave a key twice. The parser's hook cannot tell where the object is, so it is
+    marked, and `check_tree`, which walks with the path, refuses it there."""
+
+    repeated: str
+
+
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise JsonInputError(f"the key {key!r} appears twice in one object", key)
+            marked = _Repeated(out)
+            marked.repeated = key
+            return marked
         out[key] = value
     return out
+
+
+def _shown(key: str) -> str:
+    """A key as a problem names it: a NUL or half a surrogate pair written as an escape, so that the
+    name itself can be logged, encoded and sent back."""
+    if bad_text(key) is None:
+        return key
+    return "".join(f"\\u{ord(ch):04x}" if ch == "\x00" or "\ud800" <= ch <= "\udfff" else ch for ch in key)
 
 
 def _number(text: str) -> int | float:
@@ -69,40 +86,31 @@ def bad_text(text: str) -> str | None:
 
 
 def check_tree(value: Any, *, max_depth: int = MAX_DEPTH, unchecked: frozenset[str] = frozenset()) -> None:
-    """Walk a parsed value without recursion: its depth, and text that cannot be stored. Text under
-    a top-level key in `unchecked` is left for the caller (it may answer it more kindly)."""
-    stack: list[tuple[Any, list[str | int]]] = [(value, [])]
+    """Walk a parsed value without recursion: its depth, keys given twice in one object (as
+    `read_json` marks them), and text that cannot be stored, each refused with the path to it. Text
+    under a top-level key in `unchecked` is left for the caller (it may answer it more kindly)."""
+    stack: list[tuple[Any, list[str | int], bool]] = [(value, [], True)]
     while stack:
-        node, path = stack.pop()
+        node, path, text_checked = stack.pop()
         if isinstance(node, dict | list) and len(path) >= max_depth:  # the body itself is level 1
             raise JsonInputError(f"nesting is deeper than {max_depth} levels")
         if len(path) == 1 and path[0] in unchecked:
-            if isinstance(node, dict | list):
-                check_depth(node, max_depth=max_depth - 1)
-            continue
+            text_checked = False
         if isinstance(node, str):
-            problem = bad_text(node)
+            problem = bad_text(node) if text_checked else None
             if problem:
                 raise JsonInputError(problem, field_path(path))
         elif isinstance(node, dict):
+            if isinstance(node, _Repeated):
+                key = _shown(node.repeated)
+                raise JsonInputError(f"the key '{key}' appears twice in one object", field_path([*path, key]))
             for key, item in node.items():
-                problem = bad_text(key)
+                problem = bad_text(key) if text_checked else None
                 if problem:
-                    raise JsonInputError(f"a key {problem}", field_path(path))
-                stack.append((item, [*path, key]))
+                    raise JsonInputError(f"a key {problem}", field_path([*path, _shown(key)]))
+                stack.append((item, [*path, key], text_checked))
         elif isinstance(node, list):
-            stack.extend((item, [*path, index]) for index, item in enumerate(node))
-
-
-def check_depth(value: Any, *, max_depth: int) -> None:
-    """Only the depth of a parsed value, without recursion."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > max_depth:
-            raise JsonInputError(f"nesting is deeper than {max_depth} levels")
-        children = node.values() if isinstance(node, dict) else node
-        stack.extend((item, depth + 1) for item in children if isinstance(item, dict | list))
+            stack.extend((item, [*path, index], text_checked) for index, item in enumerate(node))
 
 
 def first_bad_text(value: Any) -> str | None:

@@ -54,6 +54,36 @@ async def test_hostile_bodies_are_problems_not_crashes(
 
 
 @pytest.mark.parametrize(
+    ("replace", "by", "field"),
+    [
+        # The contact's name given twice: the second would silently win.
+        ('"name": "Megan Bowen"', '"name": "Megan Bowen", "name": "Lee Gu"', "contacts[0].name"),
+        ('"customer_name": ', '"customer_name": "Fabrikam", "customer_name": ', "customer_name"),
+        # A key no store can keep, at the top and inside a contact: named, escaped.
+        ('"customer_name": ', '"customer\\u0000name": "x", "customer_name": ', "customer\\u0000name"),
+        ('"name": "Megan Bowen"', '"name": "Megan Bowen", "n\\udc00": 1', "contacts[0].n\\udc00"),
+    ],
+)
+async def test_a_key_at_fault_is_named_where_it_is(
+    client: TestClient[Any, Any],
+    store: Store,
+    auth: dict[str, str],
+    claim_body: dict[str, Any],
+    replace: str,
+    by: str,
+    field: str,
+) -> None:
+    text = json.dumps(claim_body)
+    assert text.count(replace) == 1
+    data = text.replace(replace, by).encode()
+    resp = await client.post("/api/claims", data=data, headers={**auth, "Content-Type": "application/json"})
+    body = await problem(resp, 422)
+    assert body["field"] == field
+    assert [e["field"] for e in body["errors"]] == [field]
+    assert await count_claims(store, auth) == 0
+
+
+@pytest.mark.parametrize(
     ("change", "field", "detail"),
     [
         (lambda b: b.update(customer_name="Fabrikam \ud800 Ltd"), "customer_name", "surrogate"),
