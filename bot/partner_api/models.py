@@ -14,6 +14,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from bot.domain.claims import Status
 from bot.domain.formats import EMAIL_MAX, GUID_PATTERN, MAX_CONTACTS, MESSAGE_MAX, NAME_MAX, REFERENCE_MAX
+from bot.partner_api.problems import MAX_REPORTED_ERRORS
 from bot.store import Channel, DeliveryKind, DeliveryStatus, ResponseKind
 
 LOCALE_PATTERN = "^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$"
@@ -292,7 +293,16 @@ class Problem(BaseModel):
     detail: str
     instance: str | SkipJsonSchema[None] = None
     field: Annotated[str, Field(description="The first field at fault.")] | SkipJsonSchema[None] = None
-    errors: list[FieldProblem] = []
+    errors: Annotated[
+        list[FieldProblem],
+        Field(
+            description=f"The fields at fault, the first {MAX_REPORTED_ERRORS} at most (see errors_omitted)."
+        ),
+    ] = []
+    errors_omitted: (
+        Annotated[int, Field(ge=1, description="How many more fields are at fault than `errors` lists.")]
+        | SkipJsonSchema[None]
+    ) = None
 
 
 class Health(BaseModel):

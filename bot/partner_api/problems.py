@@ -13,11 +13,21 @@ from aiohttp import web
 
 from bot.domain.validation import FieldError, InvalidRequest
 
-__all__ = ["PROBLEM_JSON", "FieldError", "Problem", "problem_middleware", "problem_response"]
+__all__ = [
+    "MAX_REPORTED_ERRORS",
+    "PROBLEM_JSON",
+    "FieldError",
+    "Problem",
+    "problem_middleware",
+    "problem_response",
+]
 
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+# A body can be wrong in thousands of places (a list of 6,500 unknown ids): an answer names the first
+# MAX_REPORTED_ERRORS fields at fault and counts the rest, so it stays small whatever was sent.
+MAX_REPORTED_ERRORS = 20
 
 
 @dataclass(slots=True)
@@ -51,9 +61,11 @@ def problem_response(
     if instance:
         body["instance"] = instance
     if errors:
-        body["errors"] = [e.as_json() for e in errors]
+        body["errors"] = [e.as_json() for e in errors[:MAX_REPORTED_ERRORS]]
         # The first field at fault, for clients that show one message.
         body["field"] = errors[0].field
+        if len(errors) > MAX_REPORTED_ERRORS:
+            body["errors_omitted"] = len(errors) - MAX_REPORTED_ERRORS
     return web.Response(
         status=status,
         text=json.dumps(body),

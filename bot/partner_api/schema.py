@@ -33,7 +33,22 @@ def check(body: dict[str, Any], schema_name: str) -> None:
         raise InvalidRequest([FieldError(exc.where or "(body)", exc.detail)]) from None
     errors = sorted(request_validator(schema_name).iter_errors(body), key=lambda e: list(e.absolute_path))
     if errors:
-        raise InvalidRequest([_field_error(e) for e in errors])
+        raise InvalidRequest(_field_errors(errors))
+
+
+def _field_errors(errors: list[ValidationError]) -> list[FieldError]:
+    """One FieldError per failed keyword; a list of allowed values is given once, at the first field
+    that needs it: 6,500 unknown workload ids must not repeat the catalogue 6,500 times."""
+    out: list[FieldError] = []
+    listed: dict[str, str] = {}  # an enum's sentence -> the first field it was given for
+    for error in errors:
+        found = _field_error(error)
+        if error.validator == "enum":
+            first = listed.setdefault(found.detail, found.field)
+            if first != found.field:
+                found = FieldError(found.field, f"must be one of the values listed for {first}")
+        out.append(found)
+    return out
 
 
 def _field_error(error: ValidationError) -> FieldError:

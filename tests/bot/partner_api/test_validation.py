@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
 
+from bot.domain.workloads import catalog
+from bot.partner_api.problems import MAX_REPORTED_ERRORS
 from bot.store import Store
 from tests.bot.partner_api.support import count_claims, problem
 
@@ -71,6 +74,30 @@ async def test_every_error_is_reported_at_once(
     resp = await client.post("/api/claims", json=claim_body, headers=auth)
     body = await problem(resp, 422)
     assert {e["field"] for e in body["errors"]} == {"customer_name", "customer_tenant_id", "extra"}
+
+
+async def test_thousands_of_errors_get_a_short_answer_that_names_the_first_and_counts_the_rest(
+    client: TestClient[Any, Any], store: Store, auth: dict[str, str], claim_body: dict[str, Any]
+) -> None:
+    # A partner's script that sent its whole product list: 6,500 ids the catalog does not have.
+    claim_body["workloads"] = [f"w{n}" for n in range(6_500)]
+    data = json.dumps(claim_body, separators=(",", ":")).encode()
+    assert 50_000 < len(data) < 64 * 1024  # under the body limit
+    resp = await client.post("/api/claims", data=data, headers={**auth, "Content-Type": "application/json"})
+    raw = await resp.read()
+    body = await problem(resp, 422)
+    assert len(raw) < 8_000  # the first answer was 3 MB: the catalogue repeated for every id
+    assert len(body["errors"]) == MAX_REPORTED_ERRORS
+    # The list is too long (one error), then each of the 6,500 ids.
+    assert body["errors_omitted"] == 1 + 6_500 - MAX_REPORTED_ERRORS
+    assert body["field"] == "workloads"
+    details = {e["field"]: e["detail"] for e in body["errors"]}
+    assert details["workloads"] == f"must have at most {len(catalog().workloads)} items"
+    # The allowed ids once, at the first id at fault; the others point there.
+    assert details["workloads[0]"].startswith("must be one of: business_")
+    assert details["workloads[1]"] == "must be one of the values listed for workloads[0]"
+    assert sum("teams" in detail for detail in details.values()) == 1
+    assert await count_claims(store, auth) == 0
 
 
 @pytest.mark.parametrize(
