@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 
 from bot.domain.claims import Claim, Status
 from bot.store import (
@@ -183,7 +184,17 @@ async def _enqueue_status_change(
             at=at,
         )
     if message:
-        await enqueue_for_contacts(db, claim, change_id, DeliveryKind.STATUS, at, Channel.AUTO)
+        # Only to contacts the claim card already reached: the partner's notifications, which are
+        # limited, decide who hears from this app, and a status change cannot be a way around them
+        # (nor a first word about a claim the reader was never told of).
+        rows = await db.rows(
+            "SELECT DISTINCT contact_id FROM deliveries WHERE claim_id = ? AND kind = ? AND status IN (?, ?)",
+            (claim.id, DeliveryKind.CLAIM, DeliveryStatus.SENT, DeliveryStatus.UNKNOWN),
+        )
+        told = {row["contact_id"] for row in rows}
+        if told:
+            reached = replace(claim, contacts=tuple(c for c in claim.contacts if c.id in told))
+            await enqueue_for_contacts(db, reached, change_id, DeliveryKind.STATUS, at, Channel.AUTO)
     return await notification_deliveries(db, change_id)
 
 

@@ -10,6 +10,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -164,7 +165,36 @@ async def test_a_status_that_needs_the_customer_also_sends_a_message(store: Stor
         at=NOW, change_id="s2", message=True,
     )  # fmt: skip
     kinds = sorted(str(d.kind) for d in queued)
-    assert kinds.count(DeliveryKind.UPDATE) == 1 and kinds.count(DeliveryKind.STATUS) == 2  # both contacts
+    # Megan's card is updated in place, and she gets the message; the contact still waiting for the
+    # app was never told of the claim, so a status change does not write to them first.
+    assert kinds.count(DeliveryKind.UPDATE) == 1 and kinds.count(DeliveryKind.STATUS) == 1
+    (message,) = [d for d in queued if d.kind == DeliveryKind.STATUS]
+    (megan,) = [d for d in await store.deliveries_for_claim("claim-1") if d.activity_id == "act-1"]
+    assert message.contact_id == megan.contact_id
+
+
+async def test_a_status_message_goes_only_to_contacts_the_claim_card_reached(store: Store) -> None:
+    """The partner's notifications, which are limited, decide who hears from the app: a claim made
+    and approved without a notification messages nobody, and one told by email hears by email too."""
+    partner = await store.create_partner("Contoso Partners")
+    await store.create_claim(make_claim(partner.id, status=Status.UNDER_REVIEW))
+    _, queued = await store.change_status(
+        "claim-1", partner.id, expected=Status.UNDER_REVIEW, wanted=Status.APPROVED,
+        at=NOW, change_id="s1", message=True,
+    )  # fmt: skip
+    assert queued == []
+
+    await store.create_claim(make_claim(partner.id, "claim-2", status=Status.UNDER_REVIEW))
+    claim = await store.get_claim("claim-2")
+    assert claim is not None and len(claim.contacts) == 2
+    await store.create_notification(replace(claim, contacts=claim.contacts[:1]), "n2", NOW, "email")
+    (leased,) = await store.lease_deliveries("w1", NOW, LEASE, 10)
+    assert await store.finish_delivery(leased.delivery.id, "w1", status=DeliveryStatus.SENT, at=NOW)
+    _, queued = await store.change_status(
+        "claim-2", partner.id, expected=Status.UNDER_REVIEW, wanted=Status.APPROVED,
+        at=NOW, change_id="s2", message=True,
+    )  # fmt: skip
+    assert [(d.kind, d.contact_id) for d in queued] == [(DeliveryKind.STATUS, claim.contacts[0].id)]
 
 
 async def test_the_claim_statuses_of_many_claims_at_once(store: Store) -> None:
