@@ -18,8 +18,9 @@ from bot.partner_api.problems import MAX_REPORTED_ERRORS
 from bot.store import Channel, DeliveryKind, DeliveryStatus, ResponseKind
 
 LOCALE_PATTERN = "^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$"
-# No control characters (newlines included) in single-line fields.
-LINE_PATTERN = "^[^\\u0000-\\u001f\\u007f]*$"
+# No control characters (newlines included: C0, DEL, C1 and the Unicode line and paragraph
+# separators) in single-line fields.
+LINE_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*$"
 # Multi-line text: anything a store can keep, so no NUL (PostgreSQL refuses it).
 TEXT_PATTERN = "^[^\\u0000]*$"
 # Claims per page of GET /api/claims: by default, and at most.

@@ -39,6 +39,10 @@ from tests.bot.partner_api.support import count_claims, problem
         (lambda b: b.update(owner="someone"), "owner", "not a known field"),
         (lambda b: b.update(customer_name="x" * 101), "customer_name", "at most 100"),
         (lambda b: b.update(customer_name="Fabrikam\nLtd"), "customer_name", "single line"),
+        # C1 controls and the Unicode line and paragraph separators break a line too
+        (lambda b: b.update(customer_name="Fabrikam\u0085Ltd"), "customer_name", "single line"),
+        (lambda b: b["contacts"][0].update(name="Megan\u2028Bowen"), "contacts[0].name", "single line"),
+        (lambda b: b.update(partner_reference="SOW\u2029014"), "partner_reference", "single line"),
         (lambda b: b.update(message="m" * 501), "message", "at most 500"),
         (lambda b: b.update(status="won"), "status", "must be one of"),
         (lambda b: b.update(submitted_on="2026-02-30"), "submitted_on", "date"),
