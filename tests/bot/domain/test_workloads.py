@@ -60,6 +60,18 @@ def test_every_workload_has_its_plain_words_in_the_card_text_catalogue() -> None
     assert listed == set(catalog().workloads), "en.toml lists workloads the catalog does not"
 
 
+def test_every_solution_area_has_its_plain_words_in_the_card_text_catalogue() -> None:
+    # The claim card says what the area is through `area.<id>`: the English entry is the catalog's
+    # `plain`, and every area the catalog knows has one.
+    english = catalogue("en")
+    for area_id, area in catalog().areas.items():
+        entry = english.get(f"area.{area_id}")
+        assert entry is not None, f"en.toml lacks area.{area_id}"
+        assert entry.text == area.plain, area_id
+    listed = {key.removeprefix("area.") for key in english if key.startswith("area.")}
+    assert listed == set(catalog().areas), "en.toml lists areas the catalog does not"
+
+
 def test_the_card_samples_are_the_catalog() -> None:
     assert [(w.id, w.name, w.plain) for w in ALL_WORKLOADS] == [
         (w.id, w.name, w.plain) for w in catalog().workloads.values()
