@@ -89,7 +89,7 @@ def test_numbers_are_formatted_for_the_locale(locale: str, expected: str) -> Non
 
 def test_dates_in_cards_follow_the_locale() -> None:
     card = cards.claims_list_card([make_claim()], locale="de")
-    assert "In Prüfung, gemeldet am 19\\. März 2026." in all_text(card)
+    assert "In Prüfung, vom Partner gemeldet am 19\\. März 2026." in all_text(card)
 
 
 def test_counts_in_cards_follow_the_locale() -> None:

@@ -81,8 +81,8 @@ def test_claims_list_keeps_the_given_order_and_shows_status() -> None:
     card = claims_list_card(claims)
     text = all_text(card)
     assert text.index("Northwind Advisors") < text.index("Contoso Consulting")
-    assert "Approved, as reported on 2 April 2026." in text  # no report date: the submission date
-    assert "Under review, as reported on 19 March 2026." in text
+    assert "Approved, as the partner reported on 2 April 2026." in text  # no report date: the submission date
+    assert "Under review, as the partner reported on 19 March 2026." in text
     draft = all_text(claims_list_card([make_claim(status="draft")]))
     assert "Submitted" not in draft
     assert "Microsoft Teams, Exchange Online and Microsoft Intune" in text
