@@ -228,6 +228,7 @@ def help_card(
         host=host,
         originator=originator,
         fallback_text=with_run_by(t, t("help.fallback"), sender),
+        speak=for_speech(f"{t('help.body')} {t('help.fallback')}"),
         lang=t.lang,
         actions=[about_cpor_link(t)],
     )

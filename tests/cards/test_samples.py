@@ -104,3 +104,9 @@ def test_every_sample_card_with_a_link_opens_with_microsofts_page() -> None:
             linked += 1
             assert links[0] == "https://aka.ms/about-cpor", (variant.filename, links[:2])
     assert linked > len(VARIANTS) // 2  # most cards link somewhere: the check is not empty
+
+
+def test_every_sample_card_has_something_for_a_screen_reader_to_say() -> None:
+    """Teams reads `speak` aloud where it can; every card gives it, in the card's own language."""
+    for variant in VARIANTS:
+        assert variant.card.get("speak", "").strip(), variant.filename
