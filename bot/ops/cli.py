@@ -16,12 +16,24 @@ from bot.delivery.worker import delivery_worker
 from bot.domain.formats import NAME_MAX
 from bot.ops import doctor, manifest
 from bot.ops.bulk import run_bulk
-from bot.ops.config import ConfigError, Settings
+from bot.ops.config import RETENTION_DAYS_MAX, ConfigError, Settings
 from bot.ops.heap import freeze_startup_objects
 from bot.ops.logs import configure_logging
 from bot.ops.retention import preview, purge_once, summary
 from bot.partner_api.keys import new_key
 from bot.store import Channel, Store, open_store
+
+
+def _days(text: str) -> int:
+    """`--days N`: whole days, at most what RETENTION_DAYS takes, and at least 1 (0 keeps everything)."""
+    digits = text.strip()
+    # The length first: a number too long for a date (or for int()) is refused like any other.
+    value = int(digits) if digits.isascii() and digits.isdigit() and len(digits) <= 9 else 0
+    if not 1 <= value <= RETENTION_DAYS_MAX:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 1 to {RETENTION_DAYS_MAX}, not {text!r}"
+        )
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,9 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     purge = sub.add_parser("purge", help="delete now what RETENTION_DAYS no longer keeps")
     purge.add_argument(
         "--days",
-        type=int,
+        type=_days,
         metavar="N",
-        help="claims last changed more than N days ago (default: RETENTION_DAYS)",
+        help=f"claims last changed more than N days ago, 1 to {RETENTION_DAYS_MAX} (default: RETENTION_DAYS)",
     )
     purge.add_argument("--dry-run", action="store_true", help="count what would be deleted; delete nothing")
 

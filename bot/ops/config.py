@@ -26,6 +26,8 @@ DEFAULT_DATABASE_URL = "sqlite:///var/cpor-bot.db"
 PLACEHOLDER_ORIGINATOR = "00000000-0000-0000-0000-000000000000"
 DEFAULT_MAIL_FROM = "cpor-bot@localhost"
 DEFAULT_MAIL_OUTBOX_DIR = "var/outbox"
+# The most days RETENTION_DAYS and `cpor-bot purge --days` take: a hundred years.
+RETENTION_DAYS_MAX = 36_500
 _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
 )
@@ -193,7 +195,7 @@ class Settings:
         public_url = _base_url(get, "PUBLIC_URL")
         contact = _contact(get, "OPERATOR_CONTACT")
         grace = _seconds(get, "SHUTDOWN_GRACE_SECONDS", 20.0, 1, 600)
-        retention = _count(get, "RETENTION_DAYS", 0, 36_500)
+        retention = _count(get, "RETENTION_DAYS", 0, RETENTION_DAYS_MAX)
         link_keys = _link_keys(get, "LINK_KEYS")
         link_key_file = get("LINK_KEY_FILE") or "var/link-key"
         if "\x00" in link_key_file:

@@ -148,3 +148,27 @@ def test_purge_counts_then_deletes_what_is_older_than_the_days(
     assert main(["purge", "--days", "30"]) == 0
     assert asyncio.run(claims()) == {"recent"}
     assert "claims" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "days", ["0", "-5", "36501", "99999999", "999999999999", "9" * 5000, "30.5", "x", ""]
+)
+def test_purge_refuses_days_outside_its_range_and_names_the_option(
+    database: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], days: str
+) -> None:
+    monkeypatch.setenv("RETENTION_DAYS", "30")  # set, so a refusal cannot blame it
+    with pytest.raises(SystemExit) as exited:
+        main(["purge", "--days", days, "--dry-run"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --days: must be a whole number from 1 to 36500" in err
+    assert "Traceback" not in err and "RETENTION_DAYS" not in err
+    assert not database.exists()  # refused before the database is opened
+
+
+@pytest.mark.parametrize("days", ["1", "36500"])
+def test_purge_takes_the_ends_of_the_range(
+    database: Path, capsys: pytest.CaptureFixture[str], days: str
+) -> None:
+    assert main(["purge", "--days", days, "--dry-run"]) == 0
+    assert f"Would delete what is older than {days} days" in capsys.readouterr().out
