@@ -8,6 +8,7 @@ after an interruption creates and sends nothing twice.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import hashlib
@@ -47,6 +48,7 @@ CSV_COLUMNS = (
     "message",
     "locale",
 )
+CSV_REQUIRED = CSV_COLUMNS[:6]  # customer_tenant_id to contact_email
 
 
 class BulkError(Exception):
@@ -68,16 +70,31 @@ class BadRow:
 def read_rows(path: Path) -> list[Row]:
     """Rows from a .jsonl/.ndjson (one claim object per line) or .csv file (columns CSV_COLUMNS;
     `workloads` separated by ';' or spaces; one contact per row)."""
-    text = path.read_text(encoding="utf-8-sig")
-    if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
-        return list(_json_lines(text))
-    if path.suffix.lower() == ".csv":
+    suffix = path.suffix.lower()
+    if suffix not in (".jsonl", ".ndjson", ".json", ".csv"):
+        raise BulkError(f"{path.name}: use a .csv or .jsonl file")
+    text = _utf8(path.read_bytes())
+    if suffix == ".csv":
         return list(_csv_rows(text))
-    raise BulkError(f"{path.name}: use a .csv or .jsonl file")
+    return list(_json_lines(text))
+
+
+def _utf8(data: bytes) -> str:
+    """The file's text (a byte-order mark allowed); a byte that is not UTF-8 is named by its line."""
+    data = data.removeprefix(codecs.BOM_UTF8)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise BulkError(
+            f"line {line} is not UTF-8 ({exc.reason}: byte 0x{data[exc.start]:02x}); save the file as UTF-8"
+        ) from None
 
 
 def _json_lines(text: str) -> Iterator[Row]:
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Lines end at "\n" (and "\r\n") only: JSON takes U+2028, U+0085 and the like inside a string,
+    # where str.splitlines() would cut the row in two.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
@@ -89,40 +106,50 @@ def _json_lines(text: str) -> Iterator[Row]:
 
 
 def _csv_rows(text: str) -> Iterator[Row]:
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [
-        c
-        for c in (
-            "customer_tenant_id",
-            "customer_name",
-            "solution_area",
-            "workloads",
-            "contact_name",
-            "contact_email",
-        )
-        if c not in (reader.fieldnames or [])
-    ]
-    if missing:
-        raise BulkError(f"the CSV header lacks: {', '.join(missing)}")
-    unknown = [c for c in reader.fieldnames or [] if c not in CSV_COLUMNS]
-    for record in reader:
-        line = reader.line_num
-        if unknown:
-            yield Row(line, {"__error__": f"unknown column(s): {', '.join(unknown)}"})
-            continue
-        values = {k: (v or "").strip() for k, v in record.items() if k}
-        contact = {"name": values.pop("contact_name", ""), "email": values.pop("contact_email", "")}
-        for source, target in (("contact_aad_object_id", "aad_object_id"), ("contact_locale", "locale")):
-            if values.get(source):
-                contact[target] = values.pop(source)
-            values.pop(source, None)
-        raw = values.pop("workloads", "")
-        for sep in LIST_SEPARATORS:
-            raw = raw.replace(sep, ",")
-        body: dict[str, Any] = {k: v for k, v in values.items() if v}
-        body["workloads"] = [w for w in raw.split(",") if w]
-        body["contacts"] = [contact]
-        yield Row(line, body)
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader, [])
+        missing = [c for c in CSV_REQUIRED if c not in header]
+        if missing:
+            raise BulkError(f"the CSV header lacks: {', '.join(missing)}")
+        repeated = sorted({c for c in header if header.count(c) > 1})
+        if repeated:
+            raise BulkError(
+                f"the CSV header names more than once: {', '.join(c or '(empty)' for c in repeated)}"
+            )
+        unknown = [c or "(empty)" for c in header if c not in CSV_COLUMNS]
+        end = reader.line_num
+        for fields in reader:
+            # A row's first line: a quoted value can hold line breaks, and the reader counts to its last.
+            line, end = end + 1, reader.line_num
+            if not fields:  # a blank line
+                continue
+            if unknown:
+                yield Row(line, {"__error__": f"unknown column(s): {', '.join(unknown)}"})
+            elif len(fields) != len(header):
+                # Never cut to fit: a message with an unquoted comma would go out cut short.
+                hint = " (a value holding a comma goes in double quotes)" if len(fields) > len(header) else ""
+                yield Row(line, {"__error__": f"{len(fields)} values, the header has {len(header)}{hint}"})
+            else:
+                yield Row(line, _csv_body(dict(zip(header, fields, strict=True))))
+    except csv.Error as exc:  # e.g. a value longer than the csv module's field limit
+        raise BulkError(f"line {reader.line_num}: {exc}") from None
+
+
+def _csv_body(record: dict[str, str]) -> dict[str, Any]:
+    values = {k: v.strip() for k, v in record.items()}
+    contact = {"name": values.pop("contact_name", ""), "email": values.pop("contact_email", "")}
+    for source, target in (("contact_aad_object_id", "aad_object_id"), ("contact_locale", "locale")):
+        if values.get(source):
+            contact[target] = values.pop(source)
+        values.pop(source, None)
+    raw = values.pop("workloads", "")
+    for sep in LIST_SEPARATORS:
+        raw = raw.replace(sep, ",")
+    body: dict[str, Any] = {k: v for k, v in values.items() if v}
+    body["workloads"] = [w for w in raw.split(",") if w]
+    body["contacts"] = [contact]
+    return body
 
 
 def validate(rows: list[Row], partner_id: str, now: dt.datetime) -> tuple[list[Claim], list[BadRow]]:
@@ -168,7 +195,7 @@ async def run_bulk(
     now = dt.datetime.now(dt.UTC)
     try:
         rows = read_rows(path)
-    except (BulkError, OSError, UnicodeDecodeError) as exc:
+    except (BulkError, OSError) as exc:
         console.print(f"[red]Cannot read {path}:[/red] {exc}")
         return 2
     claims, bad = validate(rows, partner.id, now)

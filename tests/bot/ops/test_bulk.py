@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import shutil
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from rich.console import Console
 
 from bot.domain.claims import Claim
-from bot.ops.bulk import run_bulk
+from bot.ops.bulk import CSV_COLUMNS, run_bulk
 from bot.ops.cli import main
 from bot.store.sqlite import SqliteStore
 from tests.bot.store.retention_support import purge_the_one_claim
@@ -116,3 +117,117 @@ async def test_a_claim_purged_before_its_notification_is_counted_and_the_run_goe
     claims, deliveries, names = await counts(database)
     assert (claims, deliveries) == (2, 2)
     assert names == ["Northwind Traders", "Tailspin Toys GmbH"]
+
+
+HEADER = ",".join(CSV_COLUMNS)
+# Fabrikam's row up to the message, then the message and the locale (the last two columns).
+FABRIKAM = (
+    "72f988bf-86f1-41af-91ab-2d7cd011db47,Fabrikam Ltd,modern_work_security,teams,Megan Bowen,"
+    "megan.bowen@fabrikam.example,,,,,,"
+)
+TAILSPIN = (
+    "0b6d3c41-5e2f-4a8b-9c7d-1e2f3a4b5c6d,Tailspin Toys GmbH,modern_work_security,teams,Lukas Weber,"
+    "lukas.weber@tailspin.example,,,,,,"
+)
+
+
+def bad_rows(out: str) -> dict[str, str]:
+    """The report's table: line number to problem."""
+    cells = [line.split("│")[1:3] for line in out.splitlines() if line.count("│") >= 3]
+    return {number.strip(): problem.strip() for number, problem in cells if number.strip().isdigit()}
+
+
+def stored_messages(path: Path) -> list[str | None]:
+    async def read() -> list[str | None]:
+        store = await SqliteStore.open_file(str(path))
+        try:
+            partner = await store.partner_by_name("Contoso Partners")
+            assert partner is not None
+            return [c.message for c in await store.list_claims(partner.id, limit=100)]
+        finally:
+            await store.close()
+
+    return asyncio.run(read())
+
+
+def test_a_csv_row_with_more_or_fewer_values_than_the_header_is_reported_not_cut_or_filled(
+    database: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [
+        HEADER,
+        f'{FABRIKAM}"Hello, we rolled out Teams for you",en',  # quoted: one value, taken whole
+        f"{TAILSPIN}Hello, we rolled out Teams for you,en",  # unquoted: two values where one goes
+        f"{TAILSPIN}Hello",  # the locale column left out
+    ]
+    file = tmp_path / "claims.csv"
+    file.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["notify-bulk", str(file), "--partner", "Contoso Partners"]) == 1
+    out = capsys.readouterr().out
+    assert "2 bad row(s)" in out and "nothing was sent" in out
+    assert bad_rows(out) == {
+        "3": "14 values, the header has 13 (a value holding a comma goes in double quotes)",
+        "4": "12 values, the header has 13",
+    }
+    assert asyncio.run(counts(database))[:2] == (0, 0)
+
+    file.write_text("\n".join(rows[:2]) + "\n", encoding="utf-8")
+    assert main(["notify-bulk", str(file), "--partner", "Contoso Partners"]) == 0
+    assert stored_messages(database) == ["Hello, we rolled out Teams for you"]
+
+
+def test_a_bad_row_is_named_by_its_first_line_when_a_value_spans_several(
+    database: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    file = tmp_path / "claims.csv"
+    # Fabrikam's row spans lines 2 to 4 and its locale is wrong; a blank line; Tailspin's on line 6.
+    rows = [HEADER, f'{FABRIKAM}"Hello,\nwe rolled out\nTeams",english', "", f"{TAILSPIN}Hello, again,en"]
+    file.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["notify-bulk", str(file), "--partner", "Contoso Partners"]) == 1
+    found = bad_rows(capsys.readouterr().out)
+    assert list(found) == ["2", "6"]
+    assert found["2"].startswith("locale:") and found["6"].startswith("14 values")
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (
+            f"{HEADER}\n{FABRIKAM}Hello,en\n{TAILSPIN}Gr\xfc\xdfe,de\n".encode("latin-1"),
+            "line 3 is not UTF-8",
+        ),
+        (f"{HEADER}\n{FABRIKAM}{'x' * 200_000},en\n".encode(), "line 2: field larger than field limit"),
+        (
+            f"{HEADER},message\n{FABRIKAM}Hello,en,Hi\n".encode(),
+            "the CSV header names more than once: message",
+        ),
+    ],
+    ids=["latin-1", "huge value", "repeated column"],
+)
+def test_a_csv_that_cannot_be_read_is_refused_with_its_line_and_no_traceback(
+    database: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, problem: str
+) -> None:
+    file = tmp_path / "claims.csv"
+    file.write_bytes(content)
+    capsys.readouterr()
+    assert main(["notify-bulk", str(file), "--partner", "Contoso Partners"]) == 2
+    out = " ".join(capsys.readouterr().out.split())  # rich wraps long lines
+    assert f"Cannot read {file}:" in out and problem in out
+    assert asyncio.run(counts(database))[:2] == (0, 0)
+
+
+def test_a_json_line_keeps_a_line_separator_inside_a_string_and_lines_count_as_editors_do(
+    database: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = json.loads((BULK / "claims.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    body["message"] = "Rolled out\u2028Teams and Exchange"
+    file = tmp_path / "claims.jsonl"
+    file.write_text(json.dumps(body, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert main(["notify-bulk", str(file), "--partner", "Contoso Partners"]) == 0
+    assert stored_messages(database) == ["Rolled out\u2028Teams and Exchange"]
+
+    file.write_text(json.dumps(body, ensure_ascii=False) + "\nnot json\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["notify-bulk", str(file), "--partner", "Contoso Partners"]) == 1
+    assert list(bad_rows(capsys.readouterr().out)) == ["2"]
