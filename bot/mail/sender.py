@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import ssl
+import tempfile
 import uuid
 from email.message import EmailMessage
 from pathlib import Path
@@ -207,14 +208,34 @@ class EmlOutbox:
     def _write(self, name: str, data: bytes) -> Path:
         # The messages hold customers' names and addresses: readable by the service's user only.
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Whole or not at all: the message is written and synced under a temporary name beside it (one
+        # file system, so the rename is atomic; not *.eml, so nobody takes it for a message), then
+        # renamed. A write that fails (a full disk) leaves nothing behind. mkstemp makes it 0600.
+        handle, temporary = tempfile.mkstemp(prefix=".", suffix=".eml.tmp", dir=self.folder)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            path = self._reserve(name)
+            try:
+                os.replace(temporary, path)
+            except BaseException:
+                path.unlink(missing_ok=True)
+                raise
+            return path
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+    def _reserve(self, name: str) -> Path:
+        """A name no other message has: created empty, at once, for the written message to replace."""
         path = self.folder / name
         stem = path.stem
         for attempt in range(1, 100):
             try:
                 # O_EXCL: never overwrite an earlier message that shares the timestamp and id.
-                handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
-                with os.fdopen(handle, "wb") as out:
-                    out.write(data)
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
                 return path
             except FileExistsError:
                 path = self.folder / f"{stem}-{attempt}.eml"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import subprocess  # noqa: S404 - runs this interpreter on a fixed script
+import sys
 from collections.abc import AsyncIterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -206,3 +208,49 @@ def test_mailer_from_settings_picks_smtp_only_with_a_host(tmp_path: Path) -> Non
         True,
     )
     assert "relay-secret" not in repr(relay)
+
+
+# Sends one message four times into the outbox named by argv[1]: three times with the process allowed
+# files of 16 KiB at most (the kernel refuses the rest of the write, as a full disk does), then once
+# with the limit lifted. Prints each outcome.
+_FULL_DISK = """
+import asyncio, resource, signal, sys
+from email.message import EmailMessage
+from bot.mail.sender import EmlOutbox, MailFailure
+
+message = EmailMessage()
+message["From"] = "cpor@contoso-partners.example"
+message["To"] = "megan.bowen@fabrikam.example"
+message["Subject"] = "A long message"
+message["Message-ID"] = "<full-disk@contoso-partners.example>"
+message.set_content("Nothing changes for you.\\n" * 4000)
+outbox = EmlOutbox(sys.argv[1])
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG), as on a full disk
+soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+resource.setrlimit(resource.RLIMIT_FSIZE, (16384, hard))
+for _ in range(3):
+    try:
+        asyncio.run(outbox.send(message))
+        print("sent")
+    except MailFailure as failure:
+        print("failed:", failure.reply, "permanent" if failure.permanent else "temporary")
+resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+asyncio.run(outbox.send(message))
+print("sent")
+sys.stdout.buffer.write(message.as_bytes())
+"""
+
+
+def test_a_write_that_fails_leaves_no_file_and_a_later_one_writes_the_whole_message(tmp_path: Path) -> None:
+    folder = tmp_path / "outbox"
+    ran = subprocess.run(  # noqa: S603 - this interpreter, a fixed script
+        [sys.executable, "-c", _FULL_DISK, str(folder)], capture_output=True, check=True, timeout=60
+    )
+    outcomes, _, sent = ran.stdout.partition(b"sent\n")
+    assert (
+        outcomes.decode().splitlines()
+        == [f"failed: could not write to {folder}: File too large temporary"] * 3
+    )
+    [written] = folder.iterdir()  # no empty or cut-off message, no temporary file
+    assert written.suffix == ".eml" and written.stat().st_mode & 0o777 == 0o600
+    assert written.read_bytes() == sent and len(sent) > 16384
