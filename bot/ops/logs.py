@@ -1,8 +1,9 @@
 """Logging for the service and the command line: what is written, and what never is.
 
 Secrets and customer addresses stay out of the log at every level: libraries whose debug output
-carries statement parameters are held at INFO, and every record is scrubbed of partner keys,
-webhook secrets, bearer tokens, contacts' link tokens and email addresses before it is written."""
+carries statement parameters are held at INFO, and every field of every record (message, arguments,
+extras such as the access line's path, traceback) is scrubbed of partner keys, webhook secrets,
+bearer tokens, contacts' link tokens and email addresses before it is written, in either format."""
 
 from __future__ import annotations
 
@@ -47,11 +48,38 @@ def scrub(text: str) -> str:
     return _SECRETS.sub(_redact, text)
 
 
+# What every record holds of its own (and what formatters add to it): any other attribute came from
+# `extra=` or from a filter, and may hold a path, an address or a header from outside.
+_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# How deep into an extra's dicts and lists the scrub goes; below that, the rest is scrubbed as text.
+_DEPTH = 8
+
+
+def scrub_value(value: object, depth: int = _DEPTH) -> object:
+    """`value` with every string in it scrubbed: dicts, lists, tuples and sets are rebuilt (the caller's
+    own are left alone), numbers, booleans and None kept, anything else scrubbed as its text."""
+    if isinstance(value, str):
+        return scrub(value)
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if depth > 0 and isinstance(value, dict):
+        return {scrub_value(k, depth - 1): scrub_value(v, depth - 1) for k, v in value.items()}
+    if depth > 0 and isinstance(value, list | tuple | set | frozenset):
+        return [scrub_value(item, depth - 1) for item in value]
+    return scrub(str(value))
+
+
 class ScrubSecrets(logging.Filter):
-    """Rewrites each record's message, arguments merged, with secrets and addresses redacted."""
+    """Scrubs every field of each record a handler writes: the message with its arguments merged, the
+    extras (the access line's `http`, anything a filter added before this one), the traceback and the
+    stack. Add it last, so the fields other filters add are scrubbed too."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - arguments that do not fit the format: still a line, scrubbed
+            message = f"{record.msg} (arguments that do not fit it: {record.args!r})"
+            record.msg, record.args = message, None
         cleaned = scrub(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
@@ -59,6 +87,11 @@ class ScrubSecrets(logging.Filter):
             record.exc_text = scrub(logging.Formatter().formatException(record.exc_info))
         elif record.exc_text:
             record.exc_text = scrub(record.exc_text)
+        if record.stack_info:
+            record.stack_info = scrub(record.stack_info)
+        for name, value in list(vars(record).items()):
+            if name not in _RECORD_FIELDS:
+                setattr(record, name, scrub_value(value))
         return True
 
 
@@ -88,7 +121,7 @@ class TextLines(logging.Formatter):
         record.message = record.getMessage()
         if self.usesTime():
             record.asctime = self.formatTime(record, self.datefmt)
-        text = escape_controls(self.formatMessage(record))
+        text = escape_controls(scrub(self.formatMessage(record)))
         if record.exc_info and not record.exc_text:
             record.exc_text = scrub(self.formatException(record.exc_info))
         for block in (record.exc_text, record.stack_info and self.formatStack(record.stack_info)):
@@ -126,7 +159,8 @@ class JsonLines(logging.Formatter):
             record.exc_text = scrub(self.formatException(record.exc_info))
         if record.exc_text:
             entry["exception"] = record.exc_text
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        # Scrubbed here as well as by ScrubSecrets: a handler without the filter leaks nothing either.
+        return json.dumps(scrub_value(entry), ensure_ascii=False)
 
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s%(request_tag)s: %(message)s"
@@ -137,8 +171,8 @@ def scrubbing_handler(stream: IO[str] | None = None, fmt: str = "text") -> loggi
     with its request id; `fmt` is "text" (one readable line) or "json" (one JSON object)."""
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonLines() if fmt == "json" else TextLines(TEXT_FORMAT))
-    handler.addFilter(ScrubSecrets())
     handler.addFilter(AddRequestId())
+    handler.addFilter(ScrubSecrets())  # last: it scrubs what the filters before it added
     return handler
 
 

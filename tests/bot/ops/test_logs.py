@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import logging
 import re
 from collections.abc import Iterator
@@ -192,3 +193,64 @@ def test_internationalised_addresses_are_scrubbed_whole(debug_log: io.StringIO, 
 def test_a_long_line_without_an_address_is_scrubbed_as_it_is() -> None:
     text = "日本語のメッセージ" * 5000 + " 1.4.2 clm_01HV6Q3W2K"
     assert scrub(text) == text
+
+
+class Addressee:
+    """An object an extra may carry: written as its text."""
+
+    def __str__(self) -> str:
+        return "Addressee(megan.bowen@fabrikam.example)"
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_every_field_of_a_record_is_scrubbed_extras_too(fmt: str) -> None:
+    written = io.StringIO()
+    handler = scrubbing_handler(written, fmt=fmt)
+    if fmt == "text":  # a format that writes the extras themselves
+        handler.setFormatter(logging.Formatter("%(message)s | %(http)s | %(contact)s | %(who)s"))
+    log = logging.getLogger("cpor_bot.test.extras")
+    log.addHandler(handler)
+    log.propagate = False
+    http = {"path": "/api/claims/alice@contoso.com", "status": 404, "headers": [("From", "bob@contoso.com")]}
+    try:
+        log.warning(
+            "looked up",
+            extra={"http": http, "contact": ["lee.gu@fabrikam.example", 3, None], "who": Addressee()},
+        )
+    finally:
+        log.removeHandler(handler)
+        log.propagate = True
+    text = written.getvalue()
+    for secret in ("alice", "contoso.com", "lee.gu", "megan.bowen", "fabrikam"):
+        assert secret not in text, secret
+    assert http["path"] == "/api/claims/alice@contoso.com"  # the caller's own dict is left alone
+    if fmt == "json":
+        entry = json.loads(text)
+        assert entry["http"] == {"path": "[redacted]", "status": 404, "headers": [["From", "[redacted]"]]}
+    else:
+        assert "Addressee([redacted])" in text and "404" in text
+
+
+def test_a_stack_is_scrubbed_like_a_traceback(own_log: tuple[logging.Logger, io.StringIO]) -> None:
+    log, written = own_log
+    log.warning("where we are, writing to %s", "megan.bowen@fabrikam.example", stack_info=True)  # this line
+    text = written.getvalue()
+    assert "  | Stack (most recent call last):" in text and "writing to %s" in text
+    assert "megan.bowen" not in text
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_arguments_that_do_not_fit_the_message_are_written_scrubbed_and_raise_nothing(fmt: str) -> None:
+    written = io.StringIO()
+    log = logging.getLogger("cpor_bot.test.misfit")
+    handler = scrubbing_handler(written, fmt=fmt)
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        log.warning("sent %s to %s", "megan.bowen@fabrikam.example")  # one argument short
+    finally:
+        log.removeHandler(handler)
+        log.propagate = True
+    text = written.getvalue()
+    assert "sent %s to %s (arguments that do not fit it: ([redacted]" in text  # the quote is an address's
+    assert "megan.bowen" not in text

@@ -210,3 +210,35 @@ async def test_a_path_cannot_forge_an_access_line(aiohttp_client: Client, settin
     access = [line for line in text.splitlines() if "[forge-test-0001]" in line and " ms" in line]
     assert len(access) == 4
     assert " GET /healthz\\x0aFORGED 404 " in access[0] and " GET /healthz\\x00x 404 " in access[2]
+
+
+async def test_an_address_typed_into_a_path_reaches_no_field_of_the_access_line(
+    aiohttp_client: Client, settings: Settings
+) -> None:
+    # JSON: the access line's `http` fields are written as well as its message (the text format writes
+    # the message only, scrubbed all along; test_logs checks extras in any format).
+    written = io.StringIO()
+    handler = scrubbing_handler(written, fmt="json")
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        client = await app_client(aiohttp_client, settings)
+        for path in ("/api/claims/alice@contoso.com", "/j%C3%B6rg@m%C3%BCller-test.de"):
+            await client.get(URL(path, encoded=True), headers={HEADER: "address-test-01"})
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    text = written.getvalue()
+    for part in ("alice", "contoso", "jörg", "müller"):
+        assert part not in text, part
+    access = [line for line in lines(written) if "http" in line and line["request_id"] == "address-test-01"]
+    assert [(line["http"]["path"], line["http"]["status"]) for line in access] == [
+        ("[redacted]", 401),
+        ("[redacted]", 404),
+    ]
+    assert [line["message"].split()[:3] for line in access] == [
+        ["GET", "[redacted]", "401"],
+        ["GET", "[redacted]", "404"],
+    ]
