@@ -39,12 +39,21 @@ _SECRETS = re.compile(
 )
 
 
+# What every match of _SECRETS contains: "cpor_", "whsec_", "Bearer", the "@" of an address or the
+# "1." that starts a link token.
+_MARKS = ("@", "1.", "cpor_", "whsec_", "Bearer")
+
+
 def _redact(match: re.Match[str]) -> str:
     return (match.group("key") or match.group("scheme") or match.group("link") or "") + "[redacted]"
 
 
 def scrub(text: str) -> str:
     """`text` with every secret, link token and email address replaced by "[redacted]"."""
+    # Each pattern holds one of these: text without any (most of a log's fields) is left as it is,
+    # without running the address pattern over every character.
+    if not any(mark in text for mark in _MARKS):
+        return text
     return _SECRETS.sub(_redact, text)
 
 
@@ -92,6 +101,7 @@ class ScrubSecrets(logging.Filter):
         for name, value in list(vars(record).items()):
             if name not in _RECORD_FIELDS:
                 setattr(record, name, scrub_value(value))
+        record.scrubbed = True  # the formatters need not scrub the line again
         return True
 
 
@@ -111,6 +121,10 @@ def escape_controls(text: str) -> str:
     return _CONTROLS.sub(_escaped, text)
 
 
+def _scrubbed(record: logging.LogRecord) -> bool:
+    return getattr(record, "scrubbed", False) is True
+
+
 class TextLines(logging.Formatter):
     """The text format: each record's line is one line, whatever its message holds, so a caller
     cannot forge a record (a path with "%0a", a NUL, a terminal escape). A traceback or stack keeps
@@ -121,7 +135,8 @@ class TextLines(logging.Formatter):
         record.message = record.getMessage()
         if self.usesTime():
             record.asctime = self.formatTime(record, self.datefmt)
-        text = escape_controls(scrub(self.formatMessage(record)))
+        line = self.formatMessage(record)
+        text = escape_controls(line if _scrubbed(record) else scrub(line))
         if record.exc_info and not record.exc_text:
             record.exc_text = scrub(self.formatException(record.exc_info))
         for block in (record.exc_text, record.stack_info and self.formatStack(record.stack_info)):
@@ -159,8 +174,8 @@ class JsonLines(logging.Formatter):
             record.exc_text = scrub(self.formatException(record.exc_info))
         if record.exc_text:
             entry["exception"] = record.exc_text
-        # Scrubbed here as well as by ScrubSecrets: a handler without the filter leaks nothing either.
-        return json.dumps(scrub_value(entry), ensure_ascii=False)
+        # Scrubbed here unless ScrubSecrets did it: a handler without the filter leaks nothing either.
+        return json.dumps(entry if _scrubbed(record) else scrub_value(entry), ensure_ascii=False, default=str)
 
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s%(request_tag)s: %(message)s"
