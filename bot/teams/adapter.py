@@ -7,7 +7,7 @@ import hashlib
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, Generic, TypeVar
 
 import orjson
@@ -127,6 +127,17 @@ VALIDATED_TOKEN_SECONDS = 300.0
 VALIDATED_TOKENS = 1024
 
 
+async def _refused_as_permission(validation: Awaitable[Any]) -> Any:
+    """The SDK's answer to a token, or PermissionError (a 401) whatever else it raises; the error
+    names only the exception's class, never the token."""
+    try:
+        return await validation
+    except PermissionError:
+        raise
+    except Exception as exc:
+        raise PermissionError(f"token rejected: {type(exc).__name__}") from exc
+
+
 class StrictAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]  # untyped SDK base
     """Every token the SDK cannot validate becomes a 401; the clients a turn needs are reused.
 
@@ -184,13 +195,7 @@ class StrictAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]  #
         return result
 
     async def _inner_authenticate(self, activity: Any, auth_header: str) -> Any:
-        try:
-            return await self._inner.authenticate_request(activity, auth_header)
-        except PermissionError:
-            raise
-        except Exception as exc:
-            # Never log the token itself.
-            raise PermissionError(f"token rejected: {type(exc).__name__}") from exc
+        return await _refused_as_permission(self._inner.authenticate_request(activity, auth_header))
 
     def _with_cached_connectors(self, result: Any) -> Any:
         factory = getattr(result, "connector_factory", None)
@@ -202,12 +207,9 @@ class StrictAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]  #
     async def authenticate_streaming_request(self, auth_header: str, channel_id_header: str) -> Any:
         if not auth_header and self.required:
             raise PermissionError("no Authorization header")
-        try:
-            return await self._inner.authenticate_streaming_request(auth_header, channel_id_header)
-        except PermissionError:
-            raise
-        except Exception as exc:
-            raise PermissionError(f"token rejected: {type(exc).__name__}") from exc
+        return await _refused_as_permission(
+            self._inner.authenticate_streaming_request(auth_header, channel_id_header)
+        )
 
     def create_connector_factory(self, claims_identity: Any) -> Any:
         factory = self._inner.create_connector_factory(claims_identity)

@@ -3,6 +3,7 @@ the access line; a caller's own id is kept when it is a plain token."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
@@ -25,10 +26,11 @@ from tests.support import RecordingSender
 Client = Callable[..., Awaitable[TestClient[Any, Any]]]
 
 
-@pytest.fixture
-def json_log() -> Iterator[io.StringIO]:
+@contextlib.contextmanager
+def captured_log(fmt: str) -> Iterator[io.StringIO]:
+    """What the service's own handler writes at INFO, in `fmt`, while the block runs."""
     written = io.StringIO()
-    handler = scrubbing_handler(written, fmt="json")
+    handler = scrubbing_handler(written, fmt=fmt)
     root = logging.getLogger()
     level = root.level
     root.addHandler(handler)
@@ -38,6 +40,12 @@ def json_log() -> Iterator[io.StringIO]:
     finally:
         root.removeHandler(handler)
         root.setLevel(level)
+
+
+@pytest.fixture
+def json_log() -> Iterator[io.StringIO]:
+    with captured_log("json") as written:
+        yield written
 
 
 def lines(log: io.StringIO) -> list[dict[str, Any]]:
@@ -191,19 +199,10 @@ def test_path_for_log_leaves_other_paths_as_they_are() -> None:
 
 
 async def test_a_path_cannot_forge_an_access_line(aiohttp_client: Client, settings: Settings) -> None:
-    written = io.StringIO()
-    handler = scrubbing_handler(written)  # LOG_FORMAT=text, the default
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    try:
+    with captured_log("text") as written:  # LOG_FORMAT=text, the default
         client = await app_client(aiohttp_client, settings)
         for path in ("/healthz%0aFORGED", "/healthz%0d%0aFORGED", "/healthz%00x", "/healthz%1b[31m"):
             await client.get(URL(path, encoded=True), headers={HEADER: "forge-test-0001"})
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
     text = written.getvalue()
     assert "\x00" not in text and "\x1b" not in text and "\r" not in text
     assert not any(line.startswith("FORGED") for line in text.splitlines())
@@ -213,23 +212,14 @@ async def test_a_path_cannot_forge_an_access_line(aiohttp_client: Client, settin
 
 
 async def test_an_address_typed_into_a_path_reaches_no_field_of_the_access_line(
-    aiohttp_client: Client, settings: Settings
+    aiohttp_client: Client, settings: Settings, json_log: io.StringIO
 ) -> None:
     # JSON: the access line's `http` fields are written as well as its message (the text format writes
     # the message only, scrubbed all along; test_logs checks extras in any format).
-    written = io.StringIO()
-    handler = scrubbing_handler(written, fmt="json")
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    try:
-        client = await app_client(aiohttp_client, settings)
-        for path in ("/api/claims/alice@contoso.com", "/j%C3%B6rg@m%C3%BCller-test.de"):
-            await client.get(URL(path, encoded=True), headers={HEADER: "address-test-01"})
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
+    written = json_log
+    client = await app_client(aiohttp_client, settings)
+    for path in ("/api/claims/alice@contoso.com", "/j%C3%B6rg@m%C3%BCller-test.de"):
+        await client.get(URL(path, encoded=True), headers={HEADER: "address-test-01"})
     text = written.getvalue()
     for part in ("alice", "contoso", "jörg", "müller"):
         assert part not in text, part
