@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 
 from aiohttp import web
 from botbuilder.integration.aiohttp import CloudAdapter
@@ -74,9 +75,18 @@ def create_app(
     app[METRICS] = metrics
 
     async def services(app: web.Application) -> AsyncIterator[None]:
+        # What is opened is closed in reverse order, also when a later step of the start fails: an
+        # open store (its connection's thread) would otherwise keep the process from exiting.
+        async with AsyncExitStack() as opened:
+            await _start_services(app, opened)
+            yield
+
+    async def _start_services(app: web.Application, opened: AsyncExitStack) -> None:
         signer = app[LINKS] = LinkSigner.from_settings(settings)  # may write LINK_KEY_FILE: at start
         store = await open_store(settings.database_url)
+        opened.push_async_callback(store.close)
         own_sender = ConnectorCardSender(adapter, settings.app_id)  # opens nothing until used
+        opened.push_async_callback(own_sender.close)
         worker = delivery_worker(
             settings, store, sender or own_sender, mailer=mailer, metrics=metrics, links=signer
         )
@@ -119,6 +129,9 @@ def create_app(
         )
         await _warn_if_sender_unnamed(settings, store)
         lifecycle = app[LIFECYCLE]
+        # On the way out the workers lease nothing more and finish the sends in hand until the grace
+        # runs out; a send cancelled after that is marked `unknown` by its lease, never sent twice.
+        opened.push_async_callback(lifecycle.finish)
         lifecycle.stoppers += [worker.stop, webhooks.stop]
         lifecycle.start("delivery-worker", worker.run(), worker=True)
         lifecycle.start("webhook-worker", webhooks.run(), worker=True)
@@ -131,14 +144,6 @@ def create_app(
         if settings.auth_enabled:  # the signing keys, fetched now and kept fresh off the event loop
             urls = openid.metadata_urls(adapter.bot_framework_authentication)
             lifecycle.start("openid-keys", openid.keep_fresh(urls))
-        try:
-            yield
-        finally:
-            # The workers lease nothing more and finish the sends in hand until the grace runs out;
-            # a send cancelled after that is marked `unknown` by its lease, never sent twice.
-            await lifecycle.finish()
-            await own_sender.close()
-            await store.close()
 
     app.cleanup_ctx.append(services)
     app.router.add_post("/api/messages", messages)

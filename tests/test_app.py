@@ -5,13 +5,19 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import os
+import socket
+import sqlite3
+import subprocess  # noqa: S404 - starts this project's own service
+import sys
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, cast
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 from jsonschema import Draft202012Validator
 
 import app
@@ -378,3 +384,62 @@ def _actions(node: Any) -> list[dict[str, Any]]:
         for item in node:
             found += _actions(item)
     return found
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def run_service(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """`python app.py` as an operator starts it, on a free loopback port, expected to stop by itself:
+    one still running after a minute (a hang) fails the test."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("Microsoft", "SMTP_", "LINK_"))}
+    defaults = {
+        "HOST": "127.0.0.1",
+        "PORT": str(free_port()),
+        "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "LINK_KEY_FILE": str(tmp_path / "link-key"),
+    }
+    return subprocess.run(  # noqa: S603 - our own service
+        [sys.executable, "app.py"],
+        cwd=ROOT,
+        env={**clean, **defaults, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_the_service_ends_when_its_database_fails_after_connecting(tmp_path: Path) -> None:
+    notadb = tmp_path / "notadb.db"
+    notadb.write_text("# a README, not a database\n" * 200, encoding="utf-8")
+    done = run_service({"DATABASE_URL": f"sqlite:///{notadb}"}, tmp_path)
+    assert done.returncode != 0
+    assert "not a database" in done.stderr
+
+
+def sqlite_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if "_connection_worker_thread" in t.name and t.is_alive()}
+
+
+async def test_a_start_that_fails_after_the_store_opened_closes_it(settings: Settings) -> None:
+    store = await open_store(settings.database_url)
+    await store.close()
+    # The schema is current, but the partner keys the start reads cannot be read.
+    with sqlite3.connect(settings.sqlite_path()) as conn:
+        conn.execute("DROP TABLE partner_keys")
+        conn.execute("CREATE TABLE partner_keys (broken TEXT)")
+    before = sqlite_threads()
+    server = TestServer(create_app(settings))
+    with pytest.raises(sqlite3.OperationalError, match="no such column"):
+        await server.start_server()
+    await server.close()
+    for thread in sqlite_threads() - before:
+        thread.join(timeout=5)  # a closed connection's thread ends a moment after the close
+    assert not sqlite_threads() - before

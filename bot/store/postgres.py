@@ -65,7 +65,11 @@ class PostgresEngine:
         pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
             url, min_size=1, max_size=max_size, kwargs={"row_factory": dict_row}, open=False
         )
-        await pool.open(wait=True, timeout=15)
+        try:
+            await pool.open(wait=True, timeout=15)
+        except BaseException:
+            await pool.close()  # closed already after a timeout; not when cancelled
+            raise
         return cls(pool)
 
     def skip_locked_of(self, table: str) -> str:

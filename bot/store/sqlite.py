@@ -170,15 +170,17 @@ class SqliteEngine:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(path, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA synchronous=NORMAL")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA busy_timeout=5000")
-        if path == ":memory:":  # no file, no WAL
-            return cls(conn)
-        await conn.execute_fetchall(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
+        # From here on a failure closes the connection: its thread is not a daemon, and a thread
+        # left running keeps the process from exiting after the error.
         try:
+            conn.row_factory = sqlite3.Row
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute("PRAGMA busy_timeout=5000")
+            if path == ":memory:":  # no file, no WAL
+                return cls(conn)
+            await conn.execute_fetchall(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
             checkpointer = await Checkpointer.open(path, CHECKPOINT_SECONDS)
         except BaseException:
             await conn.close()

@@ -199,7 +199,13 @@ class SqlBase:
     @classmethod
     async def open(cls, engine: Engine) -> Self:
         store = cls(engine)
-        await store.migrate()
+        try:
+            await store.migrate()
+        except BaseException:
+            # Nothing is left open by a store that failed to open: a SQLite connection's thread or a
+            # pool's connections would outlive the error (and keep the process from exiting).
+            await engine.close()
+            raise
         return store
 
     async def close(self) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess  # noqa: S404 - runs this project's own command
+import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -172,3 +174,27 @@ def test_purge_takes_the_ends_of_the_range(
 ) -> None:
     assert main(["purge", "--days", days, "--dry-run"]) == 0
     assert f"Would delete what is older than {days} days" in capsys.readouterr().out
+
+
+# The installed command; `python -m bot.ops.cli` is the same entry point where it is not installed.
+_SCRIPT = Path(sys.executable).with_name("cpor-bot")
+CPOR_BOT = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "bot.ops.cli"]
+
+
+def cpor_bot(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`cpor-bot ARGS` as an operator runs it, in its own process; one that does not exit within a
+    minute (a hang) fails the test."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("Microsoft", "SMTP_", "LINK_"))}
+    return subprocess.run(  # noqa: S603 - our own command
+        [*CPOR_BOT, *args], env={**clean, **env}, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_a_database_that_fails_after_connecting_ends_the_command(tmp_path: Path) -> None:
+    notadb = tmp_path / "notadb.db"
+    notadb.write_text("# a README, not a database\n" * 200, encoding="utf-8")
+    env = {"DATABASE_URL": f"sqlite:///{notadb}", "LINK_KEY_FILE": str(tmp_path / "link-key")}
+    for command in (["keys", "list"], ["work"]):
+        done = cpor_bot(*command, env=env)
+        assert done.returncode != 0, command
+        assert "not a database" in done.stderr, command
