@@ -175,6 +175,8 @@ class Settings:
         database_url = get("DATABASE_URL") or DEFAULT_DATABASE_URL
         if not database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
             raise ConfigError("DATABASE_URL must be sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB.")
+        if database_url.startswith("sqlite:///"):
+            _sqlite_file(database_url.removeprefix("sqlite:///"))
 
         log_level = (get("LOG_LEVEL") or "INFO").upper()
         if log_level not in LOG_LEVELS:
@@ -251,6 +253,21 @@ def _is_ip(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _sqlite_file(path: str) -> None:
+    """The path of sqlite:///PATH names a database file (or :memory:): not nothing, which SQLite would
+    take for a temporary database thrown away at exit, and not a folder."""
+    example = "such as sqlite:///var/cpor-bot.db or sqlite:////srv/cpor/cpor-bot.db"
+    if not path.strip():
+        raise ConfigError(f"DATABASE_URL names no database file: sqlite:/// needs a path, {example}.")
+    if "\x00" in path:
+        raise ConfigError("DATABASE_URL must name a database file: its path holds a NUL character.")
+    if path != ":memory:" and (path.endswith("/") or Path(path).is_dir()):
+        raise ConfigError(
+            f"DATABASE_URL names the folder {path}, not a database file in it: add the file's name, "
+            f"{example}."
+        )
 
 
 def _port(get: Callable[[str, str], str], name: str, default: int) -> int:

@@ -96,6 +96,16 @@ def test_bad_configuration_names_the_variable(
     assert "DATABASE_URL" in capsys.readouterr().err
 
 
+def test_an_empty_sqlite_path_is_a_configuration_error_not_a_throwaway_database(
+    database: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///")
+    assert main(["keys", "create", "--partner", "Contoso Partners"]) == 2
+    captured = capsys.readouterr()
+    assert "configuration error: DATABASE_URL" in captured.err
+    assert "Key:" not in captured.out
+
+
 def test_manifest_builds_the_app_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in (
         "MicrosoftAppId",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.ops.config import PLACEHOLDER_ORIGINATOR, ConfigError, Settings
@@ -110,6 +112,23 @@ def test_bot_framework_names_are_read() -> None:
 def test_bad_settings_fail_fast_naming_the_variable(env: dict[str, str], variable: str) -> None:
     with pytest.raises(ConfigError, match=variable):
         Settings.from_env(env)
+
+
+@pytest.mark.parametrize(
+    "url", ["sqlite:///", "sqlite:///  ", "sqlite:///var/", "sqlite:////", "sqlite:///."]
+)
+def test_a_sqlite_url_must_name_a_database_file(url: str) -> None:
+    # An empty path is a temporary database SQLite throws away; a folder cannot be opened.
+    with pytest.raises(ConfigError, match="DATABASE_URL"):
+        Settings.from_env({"DATABASE_URL": url})
+
+
+def test_a_sqlite_url_naming_an_existing_folder_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=f"DATABASE_URL names the folder {tmp_path}"):
+        Settings.from_env({"DATABASE_URL": f"sqlite:///{tmp_path}"})
+    # A file in it, created or not yet, and SQLite's in-memory database are fine.
+    assert Settings.from_env({"DATABASE_URL": f"sqlite:///{tmp_path}/bot.db"}).sqlite_path().name == "bot.db"
+    assert Settings.from_env({"DATABASE_URL": "sqlite:///:memory:"}).database_url == "sqlite:///:memory:"
 
 
 def test_the_password_never_shows_in_repr() -> None:
