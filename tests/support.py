@@ -7,9 +7,14 @@ import asyncio
 import datetime as dt
 import io
 import json
+import shutil
+import subprocess  # noqa: S404 - unshare and mount, with fixed arguments
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.delivery.sending import EncodedCard
@@ -20,6 +25,26 @@ from tests.changes import Changes
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ACTIVITIES = FIXTURES / "activities"
+# The installed command; `python -m bot.ops.cli` is the same entry point where it is not installed.
+_SCRIPT = Path(sys.executable).with_name("cpor-bot")
+CPOR_BOT = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "bot.ops.cli"]
+# `folder` mounted onto itself read-only, then the command: run in a mount namespace of its own.
+_READ_ONLY = 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" && shift && exec "$@"'
+
+
+def with_read_only_folder(folder: Path, command: Sequence[str]) -> list[str]:
+    """`command`, run where `folder` is read-only: a read-only file system stops root too, whom
+    permission bits do not. Skips the test on a machine that does not let it make one."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        pytest.skip("unshare (util-linux) is not installed: no read-only folder can be made")
+    wrapped = [unshare, "--map-root-user", "--mount", "sh", "-c", _READ_ONLY, "sh", str(folder)]
+    probe = subprocess.run(  # noqa: S603 - fixed arguments
+        [*wrapped, "true"], capture_output=True, text=True, timeout=30, check=False
+    )
+    if probe.returncode != 0:
+        pytest.skip(f"this machine refuses a mount namespace: {probe.stderr.strip()[:200]}")
+    return [*wrapped, *command]
 
 
 def load_fixture(name: str) -> dict[str, Any]:

@@ -163,27 +163,40 @@ def storage(settings: Settings) -> Check:
     if str(path) == ":memory:":
         return Check(name, Status.WARN, f"{shown}: in memory, lost whenever the service stops")
     absolute = Path(os.path.abspath(path))
-    problem = _not_writable(absolute)
+    problem = sqlite_file_problem(absolute)
     if problem:
-        return Check(name, Status.WARN, f"{shown} ({absolute}): {problem}")
+        # The service would stop at start (SQLite: "unable to open database file", "attempt to write a
+        # readonly database"): a fail, not a warning.
+        return Check(name, Status.FAIL, f"{shown} ({absolute}): {problem}")
     return Check(
         name, Status.PASS, f"{shown}: one instance only; keep the file on a persistent volume ({absolute})"
     )
 
 
-def _not_writable(path: Path) -> str | None:
-    """Why the service could not create or write the database file at `path`, or None."""
+def sqlite_file_problem(path: Path) -> str | None:
+    """Why the service could not open, create or write the SQLite database at `path`, or None. In WAL
+    mode SQLite writes two files beside the database (-wal, -shm): its folder must be writable too."""
     if path.exists():
         if not path.is_file():
             return "is not a file"
-        return None if os.access(path, os.R_OK | os.W_OK) else "the file is not writable"
+        if not os.access(path, os.R_OK | os.W_OK):
+            return "the file is not writable"
+        if not os.access(path.parent, os.W_OK | os.X_OK):
+            return f"{path.parent} is not writable (SQLite keeps its -wal and -shm files beside the database)"
+        return None
+    problem = _cannot_create(path)
+    return f"cannot create the database: {problem}" if problem else None
+
+
+def _cannot_create(path: Path) -> str | None:
+    """Why a file could not be created at `path`, with the folders it needs, or None."""
     folder = path.parent
-    while not folder.exists():
+    while not folder.exists() and not folder.is_symlink():
         folder = folder.parent
     if not folder.is_dir():
         return f"{folder} is not a folder"
     if not os.access(folder, os.W_OK | os.X_OK):
-        return f"cannot create the database: {folder} is not writable"
+        return f"{folder} is not writable"
     return None
 
 
@@ -223,6 +236,15 @@ def links(settings: Settings) -> Check:
     if settings.link_keys:
         count = len(settings.link_keys)
         return Check("links", Status.PASS, f"signed with LINK_KEYS ({count} key{'s' * (count > 1)}), {days}")
+    path = Path(settings.link_key_file)
+    problem = key_file_problem(path)
+    if problem:
+        return Check(
+            "links",
+            Status.FAIL,
+            f"LINK_KEYS is not set and LINK_KEY_FILE {path} {problem}: the service cannot sign contacts' "
+            "links and does not start. Fix the file, or set LINK_KEYS (openssl rand -hex 32)",
+        )
     message = (
         f"LINK_KEYS is not set: contacts' links are signed with the key in {settings.link_key_file}, "
         f"{days}. Every instance needs the same key: set LINK_KEYS (openssl rand -hex 32)"
@@ -230,3 +252,21 @@ def links(settings: Settings) -> Check:
     return Check(
         "links", Status.WARN, message if settings.auth_enabled else message + " (fine for local use)"
     )
+
+
+def key_file_problem(path: Path) -> str | None:
+    """Why the service could not read the link key kept at `path`, or make one there, or None."""
+    if path.is_dir():
+        return "is a folder, not a file"
+    if not path.exists():
+        problem = _cannot_create(path)
+        return f"cannot be created: {problem}" if problem else None
+    try:
+        key = path.read_text(encoding="ascii").strip()
+    except UnicodeDecodeError:
+        return "does not hold a key (it is not ASCII text)"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or type(exc).__name__})"
+    if not key:
+        return "is empty: delete it (the service makes a new key at start) or write the key in it"
+    return None

@@ -19,7 +19,7 @@ import aiohttp
 import aiosmtplib
 
 from bot.ops.config import Settings
-from bot.ops.doctor_checks import Check, Status
+from bot.ops.doctor_checks import Check, Status, sqlite_file_problem
 from bot.ops.logs import scrub
 from bot.store.status import StoreUnreachable, display_url, schema_status
 
@@ -58,6 +58,10 @@ async def check_database(settings: Settings) -> Check:
     except StoreUnreachable as exc:
         return Check(name, Status.FAIL, f"{shown}: cannot connect: {exc}")
     if not status.exists:
+        path = settings.sqlite_path()
+        problem = None if str(path) == ":memory:" else sqlite_file_problem(path.absolute())
+        if problem:
+            return Check(name, Status.FAIL, f"{shown}: no database file, and the service {problem}")
         return Check(
             name, Status.WARN, f"{shown}: no database file yet (the service creates it at first start)"
         )

@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import subprocess  # noqa: S404 - runs this project's own command
-import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 from bot.ops.cli import main
 from bot.partner_api.keys import authenticate
 from bot.store.sqlite import SqliteStore
+from tests.support import CPOR_BOT
 
 
 @pytest.fixture
@@ -184,11 +184,6 @@ def test_purge_takes_the_ends_of_the_range(
 ) -> None:
     assert main(["purge", "--days", days, "--dry-run"]) == 0
     assert f"Would delete what is older than {days} days" in capsys.readouterr().out
-
-
-# The installed command; `python -m bot.ops.cli` is the same entry point where it is not installed.
-_SCRIPT = Path(sys.executable).with_name("cpor-bot")
-CPOR_BOT = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "bot.ops.cli"]
 
 
 def cpor_bot(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

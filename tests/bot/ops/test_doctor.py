@@ -10,6 +10,7 @@ import asyncio
 import json
 import os
 import sqlite3
+import subprocess  # noqa: S404 - runs this project's own command
 import zipfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from tests.bot.ops.doctor_support import (
 )
 from tests.postgres import PostgresServer
 from tests.smtp import LOOPBACK, SmtpServer, free_port, smtp_server
+from tests.support import CPOR_BOT, with_read_only_folder
 
 LATEST = migrations()[-1][0]
 DB_PASSWORD = "db-Secret-2718"
@@ -303,6 +305,57 @@ async def test_a_database_without_the_newest_migration_fails(
     assert report.status("database") == "fail"
     assert f"{LATEST} not applied" in report.message("database")
     assert "applies them when it starts" in report.message("database")
+
+
+def test_a_database_folder_that_is_a_file_fails_the_storage_and_database_checks(
+    env: SetEnv, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "afile").write_text("a file where the folder should be")
+    env(DATABASE_URL="sqlite:///afile/x.db")
+
+    report = run_doctor(capsys)
+
+    assert report.code == 1
+    assert report.status("storage") == "fail"
+    assert report.status("database") == "fail"
+    assert f"{tmp_path / 'afile'} is not a folder" in report.message("storage")
+
+
+@pytest.mark.parametrize("kind", ["folder", "empty file", "below a file"])
+def test_a_link_key_file_the_service_cannot_use_fails(
+    env: SetEnv, tmp_path: Path, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if kind == "folder":
+        (tmp_path / "keys").mkdir()
+        env(LINK_KEY_FILE="keys")
+    elif kind == "empty file":
+        (tmp_path / "link-key").write_bytes(b"")
+        env(LINK_KEY_FILE="link-key")
+    else:
+        (tmp_path / "afile").write_text("a file where the folder should be")
+        env(LINK_KEY_FILE="afile/link-key")
+
+    report = run_doctor(capsys, "--offline")
+
+    assert report.code == 1
+    assert report.status("links") == "fail"
+    assert "LINK_KEY_FILE" in report.message("links")
+
+
+def test_a_database_folder_nobody_may_write_to_fails(env: SetEnv, tmp_path: Path) -> None:
+    # A read-only folder: SQLite cannot make the file (as root too); before, a warning and exit 0.
+    folder = tmp_path / "var"
+    folder.mkdir()
+    env(DATABASE_URL=f"sqlite:///{folder / 'bot.db'}", LINK_KEY_FILE=str(tmp_path / "link-key"))
+    command = with_read_only_folder(folder, [*CPOR_BOT, "doctor", "--json"])
+
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)  # noqa: S603
+
+    checks = {check["name"]: check for check in json.loads(done.stdout)["checks"]}
+    assert done.returncode == 1
+    assert checks["storage"]["status"] == "fail"
+    assert f"{folder} is not writable" in checks["storage"]["message"]
+    assert checks["database"]["status"] == "fail"
 
 
 def test_a_postgresql_server_that_does_not_answer_fails_without_its_password(

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.ops.config import Settings
-from bot.ops.doctor_checks import Status, endpoint, outlook, pages, public_host_problem, registration, storage
+from bot.ops.doctor_checks import (
+    Status,
+    endpoint,
+    links,
+    outlook,
+    pages,
+    public_host_problem,
+    registration,
+    storage,
+)
 from tests.bot.ops.doctor_support import APP_ID, APP_PASSWORD, TENANT_ID
 
 
@@ -86,8 +96,88 @@ def test_an_sqlite_file_under_a_file_cannot_be_created(tmp_path: Path) -> None:
 
     check = storage(Settings(database_url=f"sqlite:///{tmp_path / 'var' / 'data' / 'bot.db'}"))
 
+    # The service would stop at start (FileExistsError making the folder): a fail, not a warning.
+    assert check.status is Status.FAIL
+    assert f"{tmp_path / 'var'} is not a folder" in check.message
+
+
+# Permission bits do not stop root from writing: these cases can be seen only as another user.
+as_root = pytest.mark.skipif(
+    os.geteuid() == 0, reason="root writes into a folder whatever its permission bits say"
+)
+
+
+@as_root
+def test_an_sqlite_file_in_a_folder_without_write_permission_fails(tmp_path: Path) -> None:
+    folder = tmp_path / "var"
+    folder.mkdir(mode=0o500)
+    try:
+        check = storage(Settings(database_url=f"sqlite:///{folder / 'bot.db'}"))
+    finally:
+        folder.chmod(0o700)
+
+    assert check.status is Status.FAIL
+    assert f"cannot create the database: {folder} is not writable" in check.message
+
+
+@as_root
+def test_an_existing_database_in_a_folder_without_write_permission_fails(tmp_path: Path) -> None:
+    # SQLite writes its -wal and -shm files beside the database: "attempt to write a readonly database".
+    folder = tmp_path / "var"
+    folder.mkdir()
+    (folder / "bot.db").write_bytes(b"")
+    folder.chmod(0o500)
+    try:
+        check = storage(Settings(database_url=f"sqlite:///{folder / 'bot.db'}"))
+    finally:
+        folder.chmod(0o700)
+
+    assert check.status is Status.FAIL
+    assert f"{folder} is not writable" in check.message
+
+
+def test_a_link_key_file_that_is_missing_is_made_at_start(tmp_path: Path) -> None:
+    check = links(Settings(link_key_file=str(tmp_path / "var" / "link-key")))
+
     assert check.status is Status.WARN
-    assert "is not a folder" in check.message
+    assert "LINK_KEYS is not set" in check.message
+
+
+def test_a_link_key_file_with_a_key_is_used(tmp_path: Path) -> None:
+    (tmp_path / "link-key").write_text("a" * 64 + "\n", encoding="ascii")
+
+    assert links(Settings(link_key_file=str(tmp_path / "link-key"))).status is Status.WARN
+
+
+@pytest.mark.parametrize(
+    ("make", "problem"),
+    [
+        (lambda path: path.mkdir(), "is a folder, not a file"),
+        (lambda path: path.write_bytes(b""), "is empty"),
+        (lambda path: path.write_bytes(b" \n"), "is empty"),
+        (lambda path: path.write_bytes("clé".encode()), "not ASCII text"),
+        (lambda path: path.parent.rmdir() or path.parent.write_text("a file"), "is not a folder"),
+    ],
+    ids=["folder", "empty", "blank", "not-ascii", "under-a-file"],
+)
+def test_a_link_key_file_the_service_cannot_use_fails(tmp_path: Path, make: Any, problem: str) -> None:
+    path = tmp_path / "var" / "link-key"
+    path.parent.mkdir()
+    make(path)
+
+    check = links(Settings(link_key_file=str(path)))
+
+    assert check.status is Status.FAIL
+    assert f"LINK_KEY_FILE {path} " in check.message
+    assert problem in check.message
+
+
+def test_a_link_key_file_is_not_looked_at_with_link_keys(tmp_path: Path) -> None:
+    (tmp_path / "link-key").mkdir()
+
+    check = links(Settings(link_keys=("k" * 32,), link_key_file=str(tmp_path / "link-key")))
+
+    assert check.status is Status.PASS
 
 
 def test_an_sqlite_database_in_memory_is_lost_at_stop() -> None:

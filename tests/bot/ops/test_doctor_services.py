@@ -251,6 +251,19 @@ async def test_a_current_database_passes(tmp_path: Path) -> None:
     assert check == Check("database", Status.PASS, f"sqlite:///{path}: schema {LATEST}, current")
 
 
+async def test_a_database_the_service_cannot_create_fails(tmp_path: Path) -> None:
+    (tmp_path / "var").write_text("a file where the folder should be")
+    url = f"sqlite:///{tmp_path / 'var' / 'bot.db'}"
+
+    check = await check_database(Settings(database_url=url))
+
+    assert check.status is Status.FAIL
+    assert check.message == (
+        f"{url}: no database file, and the service cannot create the database: "
+        f"{tmp_path / 'var'} is not a folder"
+    )
+
+
 async def test_a_database_ahead_of_the_code_is_a_warning(tmp_path: Path) -> None:
     path = tmp_path / "bot.db"
     await (await SqliteStore.open_file(str(path))).close()
