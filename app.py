@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import logging
 import os
+import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
+from typing import NoReturn
 
 from aiohttp import web
 from botbuilder.integration.aiohttp import CloudAdapter
@@ -19,7 +22,7 @@ from bot.delivery.card_updates import RefreshTeamsCards
 from bot.delivery.sending import CardSender
 from bot.delivery.worker import delivery_worker
 from bot.mail.sender import Mailer
-from bot.ops.config import ConfigError, Settings
+from bot.ops.config import ConfigError, Settings, SetupError
 from bot.ops.health import LIFECYCLE, Lifecycle, healthz, readyz
 from bot.ops.heap import freeze_startup_objects
 from bot.ops.logs import configure_logging
@@ -29,7 +32,7 @@ from bot.ops.retention import Retention
 from bot.ops.state import ACTIONS, METRICS, SETTINGS, STORE, WEBHOOKS, WORKER
 from bot.partner_api.problems import problem_middleware
 from bot.partner_api.routes import partner_api_app
-from bot.store import Response, Store, open_store
+from bot.store import Response, Store, StoreUnavailable, open_store
 from bot.teams import openid
 from bot.teams.adapter import create_adapter
 from bot.teams.connector import ConnectorCardSender
@@ -49,6 +52,8 @@ BOT = web.AppKey("bot", CporTeamsBot)
 MAX_ACTIVITY_BYTES = 512 * 1024
 # The retention purge runs when the service starts, then hourly (when RETENTION_DAYS > 0).
 RETENTION_EVERY_SECONDS = 3600.0
+# Connections the kernel holds for the service while it is busy or still starting (aiohttp's default).
+LISTEN_BACKLOG = 128
 
 
 def create_app(
@@ -230,6 +235,52 @@ def startup_warnings(settings: Settings) -> list[str]:
     return warnings
 
 
+def listen(host: str, port: int) -> list[socket.socket]:
+    """Sockets bound to `host`:`port` and listening (one per address a name resolves to, as aiohttp
+    would bind them); SetupError naming HOST or PORT when this machine cannot listen there. Bound
+    before anything starts: a second instance on a port in use stops before it opens the store or
+    starts a worker."""
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError as exc:  # socket.gaierror: the name is unknown
+        reason = exc.strerror or str(exc)
+        raise SetupError(f"HOST {host} is not a name this machine can resolve ({reason}).") from None
+    sockets: list[socket.socket] = []
+    try:
+        # getaddrinfo may name one address twice (once per protocol it knows): one socket each.
+        for family, kind, proto, address in dict.fromkeys((f, k, p, a) for f, k, p, _, a in found):
+            sock = socket.socket(family, kind, proto)
+            sockets.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as asyncio's create_server
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.bind(address)
+            sock.listen(LISTEN_BACKLOG)
+            sock.setblocking(False)
+    except OSError as exc:
+        for sock in sockets:
+            sock.close()
+        raise SetupError(_listen_problem(host, port, exc)) from None
+    return sockets
+
+
+def _listen_problem(host: str, port: int, exc: OSError) -> str:
+    reason = exc.strerror or str(exc)
+    if exc.errno == errno.EADDRINUSE:
+        return f"PORT {port} is in use on {host}: another process listens there ({reason})."
+    if exc.errno == errno.EACCES:
+        return f"PORT {port}: this user may not listen on it ({reason}; ports below 1024 need privileges)."
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"HOST {host} is not an address of this machine ({reason})."
+    return f"HOST {host}, PORT {port}: cannot listen there ({reason})."
+
+
+def _cannot_start(problem: Exception) -> NoReturn:
+    """One line naming the setting, exit 2 as for a configuration error: no traceback."""
+    print(f"cpor-bot: cannot start: {problem}", file=sys.stderr, flush=True)
+    raise SystemExit(2)
+
+
 def main() -> None:
     try:
         settings = Settings.from_env()
@@ -239,6 +290,10 @@ def main() -> None:
     configure_logging(settings.log_level, settings.log_format)
     # Files the service creates (the database, its journal, .eml messages) hold customer data.
     os.umask(0o077)
+    try:
+        sockets = listen(settings.host, settings.port)
+    except SetupError as exc:
+        _cannot_start(exc)
     for warning in startup_warnings(settings):
         log.warning("%s", warning)
     url = f"http://{settings.host}:{settings.port}"
@@ -254,14 +309,19 @@ def main() -> None:
     app = create_app(settings)
     app.on_startup.append(_freeze_heap)  # after the services above have started (see bot.ops.heap)
     # SIGTERM and SIGINT end run_app gracefully (exit code 0): see _drain and Lifecycle.finish.
-    web.run_app(
-        app,
-        host=settings.host,
-        port=settings.port,
-        print=None,
-        shutdown_timeout=settings.shutdown_grace_seconds,
-        access_log_class=AccessLogger,
-    )
+    try:
+        web.run_app(
+            app,
+            sock=sockets,
+            print=None,
+            shutdown_timeout=settings.shutdown_grace_seconds,
+            access_log_class=AccessLogger,
+        )
+    except (SetupError, StoreUnavailable) as exc:  # LINK_KEY_FILE, DATABASE_URL: what start opens
+        _cannot_start(exc)
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from jsonschema import Draft202012Validator
 
 import app
 from app import create_app
-from bot.ops.config import Settings
+from bot.ops.config import Settings, SetupError
 from bot.ops.health import LIFECYCLE
 from bot.ops.state import STORE
 from bot.partner_api.openapi import openapi_document
@@ -420,8 +420,70 @@ def test_the_service_ends_when_its_database_fails_after_connecting(tmp_path: Pat
     notadb = tmp_path / "notadb.db"
     notadb.write_text("# a README, not a database\n" * 200, encoding="utf-8")
     done = run_service({"DATABASE_URL": f"sqlite:///{notadb}"}, tmp_path)
-    assert done.returncode != 0
-    assert "not a database" in done.stderr
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1] == (
+        f"cpor-bot: cannot start: DATABASE_URL sqlite:///{notadb}: cannot open the store: "
+        "DatabaseError: file is not a database"
+    )
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "line"),
+    [
+        ("HOST", "192.0.2.1", "HOST 192.0.2.1 is not an address of this machine"),  # TEST-NET-1
+        ("LINK_KEY_FILE", "{tmp}", "LINK_KEY_FILE {tmp} can be neither read nor made"),
+        ("DATABASE_URL", "sqlite:///{tmp}/afile/bot.db", "DATABASE_URL sqlite:///{tmp}/afile/bot.db: "),
+    ],
+)
+def test_a_start_up_failure_is_one_line_naming_the_setting(
+    tmp_path: Path, setting: str, value: str, line: str
+) -> None:
+    (tmp_path / "afile").write_text("a file where a folder should be")
+    done = run_service({setting: value.format(tmp=tmp_path)}, tmp_path)
+
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1].startswith(f"cpor-bot: cannot start: {line.format(tmp=tmp_path)}")
+    assert "Traceback" not in done.stderr
+
+
+def test_a_second_instance_on_a_port_in_use_stops_before_it_opens_the_store(tmp_path: Path) -> None:
+    database = tmp_path / "bot.db"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = run_service({"PORT": str(port), "DATABASE_URL": f"sqlite:///{database}"}, tmp_path)
+
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1] == (
+        f"cpor-bot: cannot start: PORT {port} is in use on 127.0.0.1: another process listens there "
+        "(Address already in use)."
+    )
+    # No store opened, so no delivery worker registered itself in it as alive.
+    assert not database.exists()
+
+
+def test_a_host_that_does_not_resolve_names_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unknown(host: Any, *args: Any, **kwargs: Any) -> Any:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", unknown)
+    with pytest.raises(
+        SetupError, match=r"^HOST not-a-host is not a name this machine can resolve \(Name or"
+    ):
+        app.listen("not-a-host", free_port())
+
+
+def test_the_service_listens_on_every_address_of_its_host_name() -> None:
+    port = free_port()
+    sockets = app.listen("localhost", port)
+    try:
+        bound = {sock.getsockname()[:2] for sock in sockets}
+    finally:
+        for sock in sockets:
+            sock.close()
+    assert ("127.0.0.1", port) in bound
 
 
 def sqlite_threads() -> set[threading.Thread]:

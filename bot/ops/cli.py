@@ -16,12 +16,12 @@ from bot.delivery.worker import delivery_worker
 from bot.domain.formats import NAME_MAX
 from bot.ops import doctor, manifest
 from bot.ops.bulk import run_bulk
-from bot.ops.config import RETENTION_DAYS_MAX, ConfigError, Settings
+from bot.ops.config import RETENTION_DAYS_MAX, ConfigError, Settings, SetupError
 from bot.ops.heap import freeze_startup_objects
 from bot.ops.logs import configure_logging
 from bot.ops.retention import preview, purge_once, summary
 from bot.partner_api.keys import new_key
-from bot.store import Channel, Store, open_store
+from bot.store import Channel, Store, StoreUnavailable, open_store
 
 
 def _days(text: str) -> int:
@@ -177,7 +177,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings.log_level, settings.log_format)
     # Files the service creates (the database, its journal, .eml messages) hold customer data.
     os.umask(0o077)
-    return asyncio.run(_with_store(args, settings))
+    try:
+        return asyncio.run(_with_store(args, settings))
+    except (SetupError, StoreUnavailable) as exc:  # DATABASE_URL, LINK_KEY_FILE: one line, no traceback
+        print(f"cpor-bot: cannot start: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -38,6 +38,11 @@ class ConfigError(ValueError):
     """A setting is missing or malformed; the message names the variable."""
 
 
+class SetupError(Exception):
+    """A well-formed setting names what this machine cannot give the service at start (an address
+    to listen on, a file to keep a key in); the message names the variable and the reason."""
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the service reads from its environment.
@@ -212,7 +217,7 @@ class Settings:
             app_type=app_type,
             app_tenant_id=tenant,
             database_url=database_url,
-            host=get("HOST") or "127.0.0.1",
+            host=_listen_host(get, "HOST"),
             port=port,
             log_level=log_level,
             log_format=log_format,
@@ -253,6 +258,17 @@ def _is_ip(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _listen_host(get: Callable[[str, str], str], name: str) -> str:
+    """A host name or an IP address (IPv6 without brackets) to listen on; 127.0.0.1 by default."""
+    host = get(name, "") or "127.0.0.1"
+    if not (_HOSTNAME.match(host) or _is_ip(host)):
+        raise ConfigError(
+            f"{name} must be a host name or IP address to listen on, such as 127.0.0.1 or 0.0.0.0, "
+            f"not {host!r}."
+        )
+    return host
 
 
 def _sqlite_file(path: str) -> None:

@@ -37,6 +37,7 @@ from bot.store.records import (
     ResponseKind,
     StoredReference,
     StoreError,
+    StoreUnavailable,
     Webhook,
     WebhookEvent,
     ts,
@@ -44,15 +45,29 @@ from bot.store.records import (
 
 
 async def open_store(database_url: str) -> Store:
-    """Open (and migrate) the store that `database_url` names."""
-    if database_url.startswith("sqlite:///"):
-        from bot.store.sqlite import SqliteStore
+    """Open (and migrate) the store that `database_url` names. A database that cannot be opened
+    (unreachable, refused, not a database, not writable) is StoreUnavailable, whose message names
+    DATABASE_URL without its password; nothing is left open after it."""
+    import sqlite3
 
-        return await SqliteStore.open_file(database_url.removeprefix("sqlite:///"))
-    if database_url.startswith(("postgresql://", "postgres://")):
-        from bot.store.postgres import open_postgres
+    import psycopg
 
-        return await open_postgres(database_url)
+    from bot.store.status import display_url, failure_reason
+
+    try:
+        if database_url.startswith("sqlite:///"):
+            from bot.store.sqlite import SqliteStore
+
+            return await SqliteStore.open_file(database_url.removeprefix("sqlite:///"))
+        if database_url.startswith(("postgresql://", "postgres://")):
+            from bot.store.postgres import open_postgres
+
+            return await open_postgres(database_url)
+    except (sqlite3.Error, psycopg.Error, OSError) as exc:
+        raise StoreUnavailable(
+            f"DATABASE_URL {display_url(database_url)}: cannot open the store: "
+            f"{failure_reason(exc, database_url)}"
+        ) from exc
     raise StoreError(f"Unsupported DATABASE_URL scheme: {database_url.split(':', 1)[0]!r}")
 
 
@@ -89,6 +104,7 @@ __all__ = [
     "Status",
     "Store",
     "StoreError",
+    "StoreUnavailable",
     "StoredReference",
     "Webhook",
     "WebhookEvent",

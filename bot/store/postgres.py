@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from bot.store.sql import Db, Row, SqlStore
 from bot.store.sql.base import Plan, T, drive, settled
@@ -22,6 +22,8 @@ from bot.store.sql.base import Plan, T, drive, settled
 log = logging.getLogger(__name__)
 
 _PLACEHOLDER = re.compile(r"\?")
+# How long the service waits at start for its first connection (a server starting beside it).
+OPEN_SECONDS = 15.0
 MIGRATION_LOCK = 7_470_001  # pg_advisory_xact_lock key: one instance migrates at a time
 WORKERS_LOCK = 7_470_002  # and one worker counts the delivery workers at a time
 # A transaction to end: begun, or failed and waiting for its ROLLBACK.
@@ -66,9 +68,15 @@ class PostgresEngine:
             url, min_size=1, max_size=max_size, kwargs={"row_factory": dict_row}, open=False
         )
         try:
-            await pool.open(wait=True, timeout=15)
+            await pool.open(wait=True, timeout=OPEN_SECONDS)
+        except PoolTimeout as exc:
+            await pool.close()  # closed by the pool already; said here too
+            # The pool says only that it timed out; one more attempt of its own says why.
+            raise psycopg.OperationalError(
+                f"no connection within {OPEN_SECONDS:g} s: {await _why_no_connection(url)}"
+            ) from exc
         except BaseException:
-            await pool.close()  # closed already after a timeout; not when cancelled
+            await pool.close()  # not closed by the pool when cancelled
             raise
         return cls(pool)
 
@@ -138,6 +146,17 @@ class PostgresEngine:
 
     async def close(self) -> None:
         await self._pool.close()
+
+
+async def _why_no_connection(url: str) -> str:
+    """The error of one connection attempt to `url` (the password is the caller's to hide)."""
+    try:
+        conn = await psycopg.AsyncConnection.connect(url, connect_timeout=5)
+    except psycopg.Error as exc:
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        return lines[0].removeprefix("connection failed: ") if lines else type(exc).__name__
+    await conn.close()
+    return "the server answers now: try again"
 
 
 async def open_postgres(url: str) -> SqlStore:

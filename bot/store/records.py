@@ -19,6 +19,11 @@ class StoreError(Exception):
     """Base class for store failures the callers handle."""
 
 
+class StoreUnavailable(StoreError):
+    """The store DATABASE_URL names could not be opened (unreachable, refused, not a database, not
+    writable): the message names DATABASE_URL, shows it without its password, and says why."""
+
+
 class NotFound(StoreError):
     """The row does not exist, or belongs to someone else."""
 

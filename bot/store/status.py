@@ -101,7 +101,8 @@ def without_secrets(text: str, database_url: str) -> str:
     return text
 
 
-def _reason(exc: BaseException, database_url: str) -> str:
+def failure_reason(exc: BaseException, database_url: str) -> str:
+    """The error's class and first line, without the database's password."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     # libpq: "connection failed: connection to server at "h", port 5432 failed: <cause>", then hints.
     reason = lines[0].removeprefix("connection failed: ") if lines else "no reason given"
@@ -129,7 +130,7 @@ async def schema_status(database_url: str) -> SchemaStatus:
         else:
             raise ValueError(f"not a database URL this service knows: {display_url(database_url)}")
     except (sqlite3.Error, psycopg.Error, OSError) as exc:
-        raise StoreUnreachable(_reason(exc, database_url)) from None
+        raise StoreUnreachable(failure_reason(exc, database_url)) from None
     return SchemaStatus(
         engine=engine,
         exists=exists,

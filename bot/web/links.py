@@ -27,7 +27,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.ops.config import Settings
+from bot.ops.config import Settings, SetupError
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,8 @@ class LinkSigner:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LinkSigner:
-        """LINK_KEYS, or the key in LINK_KEY_FILE (made, readable by this user only, at first use)."""
+        """LINK_KEYS, or the key in LINK_KEY_FILE (made, readable by this user only, at first use);
+        SetupError, naming LINK_KEY_FILE, when that file can be neither read nor made."""
         keys = settings.link_keys or (_key_from_file(Path(settings.link_key_file)),)
         return cls(keys, dt.timedelta(days=settings.link_days))
 
@@ -129,6 +130,18 @@ class LinkSigner:
 def _key_from_file(path: Path) -> str:
     """The key kept in `path`; a new random one is written there (mode 0600) if there is none."""
     try:
+        return _read_or_make_key(path)
+    except UnicodeDecodeError:
+        problem = "does not hold a key (it is not ASCII text)"
+    except OSError as exc:
+        problem = f"can be neither read nor made: {exc.strerror or type(exc).__name__}"
+    raise SetupError(
+        f"LINK_KEY_FILE {path} {problem}. Fix it, or set LINK_KEYS (make a key with: openssl rand -hex 32)."
+    )
+
+
+def _read_or_make_key(path: Path) -> str:
+    try:
         key = path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
         key = ""
@@ -145,7 +158,9 @@ def _key_from_file(path: Path) -> str:
             if key := path.read_text(encoding="ascii").strip():
                 return key
             time.sleep(0.01)
-        raise RuntimeError(f"{path} exists but holds no key") from None
+        raise SetupError(
+            f"LINK_KEY_FILE {path} is empty: delete it (a new key is made at start) or write the key in it."
+        ) from None
     with os.fdopen(fd, "w", encoding="ascii") as file:
         file.write(key + "\n")
     log.warning(

@@ -15,6 +15,7 @@ import pytest
 from bot.ops.cli import main
 from bot.partner_api.keys import authenticate
 from bot.store.sqlite import SqliteStore
+from tests.smtp import free_port
 from tests.support import CPOR_BOT
 
 
@@ -201,5 +202,37 @@ def test_a_database_that_fails_after_connecting_ends_the_command(tmp_path: Path)
     env = {"DATABASE_URL": f"sqlite:///{notadb}", "LINK_KEY_FILE": str(tmp_path / "link-key")}
     for command in (["keys", "list"], ["work"]):
         done = cpor_bot(*command, env=env)
-        assert done.returncode != 0, command
-        assert "not a database" in done.stderr, command
+        assert done.returncode == 2, command
+        assert done.stderr == (
+            f"cpor-bot: cannot start: DATABASE_URL sqlite:///{notadb}: cannot open the store: "
+            "DatabaseError: file is not a database\n"
+        ), command
+
+
+def test_a_link_key_file_the_worker_cannot_use_is_one_line_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "keys").mkdir()
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "LINK_KEY_FILE": str(tmp_path / "keys")}
+
+    done = cpor_bot("work", env=env)
+
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"cpor-bot: cannot start: LINK_KEY_FILE {tmp_path / 'keys'} ")
+    assert "Traceback" not in done.stderr
+
+
+def test_an_unreachable_postgresql_server_is_one_line_naming_database_url(
+    database: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.store import postgres
+
+    monkeypatch.setattr(postgres, "OPEN_SECONDS", 0.2)  # instead of waiting 15 s for a server to start
+    port = free_port()
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://cpor:Pg-s3cret-pw@127.0.0.1:{port}/cpor")
+
+    assert main(["keys", "list"]) == 2
+
+    err = capsys.readouterr().err.splitlines()[-1]
+    assert err.startswith(
+        f"cpor-bot: cannot start: DATABASE_URL postgresql://cpor:***@127.0.0.1:{port}/cpor: "
+    )
+    assert "Connection refused" in err and "Pg-s3cret-pw" not in err

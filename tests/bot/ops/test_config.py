@@ -41,6 +41,9 @@ def test_bot_framework_names_are_read() -> None:
     ("env", "variable"),
     [
         ({"PORT": "eighty"}, "PORT"),
+        ({"HOST": "http://0.0.0.0"}, "HOST"),
+        ({"HOST": "[::1]"}, "HOST"),
+        ({"HOST": "127.0.0.1:3978"}, "HOST"),
         ({"PORT": "70000"}, "PORT"),
         ({"MicrosoftAppId": "my-bot"}, "MicrosoftAppId"),
         ({"MicrosoftAppId": APP_ID}, "MicrosoftAppPassword"),

@@ -1,4 +1,5 @@
-"""Opening the store: a database that fails after the connection is made leaves nothing open.
+"""Opening the store: a database that cannot be opened is StoreUnavailable, naming DATABASE_URL
+(without its password) and the reason; one that fails after the connection is made leaves nothing open.
 
 SQLite's connection runs on a thread of its own that is not a daemon: one left running after a
 failed open keeps the process from exiting. A PostgreSQL pool left open keeps its connections.
@@ -14,8 +15,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from bot.store import open_store
+from bot.store import StoreUnavailable, open_store
+from bot.store import postgres as postgres_engine
 from tests.postgres import PostgresServer
+from tests.smtp import free_port
 
 
 def sqlite_threads() -> set[threading.Thread]:
@@ -43,8 +46,11 @@ async def test_a_file_that_is_not_a_database_leaves_no_connection_thread(tmp_pat
     path = tmp_path / "notadb.db"
     path.write_text("# not a database\n" * 200, encoding="utf-8")
     before = sqlite_threads()
-    with pytest.raises(sqlite3.DatabaseError, match="not a database"):
+    with pytest.raises(StoreUnavailable) as caught:
         await open_store(f"sqlite:///{path}")
+    assert str(caught.value) == (
+        f"DATABASE_URL sqlite:///{path}: cannot open the store: DatabaseError: file is not a database"
+    )
     assert not left_running(before)
 
 
@@ -52,7 +58,7 @@ async def test_a_migration_that_fails_leaves_no_connection_thread(tmp_path: Path
     path = tmp_path / "broken.db"
     broken_schema(path)
     before = sqlite_threads()
-    with pytest.raises(sqlite3.OperationalError, match="version"):
+    with pytest.raises(StoreUnavailable, match="^DATABASE_URL .*OperationalError: .*version"):
         await open_store(f"sqlite:///{path}")
     assert not left_running(before)
 
@@ -76,9 +82,34 @@ async def test_a_migration_that_fails_on_postgresql_closes_the_pool(postgres: Po
         conn.execute("CREATE TABLE schema_migrations (applied_at TEXT)")
     try:
         await open_store(url)
-    except psycopg.errors.UndefinedColumn:
+    except StoreUnavailable as exc:
+        assert isinstance(exc.__cause__, psycopg.errors.UndefinedColumn)
         # Counted while the error is in hand, as a caller reporting it would be.
         left = sessions_on(postgres, url.rsplit("/", 1)[1])
     else:
         pytest.fail("a schema_migrations without `version` was accepted")
     assert left == 0
+
+
+async def test_a_folder_that_cannot_be_made_names_database_url(tmp_path: Path) -> None:
+    (tmp_path / "var").write_text("a file where the folder should be")
+    with pytest.raises(StoreUnavailable, match=f"^DATABASE_URL sqlite:///{tmp_path}/var/bot.db: "):
+        await open_store(f"sqlite:///{tmp_path / 'var' / 'bot.db'}")
+
+
+async def test_an_unreachable_postgresql_server_says_why_without_the_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(postgres_engine, "OPEN_SECONDS", 0.2)
+    port = free_port()  # nothing listens there
+    url = f"postgresql://cpor:Pg-s3cret-pw@127.0.0.1:{port}/cpor"
+
+    with pytest.raises(StoreUnavailable) as caught:
+        await open_store(url)
+
+    message = str(caught.value)
+    assert message.startswith(
+        f"DATABASE_URL postgresql://cpor:***@127.0.0.1:{port}/cpor: cannot open the store: "
+    )
+    assert "Connection refused" in message
+    assert "Pg-s3cret-pw" not in message

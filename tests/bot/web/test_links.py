@@ -6,10 +6,11 @@ import dataclasses
 import datetime as dt
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bot.ops.config import Settings
+from bot.ops.config import Settings, SetupError
 from bot.web.links import LinkExpired, LinkSigner, LinkUnknown, contact_url, public_base
 
 NOW = dt.datetime(2026, 12, 5, 6, 0, tzinfo=dt.UTC)
@@ -91,6 +92,27 @@ def test_without_link_keys_a_key_file_is_made_once_private_and_kept(tmp_path: Pa
     configured = LinkSigner.from_settings(dataclasses.replace(settings, link_keys=(KEY,)))
     with pytest.raises(LinkUnknown):
         configured.read(token, NOW)
+
+
+@pytest.mark.parametrize(
+    ("make", "problem"),
+    [
+        (lambda path: path.mkdir(), "can be neither read nor made: Is a directory"),
+        (lambda path: path.write_bytes(b""), "is empty"),
+        (lambda path: path.write_bytes("clé".encode()), "is not ASCII text"),
+        (lambda path: path.parent.rmdir() or path.parent.write_text("a file"), "Not a directory"),
+    ],
+    ids=["folder", "empty", "not-ascii", "below-a-file"],
+)
+def test_a_key_file_that_can_be_neither_read_nor_made_names_link_key_file(
+    tmp_path: Path, make: Any, problem: str
+) -> None:
+    path = tmp_path / "var" / "link-key"
+    path.parent.mkdir()
+    make(path)
+
+    with pytest.raises(SetupError, match=f"^LINK_KEY_FILE {path} .*{problem}"):
+        LinkSigner.from_settings(Settings(link_key_file=str(path)))
 
 
 def test_links_point_at_the_public_address_or_the_local_one() -> None:
