@@ -275,10 +275,32 @@ def _listen_problem(host: str, port: int, exc: OSError) -> str:
     return f"HOST {host}, PORT {port}: cannot listen there ({reason})."
 
 
-def _cannot_start(problem: Exception) -> NoReturn:
-    """One line naming the setting, exit 2 as for a configuration error: no traceback."""
-    print(f"cpor-bot: cannot start: {problem}", file=sys.stderr, flush=True)
+def _cannot_start(problem: Exception, log_format: str) -> NoReturn:
+    """One line naming the setting, exit 2 as for a configuration error: no traceback. With
+    LOG_FORMAT=json it is a log record like every other line the service writes."""
+    if log_format == "json":
+        log.error("cannot start: %s", problem)
+    else:
+        print(f"cpor-bot: cannot start: {problem}", file=sys.stderr, flush=True)
     raise SystemExit(2)
+
+
+def _banner(settings: Settings) -> None:
+    """Where the service listens and what to try first: a few lines for a person at a terminal; with
+    LOG_FORMAT=json one log record, since a log collector reads every line of the console."""
+    url = f"http://{settings.host}:{settings.port}"
+    if settings.log_format == "json":
+        log.info("CPOR explained %s on %s, store %s", __version__, url, settings.database_url_for_logs())
+        return
+    print(
+        f"CPOR explained {__version__} on {url}\n"
+        f"  store:        {settings.database_url_for_logs()}\n"
+        f"  health:       curl {url}/healthz   (ready: {url}/readyz)\n"
+        f"  API document: {url}/api/openapi.json\n"
+        f"  partner key:  .venv/bin/cpor-bot keys create --partner 'Contoso Partners'\n"
+        f"  Teams client: point the Microsoft 365 Agents Playground at {url}/api/messages",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -293,19 +315,10 @@ def main() -> None:
     try:
         sockets = listen(settings.host, settings.port)
     except SetupError as exc:
-        _cannot_start(exc)
+        _cannot_start(exc, settings.log_format)
     for warning in startup_warnings(settings):
         log.warning("%s", warning)
-    url = f"http://{settings.host}:{settings.port}"
-    print(
-        f"CPOR explained {__version__} on {url}\n"
-        f"  store:        {settings.database_url_for_logs()}\n"
-        f"  health:       curl {url}/healthz   (ready: {url}/readyz)\n"
-        f"  API document: {url}/api/openapi.json\n"
-        f"  partner key:  .venv/bin/cpor-bot keys create --partner 'Contoso Partners'\n"
-        f"  Teams client: point the Microsoft 365 Agents Playground at {url}/api/messages",
-        flush=True,
-    )
+    _banner(settings)
     app = create_app(settings)
     app.on_startup.append(_freeze_heap)  # after the services above have started (see bot.ops.heap)
     # SIGTERM and SIGINT end run_app gracefully (exit code 0): see _drain and Lifecycle.finish.
@@ -318,7 +331,7 @@ def main() -> None:
             access_log_class=AccessLogger,
         )
     except (SetupError, StoreUnavailable) as exc:  # LINK_KEY_FILE, DATABASE_URL: what start opens
-        _cannot_start(exc)
+        _cannot_start(exc, settings.log_format)
     finally:
         for sock in sockets:
             sock.close()

@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import json
 import os
+import signal
 import socket
 import sqlite3
 import subprocess  # noqa: S404 - starts this project's own service
 import sys
 import threading
+import time
+import urllib.request
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, cast
@@ -505,3 +509,69 @@ async def test_a_start_that_fails_after_the_store_opened_closes_it(settings: Set
     for thread in sqlite_threads() - before:
         thread.join(timeout=5)  # a closed connection's thread ends a moment after the close
     assert not sqlite_threads() - before
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    """Every line of `text` as a JSON object; a line that is not one fails the test."""
+    entries = []
+    for line in text.splitlines():
+        try:
+            entries.append(json.loads(line))
+        except ValueError:
+            pytest.fail(f"not a JSON line: {line!r}")
+    return entries
+
+
+def test_with_json_logs_every_console_line_of_the_service_is_a_json_object(tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("Microsoft", "SMTP_", "LINK_"))},
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "LINK_KEY_FILE": str(tmp_path / "link-key"),
+        "LOG_FORMAT": "json",
+    }
+    service = subprocess.Popen(  # noqa: S603 - our own service
+        [sys.executable, "app.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for _ in range(300):  # until it answers, at most a minute
+            assert service.poll() is None, service.communicate()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
+                    assert answer.status == 200
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("the service did not answer")
+        service.send_signal(signal.SIGTERM)
+        out, err = service.communicate(timeout=60)
+    finally:
+        if service.poll() is None:
+            service.kill()
+            service.communicate()
+
+    assert service.returncode == 0
+    json_lines(out)  # nothing printed but log records (which go to standard error)
+    logged = json_lines(err)
+    banner = [entry["message"] for entry in logged if entry["message"].startswith("CPOR explained")]
+    assert len(banner) == 1 and f"http://127.0.0.1:{port}" in banner[0]
+
+
+def test_with_json_logs_a_start_up_failure_is_a_json_line(tmp_path: Path) -> None:
+    (tmp_path / "keys").mkdir()
+    done = run_service({"LINK_KEY_FILE": str(tmp_path / "keys"), "LOG_FORMAT": "json"}, tmp_path)
+
+    assert done.returncode == 2
+    json_lines(done.stdout)
+    last = json_lines(done.stderr)[-1]
+    assert last["level"] == "ERROR"
+    assert last["message"].startswith(f"cannot start: LINK_KEY_FILE {tmp_path / 'keys'} ")

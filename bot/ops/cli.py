@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import logging
 import os
 import signal
 import sys
@@ -124,7 +125,10 @@ async def _work(settings: Settings, store: Store) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, worker.stop)
     freeze_startup_objects()
-    print("cpor-bot worker running; stop it with SIGTERM", flush=True)
+    if settings.log_format == "json":  # a service's console: every line one JSON object
+        logging.getLogger("cpor_bot").info("cpor-bot worker running; stop it with SIGTERM")
+    else:
+        print("cpor-bot worker running; stop it with SIGTERM", flush=True)
     try:
         await worker.run()
     finally:
@@ -180,7 +184,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return asyncio.run(_with_store(args, settings))
     except (SetupError, StoreUnavailable) as exc:  # DATABASE_URL, LINK_KEY_FILE: one line, no traceback
-        print(f"cpor-bot: cannot start: {exc}", file=sys.stderr)
+        if settings.log_format == "json":  # a log record, as every line `cpor-bot work` writes
+            logging.getLogger("cpor_bot").error("cannot start: %s", exc)
+        else:
+            print(f"cpor-bot: cannot start: {exc}", file=sys.stderr)
         return 2
 
 
