@@ -196,20 +196,18 @@ class Settings:
 
         mail = _mail_settings(get)
         sender_name = _name_setting(get, "SENDER_NAME")
-        per_minute = _count(get, "NOTIFY_PER_MINUTE", 30, 100_000)
-        per_day = _count(get, "NOTIFY_MESSAGES_PER_DAY", 2000, 10_000_000)
-        cooldown = _count(get, "NOTIFY_COOLDOWN_MINUTES", 10, 7 * 24 * 60)
+        per_minute = _count(get, "NOTIFY_PER_MINUTE", 30, 0, 100_000, zero="no limit")
+        per_day = _count(get, "NOTIFY_MESSAGES_PER_DAY", 2000, 0, 10_000_000, zero="no limit")
+        cooldown = _count(get, "NOTIFY_COOLDOWN_MINUTES", 10, 0, 7 * 24 * 60, zero="never refused")
         public_url = _base_url(get, "PUBLIC_URL")
         contact = _contact(get, "OPERATOR_CONTACT")
         grace = _seconds(get, "SHUTDOWN_GRACE_SECONDS", 20.0, 1, 600)
-        retention = _count(get, "RETENTION_DAYS", 0, RETENTION_DAYS_MAX)
+        retention = _count(get, "RETENTION_DAYS", 0, 0, RETENTION_DAYS_MAX, zero="kept until deleted")
         link_keys = _link_keys(get, "LINK_KEYS")
         link_key_file = get("LINK_KEY_FILE") or "var/link-key"
         if "\x00" in link_key_file:
             raise ConfigError("LINK_KEY_FILE must be a file path.")
-        link_days = _count(get, "LINK_DAYS", 90, 3650)
-        if link_days < 1:
-            raise ConfigError("LINK_DAYS must be a whole number of days from 1 to 3650.")
+        link_days = _count(get, "LINK_DAYS", 90, 1, 3650)
 
         return cls(
             app_id=app_id,
@@ -293,10 +291,15 @@ def _port(get: Callable[[str, str], str], name: str, default: int) -> int:
     return int(text)
 
 
-def _count(get: Callable[[str, str], str], name: str, default: int, high: int) -> int:
+def _count(
+    get: Callable[[str, str], str], name: str, default: int, low: int, high: int, *, zero: str = ""
+) -> int:
+    """A whole number from `low` to `high`; `zero` says what 0 means where it is allowed. The message
+    states the range this variable takes, and no other."""
     text = get(name, "") or str(default)
-    if not (text.isascii() and text.isdigit()) or int(text) > high:
-        raise ConfigError(f"{name} must be a whole number from 0 (no limit) to {high}, not {text!r}.")
+    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+        meaning = f" ({zero})" if low == 0 and zero else ""
+        raise ConfigError(f"{name} must be a whole number from {low}{meaning} to {high}, not {text!r}.")
     return int(text)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -345,3 +346,34 @@ def test_link_keys_are_read_newest_first_with_their_lifetime() -> None:
     assert new not in repr(settings) and old not in repr(settings)
     defaults = Settings.from_env({})
     assert (defaults.link_keys, defaults.link_key_file, defaults.link_days) == ((), "var/link-key", 90)
+
+
+# Every whole-number and seconds setting, with a value it refuses: the message states its range.
+RANGED = ["NOTIFY_PER_MINUTE", "NOTIFY_MESSAGES_PER_DAY", "NOTIFY_COOLDOWN_MINUTES", "RETENTION_DAYS"]
+RANGED += ["LINK_DAYS", "DELIVERY_POLL_SECONDS", "DELIVERY_LEASE_SECONDS", "SHUTDOWN_GRACE_SECONDS"]
+_RANGE = re.compile(r"(?:from|between) ([0-9.]+)(?: \(([^)]*)\))? (?:to|and) ([0-9.]+)")
+
+
+@pytest.mark.parametrize("name", RANGED)
+def test_each_range_stated_in_a_message_is_the_range_the_variable_takes(name: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env({name: "abc"})
+    found = _RANGE.search(str(caught.value))
+    assert found, str(caught.value)
+    low, high = found.group(1), found.group(3)
+    Settings.from_env({name: low})
+    Settings.from_env({name: high})
+    with pytest.raises(ConfigError, match=name):
+        Settings.from_env({name: str(float(high) + 1) if "." in high else str(int(high) + 1)})
+    if float(low) > 0:
+        with pytest.raises(ConfigError, match=name):
+            Settings.from_env({name: "0"})
+
+
+def test_link_days_says_it_takes_1_to_3650() -> None:
+    with pytest.raises(ConfigError, match=r"^LINK_DAYS must be a whole number from 1 to 3650, not 'abc'\.$"):
+        Settings.from_env({"LINK_DAYS": "abc"})
+    with pytest.raises(
+        ConfigError, match=r"^RETENTION_DAYS must be a whole number from 0 \(kept until deleted\)"
+    ):
+        Settings.from_env({"RETENTION_DAYS": "abc"})
