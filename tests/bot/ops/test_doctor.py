@@ -342,10 +342,14 @@ def test_a_link_key_file_the_service_cannot_use_fails(
     assert "LINK_KEY_FILE" in report.message("links")
 
 
-def test_a_database_folder_nobody_may_write_to_fails(env: SetEnv, tmp_path: Path) -> None:
-    # A read-only folder: SQLite cannot make the file (as root too); before, a warning and exit 0.
+@pytest.mark.parametrize("existing", [False, True], ids=["new", "existing"])
+def test_a_database_folder_nobody_may_write_to_fails(env: SetEnv, tmp_path: Path, existing: bool) -> None:
+    # A read-only folder: SQLite cannot make the file, nor the -wal and -shm files beside one that is
+    # there (as root too); before, a warning and exit 0.
     folder = tmp_path / "var"
     folder.mkdir()
+    if existing:
+        (folder / "bot.db").write_bytes(b"")
     env(DATABASE_URL=f"sqlite:///{folder / 'bot.db'}", LINK_KEY_FILE=str(tmp_path / "link-key"))
     command = with_read_only_folder(folder, [*CPOR_BOT, "doctor", "--json"])
 
@@ -354,8 +358,9 @@ def test_a_database_folder_nobody_may_write_to_fails(env: SetEnv, tmp_path: Path
     checks = {check["name"]: check for check in json.loads(done.stdout)["checks"]}
     assert done.returncode == 1
     assert checks["storage"]["status"] == "fail"
-    assert f"{folder} is not writable" in checks["storage"]["message"]
-    assert checks["database"]["status"] == "fail"
+    written = "the file is not writable" if existing else f"{folder} is not writable"
+    assert written in checks["storage"]["message"]
+    assert checks["database"]["status"] != "pass"
 
 
 def test_a_postgresql_server_that_does_not_answer_fails_without_its_password(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -99,41 +98,6 @@ def test_an_sqlite_file_under_a_file_cannot_be_created(tmp_path: Path) -> None:
     # The service would stop at start (FileExistsError making the folder): a fail, not a warning.
     assert check.status is Status.FAIL
     assert f"{tmp_path / 'var'} is not a folder" in check.message
-
-
-# Permission bits do not stop root from writing: these cases can be seen only as another user.
-as_root = pytest.mark.skipif(
-    os.geteuid() == 0, reason="root writes into a folder whatever its permission bits say"
-)
-
-
-@as_root
-def test_an_sqlite_file_in_a_folder_without_write_permission_fails(tmp_path: Path) -> None:
-    folder = tmp_path / "var"
-    folder.mkdir(mode=0o500)
-    try:
-        check = storage(Settings(database_url=f"sqlite:///{folder / 'bot.db'}"))
-    finally:
-        folder.chmod(0o700)
-
-    assert check.status is Status.FAIL
-    assert f"cannot create the database: {folder} is not writable" in check.message
-
-
-@as_root
-def test_an_existing_database_in_a_folder_without_write_permission_fails(tmp_path: Path) -> None:
-    # SQLite writes its -wal and -shm files beside the database: "attempt to write a readonly database".
-    folder = tmp_path / "var"
-    folder.mkdir()
-    (folder / "bot.db").write_bytes(b"")
-    folder.chmod(0o500)
-    try:
-        check = storage(Settings(database_url=f"sqlite:///{folder / 'bot.db'}"))
-    finally:
-        folder.chmod(0o700)
-
-    assert check.status is Status.FAIL
-    assert f"{folder} is not writable" in check.message
 
 
 def test_a_link_key_file_that_is_missing_is_made_at_start(tmp_path: Path) -> None:
