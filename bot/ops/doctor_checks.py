@@ -121,6 +121,12 @@ def _reserved_domain(address: str) -> bool:
 def email(settings: Settings) -> Check:
     name = "email"
     if not settings.smtp_enabled:
+        outbox = Path(os.path.abspath(settings.mail_outbox_dir))
+        problem = folder_problem(outbox)
+        if problem:  # every email would fail, one delivery after another
+            return Check(
+                name, Status.FAIL, f"MAIL_OUTBOX_DIR ({outbox}): {problem}, so no email can be written"
+            )
         return Check(
             name,
             Status.WARN,
@@ -186,6 +192,15 @@ def sqlite_file_problem(path: Path) -> str | None:
         return None
     problem = _cannot_create(path)
     return f"cannot create the database: {problem}" if problem else None
+
+
+def folder_problem(folder: Path) -> str | None:
+    """Why files could not be written into `folder` (made if missing), or None."""
+    if folder.exists():
+        if not folder.is_dir():
+            return "is not a folder"
+        return None if os.access(folder, os.W_OK | os.X_OK) else "is not writable"
+    return _cannot_create(folder / "probe")
 
 
 def _cannot_create(path: Path) -> str | None:

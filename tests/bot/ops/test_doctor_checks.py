@@ -10,6 +10,7 @@ import pytest
 from bot.ops.config import Settings
 from bot.ops.doctor_checks import (
     Status,
+    email,
     endpoint,
     links,
     outlook,
@@ -178,3 +179,19 @@ def test_pages_and_endpoint_refuse_what_the_manifest_refuses() -> None:
     assert pages(plain).status is Status.PASS
     local = Settings(public_url="https://cpor.partner.example")
     assert pages(local).status is Status.WARN  # no app id: a local try-out
+
+
+def test_email_to_files_warns_while_the_outbox_can_be_written(tmp_path: Path) -> None:
+    check = email(Settings(mail_outbox_dir=str(tmp_path / "var" / "outbox")))  # made at the first email
+    assert check.status is Status.WARN
+    assert "nobody receives it" in check.message
+
+
+@pytest.mark.parametrize("where", ["a file", "below a file"])
+def test_email_to_files_fails_when_no_file_can_be_written_there(tmp_path: Path, where: str) -> None:
+    (tmp_path / "var").write_text("a file where the folder should be")
+    outbox = tmp_path / "var" if where == "a file" else tmp_path / "var" / "outbox"
+    check = email(Settings(mail_outbox_dir=str(outbox)))
+    assert check.status is Status.FAIL
+    assert check.message.startswith(f"MAIL_OUTBOX_DIR ({outbox}): ")
+    assert check.message.endswith("so no email can be written")
