@@ -226,6 +226,30 @@ async def test_temporary_and_permanent_smtp_errors(
     assert delivery["status"] == "failed" and "550 5.1.1" in delivery["last_error"]
 
 
+async def test_a_greylisting_relay_gets_the_mail_in_the_end(
+    mail_client: TestClient[Any, Any], relay: SmtpServer, claim_body: dict[str, Any]
+) -> None:
+    """A relay that defers a new sender with 451 (greylisting, for minutes) gets more tries than Teams
+    gives a send: the mail goes out on the seventh, where it once gave up after the fifth."""
+    one = {**claim_body, "contacts": claim_body["contacts"][:1]}
+    for _ in range(6):
+        relay.fail_next_rcpt("451 4.7.1 Greylisted, please try again later")
+    auth, claim_id = await notify_by_email(mail_client, one)
+    store = mail_client.app[STORE]
+    for attempt in range(1, 8):
+        await mail_client.app[WORKER].run_once()
+        claim = await (await mail_client.get(f"/api/claims/{claim_id}", headers=auth)).json()
+        (delivery,) = claim["deliveries"]
+        if attempt < 7:
+            assert delivery["status"] == "queued", (attempt, delivery["last_error"])
+            async with store._tx() as db:  # test-only: the backoff's wait, passed at once
+                await db.execute(
+                    "UPDATE deliveries SET next_attempt_at = ?", ("2000-01-01T00:00:00.000000+00:00",)
+                )
+    assert delivery["status"] == "sent"
+    assert [m.rcpt_tos for m in relay.messages] == [[one["contacts"][0]["email"]]]
+
+
 async def test_an_outlook_click_reaches_the_same_verbs(
     mail_client: TestClient[Any, Any], relay: SmtpServer, claim_body: dict[str, Any]
 ) -> None:

@@ -8,6 +8,9 @@ import random
 from bot.store import Delivery, DeliveryOutcome, DeliveryStatus
 
 MAX_ATTEMPTS = 5
+# Mail relays defer for longer than Teams does: greylisting answers 451 for 5 to 15 minutes, and a
+# relay restarting is refused for a while. Ten attempts (5 s doubling to 10 min) span about half an hour.
+MAIL_MAX_ATTEMPTS = 10
 # As Teams documents it: 429 (honour Retry-After), 412 and 502-504 are worth retrying; 500 is not.
 RETRYABLE = frozenset({412, 429, 502, 503, 504})
 # The user blocked or removed the app, or the chat is gone: another try would fail the same way.
@@ -31,11 +34,16 @@ def backoff(attempt: int, retry_after: float | None) -> dt.timedelta:
 
 
 def retry_or_fail(
-    delivery: Delivery, retryable: bool, reason: str, retry_after: float | None
+    delivery: Delivery,
+    retryable: bool,
+    reason: str,
+    retry_after: float | None,
+    *,
+    max_attempts: int = MAX_ATTEMPTS,
 ) -> DeliveryOutcome:
     """A failed send's outcome: queued again after the backoff while attempts remain, else failed."""
     now = dt.datetime.now(dt.UTC)
-    if retryable and delivery.attempts < MAX_ATTEMPTS:
+    if retryable and delivery.attempts < max_attempts:
         return DeliveryOutcome(
             delivery.id,
             DeliveryStatus.QUEUED,

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.delivery.composing import contact_link, delivery_card, delivery_email
 from bot.delivery.limits import TeamsLimits
-from bot.delivery.retries import GONE, RETRYABLE, Deferred, retry_or_fail
+from bot.delivery.retries import GONE, MAIL_MAX_ATTEMPTS, RETRYABLE, Deferred, retry_or_fail
 from bot.delivery.sending import CardSender, EncodedCard, SendFailure
 from bot.delivery.starting import LeaseLost, StartMarks, StartNotRecorded
 from bot.mail.identity import MailIdentity
@@ -252,7 +252,13 @@ class DeliveryWorker:
         except SendFailure as failure:
             return await self._failed(item, failure)
         except MailFailure as failure:
-            return retry_or_fail(delivery, not failure.permanent, f"mail server: {failure.reply}", None)
+            return retry_or_fail(
+                delivery,
+                not failure.permanent,
+                f"mail server: {failure.reply}",
+                None,
+                max_attempts=MAIL_MAX_ATTEMPTS,
+            )
         except LeaseLost:
             # The lease ran out first and the delivery was queued again: not ours to send or record.
             log.warning("delivery %s not sent: its lease ran out before it started", delivery.id)
