@@ -25,6 +25,7 @@ from bot.teams.channels import ONLY_IN_TEAMS_OR_OUTLOOK, is_command, refusal_ent
 from bot.teams.partner_desk import PartnerDesk
 from bot.teams.roster import added_members
 from bot.views import claim_summary
+from cards.i18n import choose_locale
 from cards.partner import COMPOSE_SEND
 from cards.verbs import VERB_KEY
 
@@ -46,6 +47,11 @@ def actor_of(activity: Any) -> Actor:
         # The Outlook channel identifies the reader by email address.
         email=sender_id.lower() if "@" in sender_id else None,
     )
+
+
+def reader_locale(turn_context: TurnContext) -> str:
+    """The language of the bot's own cards for whoever wrote: their Teams locale, else English."""
+    return choose_locale(turn_context.activity.locale, None, None)
 
 
 class CporTeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder ships no type information
@@ -153,7 +159,9 @@ class CporTeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder sh
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         await self._remember(turn_context)
-        await turn_context.send_activity(card_activity(cards.welcome_card(sender=self._sent_by)))
+        await turn_context.send_activity(
+            card_activity(cards.welcome_card(sender=self._sent_by, locale=reader_locale(turn_context)))
+        )
 
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
         await self._forget(turn_context)
@@ -174,7 +182,11 @@ class CporTeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder sh
             # Clients that send installationUpdate have welcomed the user already; this is for
             # the ones that only send conversationUpdate.
             if is_new:
-                await turn_context.send_activity(card_activity(cards.welcome_card(sender=self._sent_by)))
+                await turn_context.send_activity(
+                    card_activity(
+                        cards.welcome_card(sender=self._sent_by, locale=reader_locale(turn_context))
+                    )
+                )
 
     async def on_teams_members_removed(
         self, teams_members_removed: list[Any], team_info: Any, turn_context: TurnContext
@@ -197,10 +209,14 @@ class CporTeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder sh
         await command(self, turn_context)
 
     async def help(self, turn_context: TurnContext) -> None:
-        await turn_context.send_activity(card_activity(cards.help_card(sender=self._sent_by)))
+        await turn_context.send_activity(
+            card_activity(cards.help_card(sender=self._sent_by, locale=reader_locale(turn_context)))
+        )
 
     async def about(self, turn_context: TurnContext) -> None:
-        await turn_context.send_activity(card_activity(cards.about_card(sender=self._sent_by)))
+        await turn_context.send_activity(
+            card_activity(cards.about_card(sender=self._sent_by, locale=reader_locale(turn_context)))
+        )
 
     # For partner users: link this chat to a partner account, and the claim form.
 
@@ -234,7 +250,7 @@ class CporTeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder sh
                 partner = await self._store.get_partner(claim.partner_id)
                 names[claim.partner_id] = partner.name if partner else "Unknown partner"
             summaries.append(claim_summary(claim, names[claim.partner_id]))
-        card = cards.claims_list_card(summaries, sender=self._sent_by)
+        card = cards.claims_list_card(summaries, sender=self._sent_by, locale=reader_locale(turn_context))
         await turn_context.send_activity(card_activity(card))
 
     # --- references ----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ResourceResponse
 
@@ -126,6 +127,30 @@ async def test_help_lists_the_commands(sqlite_store: Store) -> None:
 async def test_about_explains_cpor(sqlite_store: Store) -> None:
     (reply,) = await Harness(sqlite_store).turn(message("About"))
     assert "Claiming Partner of Record" in str(card_of(reply))
+
+
+@pytest.mark.parametrize(
+    ("locale", "lang", "title"),
+    [("de-DE", "de", "Was diese App kann"), ("ja-JP", "ja", None), ("en-US", "en", "What this app can do")],
+)
+async def test_the_bots_own_cards_follow_the_readers_teams_locale(
+    sqlite_store: Store, locale: str, lang: str, title: str | None
+) -> None:
+    harness = Harness(sqlite_store)
+    for text in ("help", "about", "claims"):
+        payload = message(text)
+        payload["locale"] = locale
+        (reply,) = await harness.turn(payload)
+        assert card_of(reply)["lang"] == lang, text
+    install = load_fixture("installation_add.json")
+    install["locale"] = locale
+    (welcome,) = await harness.turn(install)
+    assert card_of(welcome)["lang"] == lang
+    if title is not None:
+        payload = message("help")
+        payload["locale"] = locale
+        (reply,) = await harness.turn(payload)
+        assert card_of(reply)["body"][0]["text"] == title
 
 
 async def test_anything_else_gets_help(sqlite_store: Store) -> None:
