@@ -17,7 +17,10 @@ from bot.webhooks.resolver import NoPublicAddress
 COULD_NOT_CONNECT = "could not connect"
 TIMED_OUT = "timed out"
 NO_PUBLIC_ADDRESS = "refused: the host name has no public address"
-RETRIED_STATUSES = frozenset({408, 425, 429})
+# Answers that refuse the request itself (its body, size or headers): the same POST would be refused
+# again. Any other answer is retried: a 401 while the partner deploys a new secret, a 404 or a 3xx
+# while an endpoint moves (redirects are not followed), a 5xx.
+REFUSED_AS_SENT = frozenset({400, 413, 414, 422, 431})
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +36,7 @@ class Outcome:
 
 
 def answered(status: int) -> Outcome:
-    retry = status in RETRIED_STATUSES or status >= 500
+    retry = not 200 <= status < 300 and status not in REFUSED_AS_SENT
     return Outcome(f"HTTP {status}", retry, f"HTTP {status}", status)
 
 

@@ -156,6 +156,25 @@ async def test_a_client_error_is_not_retried_and_the_cap_holds(
     assert (log["events"][0]["status"], log["events"][0]["attempts"]) == ("failed", MAX_ATTEMPTS)
 
 
+@pytest.mark.parametrize("status", [401, 403, 404, 410, 302])
+async def test_an_endpoint_being_moved_or_given_a_new_secret_is_retried(
+    app_client: TestClient[Any, Any], receiver: Receiver, claim_body: dict[str, Any], status: int
+) -> None:
+    """A 401 while the partner deploys the secret a PUT just gave, a 404 or 3xx while the endpoint
+    moves: the event waits and goes once the endpoint answers again, not lost after one try."""
+    auth, claim_id = await setup(app_client, receiver, claim_body)
+    receiver.answers = [status]
+    await click(app_client, claim_id, "claim.acknowledge")
+    store = app_client.app[STORE]
+    await app_client.app[WEBHOOKS].run_once()
+    (event,) = await store.webhook_events((await store.partner_by_name("Contoso Partners")).id, limit=5)  # type: ignore[union-attr]
+    assert (event.status, event.attempts, event.last_status_code) == ("queued", 1, status)
+    await _make_due(store, event.id)
+    await app_client.app[WEBHOOKS].run_once()
+    log = await (await app_client.get("/api/webhook", headers=auth)).json()
+    assert (log["events"][0]["status"], log["events"][0]["attempts"]) == ("sent", 2)
+
+
 async def test_no_webhook_means_no_events(
     app_client: TestClient[Any, Any], claim_body: dict[str, Any]
 ) -> None:
