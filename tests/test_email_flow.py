@@ -226,6 +226,38 @@ async def test_temporary_and_permanent_smtp_errors(
     assert delivery["status"] == "failed" and "550 5.1.1" in delivery["last_error"]
 
 
+async def test_a_domain_in_another_script_is_addressed_in_its_ascii_form(
+    mail_client: TestClient[Any, Any], relay: SmtpServer, claim_body: dict[str, Any]
+) -> None:
+    contact = {**claim_body["contacts"][0], "email": "megan@bücher.example"}
+    auth, claim_id = await notify_by_email(mail_client, {**claim_body, "contacts": [contact]})
+    await mail_client.app[WORKER].run_once()
+    claim = await (await mail_client.get(f"/api/claims/{claim_id}", headers=auth)).json()
+    assert [d["status"] for d in claim["deliveries"]] == ["sent"]
+    (received,) = relay.messages
+    assert received.rcpt_tos == ["megan@xn--bcher-kva.example"]
+    assert "megan@xn--bcher-kva.example" in parsed(received.data)["To"]
+
+
+async def test_an_address_stored_before_the_rules_fails_plainly_not_as_a_fault(
+    mail_client: TestClient[Any, Any], relay: SmtpServer, claim_body: dict[str, Any]
+) -> None:
+    auth, claim_id = await notify_by_email(
+        mail_client, {**claim_body, "contacts": claim_body["contacts"][:1]}
+    )
+    store = mail_client.app[STORE]
+    async with store._tx() as db:  # test-only: a contact an older version let in
+        await db.execute(
+            "UPDATE contacts SET email = ? WHERE claim_id = ?", ("jos\u00e9@fabrikam.example", claim_id)
+        )
+    await mail_client.app[WORKER].run_once()
+    claim = await (await mail_client.get(f"/api/claims/{claim_id}", headers=auth)).json()
+    (delivery,) = claim["deliveries"]
+    assert delivery["status"] == "failed"
+    assert "no mail can be sent to this address" in delivery["last_error"]
+    assert "internal error" not in delivery["last_error"] and relay.messages == []
+
+
 async def test_a_greylisting_relay_gets_the_mail_in_the_end(
     mail_client: TestClient[Any, Any], relay: SmtpServer, claim_body: dict[str, Any]
 ) -> None:

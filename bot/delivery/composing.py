@@ -67,9 +67,10 @@ def delivery_email(
     mail: MailIdentity,
     link: WebLink | None,
     now: dt.datetime,
+    to: str | None = None,
 ) -> tuple[EmailMessage, str]:
-    """The email that carries `card` to the delivery's contact, and its Message-ID (one per
-    delivery: a retry sends the same one)."""
+    """The email that carries `card` to the delivery's contact (at `to`, the address as sent, when
+    given), and its Message-ID (one per delivery: a retry sends the same one)."""
     contact = item.contact
     if contact is None:
         raise ValueError(f"delivery {item.delivery.id} has no contact to email")
@@ -81,7 +82,7 @@ def delivery_email(
         subject=email_subject(locale, item.partner_name, status=item.delivery.kind == DeliveryKind.STATUS),
         sender=mail.sender,
         sender_name=mail.from_name(item.partner_name),
-        to=contact.email,
+        to=to or contact.email,
         to_name=contact.name,
         locale=locale,
         message_id=message_id,

@@ -13,6 +13,7 @@ from bot.delivery.limits import TeamsLimits
 from bot.delivery.retries import GONE, MAIL_MAX_ATTEMPTS, RETRYABLE, Deferred, retry_or_fail
 from bot.delivery.sending import CardSender, EncodedCard, SendFailure
 from bot.delivery.starting import LeaseLost, StartMarks, StartNotRecorded
+from bot.domain.formats import sendable_address
 from bot.mail.identity import MailIdentity
 from bot.mail.sender import Mailer, MailFailure, mailer_from_settings
 from bot.ops.config import Settings
@@ -316,10 +317,14 @@ class DeliveryWorker:
     async def _email(self, item: LeasedDelivery) -> str:
         if self._mailer is None or item.contact is None:
             raise MailFailure(permanent=True, reply="no mail relay is configured for this service")
+        try:
+            to = sendable_address(item.contact.email)
+        except ValueError as exc:  # an address stored before the rules refused it: no retry helps
+            raise MailFailure(permanent=True, reply=str(exc)) from exc
         link = self._web_link(item)
         card = self._card_for(item, host="outlook", link=link)
         message, message_id = delivery_email(
-            item, card, mail=self._mail, link=link, now=dt.datetime.now(dt.UTC)
+            item, card, mail=self._mail, link=link, now=dt.datetime.now(dt.UTC), to=to
         )
         await self._starts.start(item.delivery.id)
         with self._metrics.send_seconds.labels(channel=Channel.EMAIL).time():

@@ -24,25 +24,44 @@ EMAIL_MAX = 254
 _HOST_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 
 
+def _validated(text: str) -> email_validator.ValidatedEmail:
+    # Syntax only: nothing is looked up. No display names, quoted local parts or IP literals, and no
+    # letters outside ASCII before the "@": such a mailbox needs SMTPUTF8 from every relay on the way,
+    # and Python's email package cannot even write it in a header. A domain in any script is fine: it
+    # goes out in its ASCII (IDNA) form.
+    return email_validator.validate_email(
+        text,
+        check_deliverability=False,
+        allow_smtputf8=False,
+        allow_quoted_local=False,
+        allow_domain_literal=False,
+        allow_display_name=False,
+    )
+
+
 def _valid_address(text: str) -> bool:
     try:
-        # Syntax only: nothing is looked up. No display names, quoted local parts or IP literals.
-        email_validator.validate_email(
-            text,
-            check_deliverability=False,
-            allow_smtputf8=True,
-            allow_quoted_local=False,
-            allow_domain_literal=False,
-            allow_display_name=False,
-        )
+        _validated(text)
     except email_validator.EmailNotValidError:
         return False
     return True
 
 
+def sendable_address(text: str) -> str:
+    """`text` as a mail is addressed to it: the domain in its ASCII (IDNA) form, as every relay takes
+    it. ValueError for an address no mail can be sent to (one stored before the rules above)."""
+    try:
+        address = _validated(text.strip()).ascii_email
+    except email_validator.EmailNotValidError as exc:
+        raise ValueError(f"no mail can be sent to this address: {exc}") from exc
+    if not address:
+        raise ValueError("no mail can be sent to this address: it has no ASCII form")
+    return address
+
+
 def is_email(text: str, *, dotless_domain: bool = False) -> bool:
     """Whether `text` is one email address a message can be sent to, by `email-validator`'s rules
-    (RFC 5322 and 6531: letters outside ASCII allowed; no display names, lists, quoting, spaces or
+    (RFC 5322; letters outside ASCII only after the "@"; no display names, lists, quoting, spaces or
     control characters; a domain with a dot that is not a special-use name), at most 254 characters.
     `dotless_domain` also allows a relay's own host name after the "@" (`cpor-bot@localhost`)."""
     if not text or len(text) > EMAIL_MAX or text != text.strip():

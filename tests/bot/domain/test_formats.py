@@ -4,15 +4,28 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.formats import is_email, is_guid
+from bot.domain.formats import is_email, is_guid, sendable_address
 
 
 @pytest.mark.parametrize(
     "address",
-    ["megan.bowen@fabrikam.example", "o'brien+cpor@fabrikam.co.uk", "josé@fabrikam.example", "a@b.c"],
+    ["megan.bowen@fabrikam.example", "o'brien+cpor@fabrikam.co.uk", "anna@bücher.example", "a@b.c"],
 )
 def test_addresses_people_have_are_accepted(address: str) -> None:
     assert is_email(address)
+
+
+@pytest.mark.parametrize("address", ["josé@fabrikam.example", "\uff41@fabrikam.example", "用户@例子.广告"])
+def test_a_mailbox_name_outside_ascii_is_refused(address: str) -> None:
+    # It needs SMTPUTF8 from every relay on the way, and Python's email package cannot write it.
+    assert not is_email(address)
+    with pytest.raises(ValueError, match="no mail can be sent to this address"):
+        sendable_address(address)
+
+
+def test_a_domain_in_any_script_is_sent_in_its_ascii_form() -> None:
+    assert sendable_address("anna@bücher.example") == "anna@xn--bcher-kva.example"
+    assert sendable_address("Megan.Bowen@Fabrikam.example") == "Megan.Bowen@fabrikam.example"
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.formats import is_email
 from bot.ops.logs import hold_parameter_loggers, scrub, scrubbing_handler
 from bot.partner_api.keys import new_key
 from bot.store.sqlite import SqliteStore
@@ -164,7 +163,8 @@ def test_no_text_from_outside_can_start_a_line_or_write_a_control_character(
     assert "  | ValueError: bad value" in written and "  | 2026-11-20 09:00:00,000 INFO" in written
 
 
-# Addresses the partner API takes (is_email: SMTPUTF8 allowed), in the text around them.
+# Addresses a log line may quote (a relay's reply can name any, whatever the partner API takes), in
+# the text around them.
 INTERNATIONAL = (
     "jörg@müller-test.de",
     "用户@例子.广告",
@@ -179,7 +179,6 @@ INTERNATIONAL = (
 
 @pytest.mark.parametrize("address", INTERNATIONAL)
 def test_internationalised_addresses_are_scrubbed_whole(debug_log: io.StringIO, address: str) -> None:
-    assert is_email(address)
     logging.getLogger("cpor_bot.test").warning(
         "mail <%s> not sent (permanent): 550 5.1.1 ‹%s>: no such user", address, address
     )

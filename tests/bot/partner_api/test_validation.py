@@ -26,6 +26,8 @@ from tests.bot.partner_api.support import count_claims, problem
         (lambda b: b.update(workloads=["teams", "azure_vms"]), "workloads[1]", "must be one of: business_"),
         (lambda b: b.update(workloads=["teams", "power_bi"]), "workloads[1]", "business_applications"),
         (lambda b: b["contacts"][1].update(email="lee.gu"), "contacts[1].email", "email"),
+        # a mailbox name outside ASCII: no mail could be sent to it (a domain in any script is fine)
+        (lambda b: b["contacts"][0].update(email="\uff41@fabrikam.example"), "contacts[0].email", "email"),
         (
             lambda b: b["contacts"][1].update(email="MEGAN.bowen@fabrikam.example"),
             "contacts[1].email",
