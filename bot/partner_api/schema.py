@@ -42,26 +42,27 @@ def _field_errors(errors: list[ValidationError]) -> list[FieldError]:
     out: list[FieldError] = []
     listed: dict[str, str] = {}  # an enum's sentence -> the first field it was given for
     for error in errors:
-        found = _field_error(error)
-        if error.validator == "enum":
-            first = listed.setdefault(found.detail, found.field)
-            if first != found.field:
-                found = FieldError(found.field, f"must be one of the values listed for {first}")
-        out.append(found)
+        for found in _field_error(error):
+            if error.validator == "enum":
+                first = listed.setdefault(found.detail, found.field)
+                if first != found.field:
+                    found = FieldError(found.field, f"must be one of the values listed for {first}")
+            out.append(found)
     return out
 
 
-def _field_error(error: ValidationError) -> FieldError:
+def _field_error(error: ValidationError) -> list[FieldError]:
+    """The fields one failed keyword is about: one, or each unknown field of an object."""
     path: list[str | int] = list(error.absolute_path)
     kind = error.validator
     value = error.validator_value
     if kind == "required":
         missing = error.message.split("'")[1]
-        return FieldError(field_path([*path, missing]), "is required")
+        return [FieldError(field_path([*path, missing]), "is required")]
     if kind == "additionalProperties":
         extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        return FieldError(field_path([*path, extra[0]]), "is not a known field")
-    return FieldError(field_path(path) or "(body)", _describe(str(kind), value, error.message))
+        return [FieldError(field_path([*path, name]), "is not a known field") for name in extra]
+    return [FieldError(field_path(path) or "(body)", _describe(str(kind), value, error.message))]
 
 
 def _describe(kind: str, value: Any, fallback: str) -> str:

@@ -130,3 +130,14 @@ async def test_oversized_body_is_413(client: TestClient[Any, Any], auth: dict[st
         headers={**auth, "Content-Type": "application/json"},
     )
     await problem(resp, 413)
+
+
+async def test_every_unknown_field_is_named_at_once(
+    client: TestClient[Any, Any], auth: dict[str, str], claim_body: dict[str, Any]
+) -> None:
+    claim_body.update(foo=1, bar=2, baz=3)
+    claim_body["contacts"][0]["zzz"] = True
+    resp = await client.post("/api/claims", json=claim_body, headers=auth)
+    body = await problem(resp, 422)
+    unknown = sorted(e["field"] for e in body["errors"] if e["detail"] == "is not a known field")
+    assert unknown == ["bar", "baz", "contacts[0].zzz", "foo"]
