@@ -16,11 +16,14 @@ __all__ = ["LINE_PATTERN", "LOCALE_PATTERN", "schemas"]
 _REF = "#/components/schemas/{model}"
 
 
-def _tidy(node: Any) -> Any:
-    """Without pydantic's generated titles and `null` defaults: the document says what it means."""
+def _tidy(node: Any, *, field_names: bool = False) -> Any:
+    """Without pydantic's generated titles and `null` defaults: the document says what it means. The
+    keys of `properties` are field names, kept whatever they are (a problem's `title` is a field)."""
     if isinstance(node, dict):
+        if field_names:
+            return {key: _tidy(value) for key, value in node.items()}
         return {
-            key: _tidy(value)
+            key: _tidy(value, field_names=key == "properties")
             for key, value in node.items()
             if key != "title" and not (key == "default" and value is None)
         }

@@ -233,3 +233,22 @@ def test_the_documents_links_name_operations_and_parameters_it_has() -> None:
     for link in links:
         target = operations[link["operationId"]]
         assert set(link["parameters"]) <= {p["name"] for p in target.get("parameters", [])}
+
+
+# --- every schema describes each field it requires ------------------------------------------------------
+
+
+def test_every_required_field_is_described() -> None:
+    schemas = openapi_document()["components"]["schemas"]
+    for name, schema in schemas.items():
+        missing = set(schema.get("required", [])) - set(schema.get("properties", {}))
+        assert missing == set(), name
+    assert schemas["Problem"]["properties"]["title"] == {"type": "string"}  # a field named "title"
+
+
+async def test_a_problem_answer_has_the_fields_its_schema_describes(
+    client: TestClient[Any, Any], auth: dict[str, str]
+) -> None:
+    body = await problem(await client.post("/api/claims", json={"status": 1}, headers=auth), 422)
+    described = set(openapi_document()["components"]["schemas"]["Problem"]["properties"])
+    assert set(body) <= described and {"type", "title", "status", "detail"} <= set(body)
