@@ -267,6 +267,23 @@ class WebhookEvent(BaseModel):
     delivered_at: Timestamp | None
 
 
+class ResponseEventClaim(BaseModel):
+    status: Annotated[Status, Field(description="The claim's status when the customer responded.")]
+    customer_name: str
+
+
+class ResponseEvent(BaseModel):
+    """The body POSTed to the partner's webhook for each customer response."""
+
+    id: Annotated[
+        str, Field(description="The event's id, the same as X-CPOR-Event-Id: stable across retries.")
+    ]
+    type: Literal["customer.response"]
+    claim_id: str
+    claim: ResponseEventClaim
+    response: Response
+
+
 class Webhook(BaseModel):
     url: str
     secret: Annotated[
@@ -344,6 +361,7 @@ RESPONSES: tuple[type[BaseModel], ...] = (
     Notification,
     LinkCode,
     WebhookEvent,
+    ResponseEvent,
     Webhook,
     FieldProblem,
     Problem,

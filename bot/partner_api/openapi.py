@@ -122,6 +122,43 @@ IDEMPOTENCY_REFUSED = (
 )
 
 
+# What a partner's webhook receives (PUT /api/webhook registers it): one signed POST per customer
+# response, retried with the same X-CPOR-Event-Id.
+_SIGNED = (
+    (
+        "X-CPOR-Event-Id",
+        "The event's id, stable across retries: a receiver that saw it may answer 2xx again.",
+    ),
+    ("X-CPOR-Timestamp", "Unix seconds when this attempt was signed; refuse one more than 5 minutes old."),
+    ("X-CPOR-Signature", "v1=hex(HMAC-SHA256(secret, X-CPOR-Timestamp + '.' + raw body))."),
+)
+WEBHOOKS: dict[str, Any] = {
+    "customerResponse": {
+        "post": {
+            "summary": "A customer answered one of your claim cards",
+            "description": "Answer 2xx once stored. No answer, a 5xx, or a 401, 404 or 3xx (a new secret "
+            "being deployed, an endpoint being moved) is retried with backoff, up to 8 attempts; "
+            "400, 413, 414, 422 and 431 end the event at once.",
+            "parameters": [
+                {
+                    "name": name,
+                    "in": "header",
+                    "required": True,
+                    "description": text,
+                    "schema": {"type": "string"},
+                }
+                for name, text in _SIGNED
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ResponseEvent"}}},
+            },
+            "responses": {"2XX": {"description": "Received; not sent again."}},
+        }
+    }
+}
+
+
 @cache
 def openapi_document() -> dict[str, Any]:
     claim_id = {"name": "claim_id", "in": "path", "required": True, "schema": {"type": "string"}}
@@ -144,6 +181,7 @@ def openapi_document() -> dict[str, Any]:
             },
             "schemas": schemas(),
         },
+        "webhooks": WEBHOOKS,
         "paths": {
             **service_paths(),
             "/api/openapi.json": {

@@ -16,6 +16,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from app import create_app
 from bot.ops.config import Settings
 from bot.ops.state import STORE, WEBHOOKS
+from bot.partner_api.openapi import openapi_document, request_validator
 from bot.webhooks.worker import (
     EVENT_ID_HEADER,
     MAX_ATTEMPTS,
@@ -101,6 +102,15 @@ async def test_each_customer_response_is_posted_signed_once(
     assert question["claim_id"] == claim_id
     assert question["response"]["text"] == "Which project is this?"
     assert question["response"]["user_name"] == "Megan Bowen"
+    # Each body is what the OpenAPI document's webhook describes (ResponseEvent), id and all.
+    document = openapi_document()
+    assert document["webhooks"]["customerResponse"]["post"]["requestBody"]["content"]["application/json"] == {
+        "schema": {"$ref": "#/components/schemas/ResponseEvent"}
+    }
+    event_schema = request_validator("ResponseEvent")
+    for received in receiver.received:
+        assert list(event_schema.iter_errors(received["body"])) == []
+        assert received["body"]["id"] == received["event_id"]
 
     log = await (await app_client.get("/api/webhook", headers=auth)).json()
     assert "secret" not in log
