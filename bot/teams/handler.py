@@ -23,7 +23,6 @@ from bot.store import LimitKind, NotifyAllowance, Store, StoredReference
 from bot.teams.adapter import card_activity, card_invoke_response, invoke_answer, invoke_error_response
 from bot.teams.channels import ONLY_IN_TEAMS_OR_OUTLOOK, is_command, refusal_entry, tenant_of, vouched_for
 from bot.teams.partner_desk import PartnerDesk
-from bot.teams.roster import added_members
 from bot.views import claim_summary
 from cards.i18n import choose_locale
 from cards.partner import COMPOSE_SEND
@@ -169,9 +168,11 @@ class CporTeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder sh
     async def on_teams_members_added_dispatch(
         self, members_added: list[Any], team_info: Any, turn_context: TurnContext
     ) -> None:
-        # botbuilder's own dispatch asks the roster about one member after another (see roster.py).
-        members = await added_members(turn_context, members_added)
-        await self.on_teams_members_added(members, team_info, turn_context)
+        # botbuilder's own dispatch asks the roster about every added member, one after another, for
+        # details this bot never reads: all it needs to know is whether it was added itself.
+        bot_id = turn_context.activity.recipient.id
+        bot = [m for m in members_added or () if m is not None and getattr(m, "id", None) == bot_id]
+        await self.on_teams_members_added(bot, team_info, turn_context)
 
     async def on_teams_members_added(
         self, teams_members_added: list[Any], team_info: Any, turn_context: TurnContext
