@@ -46,6 +46,8 @@ class Actor:
     email: str | None = None
     # On the web page, the contact its signed link names: the link, not a channel, vouches for them.
     contact_id: str | None = None
+    # In Teams, the chat the click came from: its stored reference may know the reader's address.
+    conversation_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,18 +105,20 @@ class Actions:
                 f"{actor.channel}:{actor.tenant_id}/{actor.aad_object_id or actor.user_id}",
                 "action.refused_other_tenant",
                 claim.id,
-                {"verb": request.verb},
+                {"verb": _known(request.verb)},
                 dt.datetime.now(dt.UTC),
             )
-            log.warning("action %s on claim %s from another tenant refused", request.verb, claim.id)
+            log.warning("action %s on claim %s from another tenant refused", _known(request.verb), claim.id)
             return Outcome(notice("notice.other_tenant"))
+        actor = await self._with_chat_address(claim, actor)
+        request = replace(request, actor=actor)
         if actor.channel in ("outlook", "web") and not _is_contact(claim, actor):
             # An email can be forwarded inside the organisation: only the people it was sent to act.
             await self._store.audit(
                 f"{actor.channel}:{actor.tenant_id}/{actor.aad_object_id or actor.email or actor.contact_id}",
                 "action.refused_not_a_contact",
                 claim.id,
-                {"verb": request.verb},
+                {"verb": _known(request.verb)},
                 dt.datetime.now(dt.UTC),
             )
             return Outcome(notice("notice.not_a_contact"))
@@ -143,6 +147,19 @@ class Actions:
         except NotFound:
             # A retention purge deleted the claim after it was read above: nothing was recorded.
             return Outcome(notice("notice.unknown_claim"))
+
+    async def _with_chat_address(self, claim: Claim, actor: Actor) -> Actor:
+        """A Teams reader the claim knows only by address (the contact has no Entra object id): the
+        address Teams gave for them when they installed the app, stored with their chat, which is how
+        the card found them. Read only when nothing else matches, so most clicks cost nothing more."""
+        if actor.channel != "msteams" or actor.email or not actor.conversation_id or not actor.aad_object_id:
+            return actor
+        if contact_of(claim, actor) is not None or all(c.aad_object_id for c in claim.contacts):
+            return actor
+        chat = await self._store.get_reference(actor.conversation_id)
+        if chat is None or not chat.email or (chat.aad_object_id or "").lower() != actor.aad_object_id:
+            return actor  # not this reader's own chat (a group chat, or someone else's)
+        return replace(actor, email=chat.email.lower())
 
     async def record(
         self, request: ActionRequest, view: ClaimView, kind: ResponseKind, text: str | None = None
@@ -181,6 +198,11 @@ class Actions:
                 # The response is stored and shows in the API; telling the partner is best effort.
                 log.exception("could not queue the partner notification for response %s", response.id)
         return response, new
+
+
+def _known(verb: str) -> str:
+    """A verb as the audit log and the log may keep it: the caller chose it, so only ours by name."""
+    return verb if verb in VERBS else "an unknown verb"
 
 
 def contact_of(claim: Claim, actor: Actor) -> Contact | None:

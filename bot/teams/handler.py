@@ -45,6 +45,7 @@ def actor_of(activity: Any) -> Actor:
         locale=activity.locale,
         # The Outlook channel identifies the reader by email address.
         email=sender_id.lower() if "@" in sender_id else None,
+        conversation_id=getattr(activity.conversation, "id", None),
     )
 
 

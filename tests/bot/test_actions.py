@@ -12,7 +12,7 @@ from bot.actions import ActionRequest, Actions, Actor
 from bot.store import ClaimInHand, Response, Store
 from cards import verbs
 from tests.bot.store.retention_support import purge_the_one_claim
-from tests.bot.store.support import TENANT, make_claim
+from tests.bot.store.support import TENANT, make_claim, reference
 
 LEE = Actor(
     tenant_id=TENANT,
@@ -110,6 +110,52 @@ async def test_an_outlook_answer_matched_by_email_is_that_contacts_one_answer(
     assert [r.id for r in await store.responses_for_claim("claim-1")] == [in_outlook.response.id]
 
 
+MEGAN_AAD = "6f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f"
+
+
+def teams_reader(aad: str, conversation_id: str) -> Actor:
+    """Megan Bowen clicking in Teams: Teams gives her object id and her chat, never her address."""
+    return Actor(
+        tenant_id=TENANT,
+        aad_object_id=aad,
+        user_id="29:megan",
+        name="Megan Bowen",
+        channel="msteams",
+        locale="en",
+        conversation_id=conversation_id,
+    )
+
+
+async def test_a_teams_answer_from_the_chat_the_card_found_by_address_is_that_contacts_one_answer(
+    store: Store,
+) -> None:
+    # Megan's contact has only her address; her Teams chat was stored with it when she installed the
+    # app, which is how the card reached her. Her click there and her answer on the page are one.
+    partner = await store.create_partner("Contoso Partners")
+    await store.create_claim(make_claim(partner.id))
+    await store.save_reference(reference("a:megan", aad=MEGAN_AAD, email="Megan.Bowen@fabrikam.example"))
+    actions = Actions(store)
+    claim = {verbs.CLAIM_ID: "claim-1"}
+    in_teams = await actions.handle(
+        ActionRequest(verbs.ACKNOWLEDGE, claim, teams_reader(MEGAN_AAD, "a:megan"))
+    )
+    assert in_teams.new and in_teams.response is not None
+    assert in_teams.response.contact_id == "claim-1-c1"
+    on_page = await actions.handle(ActionRequest(verbs.ACKNOWLEDGE, claim, web_page_of("claim-1-c1")))
+    assert not on_page.new and on_page.response == in_teams.response
+
+
+async def test_someone_elses_chat_lends_no_address(store: Store) -> None:
+    partner = await store.create_partner("Contoso Partners")
+    await store.create_claim(make_claim(partner.id))
+    await store.save_reference(reference("a:megan", aad=MEGAN_AAD, email="megan.bowen@fabrikam.example"))
+    other = "7a7a7a7a-0000-4000-8000-000000000001"  # clicks a card shown in Megan's chat id
+    outcome = await Actions(store).handle(
+        ActionRequest(verbs.ACKNOWLEDGE, {verbs.CLAIM_ID: "claim-1"}, teams_reader(other, "a:megan"))
+    )
+    assert outcome.response is not None and outcome.response.contact_id is None
+
+
 async def test_an_outlook_reader_known_by_email_sees_their_own_report(store: Store) -> None:
     partner = await store.create_partner("Contoso Partners")
     await store.create_claim(make_claim(partner.id))
@@ -131,3 +177,16 @@ async def test_an_outlook_reader_known_by_email_sees_their_own_report(store: Sto
     # Lee, the other contact, has reported nothing: the button is still there for him.
     lee = await actions.handle(ActionRequest(verbs.REFRESH, claim, LEE))
     assert verbs.NOT_RECOGNISED in verbs_on(lee.card)
+
+
+@pytest.mark.parametrize("verb", [verbs.ACKNOWLEDGE + "\n" + "x" * 300_000, "claim.unheard_of"])
+async def test_a_refused_click_keeps_no_text_the_caller_chose(store: Store, verb: str) -> None:
+    partner = await store.create_partner("Contoso Partners")
+    await store.create_claim(make_claim(partner.id))
+    stranger = Actor(
+        tenant_id="99999999-9999-4999-8999-999999999999", aad_object_id=None, user_id="29:x", name="X",
+        channel="msteams",
+    )  # fmt: skip
+    await Actions(store).handle(ActionRequest(verb, {verbs.CLAIM_ID: "claim-1"}, stranger))
+    (entry,) = [e for e in await store.audit_entries("claim-1") if e["action"] == "action.refused_other_tenant"]
+    assert entry["detail"] == {"verb": "an unknown verb"}
