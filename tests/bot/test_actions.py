@@ -188,5 +188,6 @@ async def test_a_refused_click_keeps_no_text_the_caller_chose(store: Store, verb
         channel="msteams",
     )  # fmt: skip
     await Actions(store).handle(ActionRequest(verb, {verbs.CLAIM_ID: "claim-1"}, stranger))
-    (entry,) = [e for e in await store.audit_entries("claim-1") if e["action"] == "action.refused_other_tenant"]
+    entries = await store.audit_entries("claim-1")
+    (entry,) = [e for e in entries if e["action"] == "action.refused_other_tenant"]
     assert entry["detail"] == {"verb": "an unknown verb"}
