@@ -121,6 +121,9 @@ def escape_controls(text: str) -> str:
     return _CONTROLS.sub(_escaped, text)
 
 
+_LINE_BREAKS_OUTSIDE_ASCII = {ord(ch): f"\\u{ord(ch):04x}" for ch in "\x85\u2028\u2029"}
+
+
 def _scrubbed(record: logging.LogRecord) -> bool:
     return getattr(record, "scrubbed", False) is True
 
@@ -175,7 +178,10 @@ class JsonLines(logging.Formatter):
         if record.exc_text:
             entry["exception"] = record.exc_text
         # Scrubbed here unless ScrubSecrets did it: a handler without the filter leaks nothing either.
-        return json.dumps(entry if _scrubbed(record) else scrub_value(entry), ensure_ascii=False, default=str)
+        line = json.dumps(entry if _scrubbed(record) else scrub_value(entry), ensure_ascii=False, default=str)
+        # JSON leaves these raw, but a reader splitting lines the Unicode way (str.splitlines) would cut
+        # the record in two at them: escaped, the line stays one line for every reader.
+        return line.translate(_LINE_BREAKS_OUTSIDE_ASCII)
 
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s%(request_tag)s: %(message)s"

@@ -253,3 +253,18 @@ def test_arguments_that_do_not_fit_the_message_are_written_scrubbed_and_raise_no
     text = written.getvalue()
     assert "sent %s to %s (arguments that do not fit it: ([redacted]" in text  # the quote is an address's
     assert "megan.bowen" not in text
+
+
+def test_a_json_record_is_one_line_for_any_reader() -> None:
+    written = io.StringIO()
+    handler = scrubbing_handler(written, fmt="json")
+    logger = logging.getLogger("cpor_bot.test.json_lines")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        logger.info("typed %s", "one\u2028two\x85three\u2029four")
+    finally:
+        logger.removeHandler(handler)
+    text = written.getvalue()
+    assert len(text.splitlines()) == 1  # str.splitlines also breaks at U+0085, U+2028 and U+2029
+    assert json.loads(text)["message"] == "typed one\u2028two\x85three\u2029four"
