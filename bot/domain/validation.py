@@ -69,6 +69,7 @@ def claim_from_request(body: dict[str, Any], *, partner_id: str, now: dt.datetim
     if shows_nothing(body["customer_name"]):
         errors.append(FieldError("customer_name", "must not be blank"))
     seen: dict[str, int] = {}
+    seen_aad: dict[str, int] = {}
     for index, contact in enumerate(body["contacts"]):
         if shows_nothing(contact["name"]):
             errors.append(FieldError(f"contacts[{index}].name", "must not be blank"))
@@ -78,6 +79,16 @@ def claim_from_request(body: dict[str, Any], *, partner_id: str, now: dt.datetim
         seen.setdefault(email, index)
         if not is_email(email):  # the schema checks this too; a form or bulk row may skip it
             errors.append(FieldError(f"contacts[{index}].email", "must be a valid email address"))
+        # One person, one contact: two with one Entra object id would share every answer and card.
+        aad = (contact.get("aad_object_id") or "").strip().lower()
+        if aad and aad in seen_aad:
+            errors.append(
+                FieldError(
+                    f"contacts[{index}].aad_object_id", f"repeats contacts[{seen_aad[aad]}].aad_object_id"
+                )
+            )
+        if aad:
+            seen_aad.setdefault(aad, index)
     submitted_on = now.date()
     if "submitted_on" in body:
         submitted_on = dt.date.fromisoformat(body["submitted_on"])

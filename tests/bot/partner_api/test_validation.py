@@ -26,6 +26,11 @@ from tests.bot.partner_api.support import count_claims, problem
         (lambda b: b.update(workloads=["teams", "azure_vms"]), "workloads[1]", "must be one of: business_"),
         (lambda b: b.update(workloads=["teams", "power_bi"]), "workloads[1]", "business_applications"),
         (lambda b: b["contacts"][1].update(email="lee.gu"), "contacts[1].email", "email"),
+        (
+            lambda b: [c.update(aad_object_id="6F1E2D3C-4B5A-4968-8776-5A4B3C2D1E0F") for c in b["contacts"]],
+            "contacts[1].aad_object_id",
+            "repeats contacts[0].aad_object_id",
+        ),
         # a mailbox name outside ASCII: no mail could be sent to it (a domain in any script is fine)
         (lambda b: b["contacts"][0].update(email="\uff41@fabrikam.example"), "contacts[0].email", "email"),
         (
