@@ -27,6 +27,7 @@ from bot.ops.health import LIFECYCLE, Lifecycle, healthz, readyz
 from bot.ops.heap import freeze_startup_objects
 from bot.ops.logs import configure_logging
 from bot.ops.metrics import CONTENT_TYPE_LATEST, Metrics
+from bot.ops.outage import request_store_wait
 from bot.ops.request_ids import AccessLogger, add_request_id_header, request_id_middleware
 from bot.ops.retention import Retention
 from bot.ops.state import ACTIONS, METRICS, SETTINGS, STORE, WEBHOOKS, WORKER
@@ -65,7 +66,8 @@ def create_app(
 ) -> web.Application:
     """The aiohttp application. `bot_auth`, `sender` and `mailer` replace the real ones in tests."""
     app = web.Application(
-        middlewares=[request_id_middleware, problem_middleware], client_max_size=MAX_ACTIVITY_BYTES
+        middlewares=[request_id_middleware, request_store_wait, problem_middleware],
+        client_max_size=MAX_ACTIVITY_BYTES,
     )
     app.on_response_prepare.append(_protective_headers)
     app.on_response_prepare.append(add_request_id_header)

@@ -83,6 +83,12 @@ COMMON_ERRORS = {
         },
     ),
     "500": _problem_ref("Unexpected server error (no details are exposed)."),
+    "503": _with_headers(
+        _problem_ref(
+            "The service's database is not answering; nothing was done. Retry-After says when to try again."
+        ),
+        {"Retry-After": {**RETRY_AFTER, "required": True}},
+    ),
 }
 
 

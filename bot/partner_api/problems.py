@@ -12,6 +12,8 @@ from typing import Any
 from aiohttp import web
 
 from bot.domain.validation import FieldError, InvalidRequest
+from bot.ops.outage import RETRY_AFTER_SECONDS, UNAVAILABLE_DETAIL
+from bot.store import StoreUnavailable
 
 __all__ = [
     "MAX_REPORTED_ERRORS",
@@ -100,6 +102,11 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         )
     except InvalidRequest as invalid:
         return problem_response(422, invalid.detail, instance=request.path, errors=invalid.errors)
+    except StoreUnavailable as exc:
+        # An outage, not a fault of this request: one line, no trace; the client may try again.
+        log.warning("%s %s refused with a 503: %s", request.method, request.path, exc)
+        retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return problem_response(503, UNAVAILABLE_DETAIL, instance=request.path, headers=retry)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

@@ -55,6 +55,15 @@ def _html(description: str) -> dict[str, Any]:
     return {"description": description, "content": _HTML}
 
 
+# A claim page or form when the service's database does not answer (bot/ops/outage.py).
+_UNAVAILABLE: dict[str, Any] = {
+    "description": "The service's database is not answering: nothing shown or recorded; a short page "
+    "asks to try again. Retry-After says when.",
+    "headers": {"Retry-After": {"required": True, "schema": {"type": "integer", "minimum": 1}}},
+    "content": _HTML,
+}
+
+
 def _claim_form(operation_id: str, what: str, *, question: bool = False) -> dict[str, Any]:
     """One of the claim page's forms (bot/web/claim_pages.py), posted by the contact's browser."""
     fields: dict[str, Any] = {
@@ -77,6 +86,7 @@ def _claim_form(operation_id: str, what: str, *, question: bool = False) -> dict
             "headers": {"Retry-After": {"schema": {"type": "integer"}}},
             "content": _HTML,
         },
+        "503": _UNAVAILABLE,
     }
     if question:
         responses["422"] = _html("Empty, too long or unreadable: the claim page again, saying why.")
@@ -124,6 +134,7 @@ def _claim_pages() -> dict[str, Any]:
                     "200": _html("The claim page."),
                     "404": _html("Not a link this service made."),
                     "410": _html("The link has expired, or its claim or contact was removed."),
+                    "503": _UNAVAILABLE,
                 },
             }
         },

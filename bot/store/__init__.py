@@ -17,6 +17,7 @@ from bot.store.protocols import (
     WebhookStore,
 )
 from bot.store.records import (
+    CONNECTION_WAIT,
     Channel,
     ClaimInHand,
     Conflict,
@@ -63,15 +64,19 @@ async def open_store(database_url: str) -> Store:
             from bot.store.postgres import open_postgres
 
             return await open_postgres(database_url)
-    except (sqlite3.Error, psycopg.Error, OSError) as exc:
+    except (sqlite3.Error, psycopg.Error, OSError, StoreUnavailable) as exc:
+        # The engine's own StoreUnavailable (the database stopped answering while migrating) is
+        # told by its cause, as the others are.
+        cause = exc.__cause__ if isinstance(exc, StoreUnavailable) and exc.__cause__ else exc
         raise StoreUnavailable(
             f"DATABASE_URL {display_url(database_url)}: cannot open the store: "
-            f"{failure_reason(exc, database_url)}"
-        ) from exc
+            f"{failure_reason(cause, database_url)}"
+        ) from cause
     raise StoreError(f"Unsupported DATABASE_URL scheme: {database_url.split(':', 1)[0]!r}")
 
 
 __all__ = [
+    "CONNECTION_WAIT",
     "ClaimInHand",
     "LimitKind",
     "LimitReached",

@@ -16,6 +16,7 @@ from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from bot.store.records import CONNECTION_WAIT, StoreUnavailable
 from bot.store.sql import Db, Row, SqlStore
 from bot.store.sql.base import Plan, T, drive, settled
 
@@ -28,6 +29,31 @@ MIGRATION_LOCK = 7_470_001  # pg_advisory_xact_lock key: one instance migrates a
 WORKERS_LOCK = 7_470_002  # and one worker counts the delivery workers at a time
 # A transaction to end: begun, or failed and waiting for its ROLLBACK.
 _OPEN = (TransactionStatus.INTRANS, TransactionStatus.INERROR)
+# Errors of the server going away rather than of the statement: admin_shutdown, crash_shutdown,
+# cannot_connect_now (and class 08, connection_exception; libpq's own, which have no SQLSTATE).
+_GOING_AWAY = frozenset({"57P01", "57P02", "57P03"})
+
+
+def _database_gone(exc: psycopg.OperationalError) -> bool:
+    """Whether `exc` says the database does not answer (no connection, or the one in hand lost):
+    PoolTimeout and libpq's connection errors carry no SQLSTATE. A cancelled statement, a deadlock
+    or a serialization failure are the statement's, and stay what they are."""
+    state = exc.sqlstate
+    return state is None or state.startswith("08") or state in _GOING_AWAY
+
+
+@asynccontextmanager
+async def _answering() -> AsyncIterator[None]:
+    """A database that does not answer, as StoreUnavailable (its first line says why)."""
+    try:
+        yield
+    except psycopg.OperationalError as exc:
+        if not _database_gone(exc):
+            raise
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        raise StoreUnavailable(
+            f"the database is not answering: {type(exc).__name__}: {lines[0] if lines else 'no reason given'}"
+        ) from exc
 
 
 def _pg(sql: str) -> str:
@@ -95,7 +121,7 @@ class PostgresEngine:
         # The first statement begins the transaction (the connection is not in autocommit). COMMIT
         # and ROLLBACK are awaited to their end even when the task is cancelled, so the connection
         # goes back to the pool idle and the transaction's locks are released at once.
-        async with self._pool.connection() as conn:
+        async with _answering(), self._pool.connection(timeout=CONNECTION_WAIT.get()) as conn:
             try:
                 yield PostgresDb(conn)
                 await settled(conn.commit())
@@ -124,7 +150,7 @@ class PostgresEngine:
     async def _autocommitted(self, sql: str, params: Sequence[Any]) -> list[Row]:
         """One statement in autocommit: a transaction of its own in one round trip (BEGIN, it and
         COMMIT are three; ~100 µs of CPU here against ~200)."""
-        async with self._pool.connection() as conn:
+        async with _answering(), self._pool.connection(timeout=CONNECTION_WAIT.get()) as conn:
             await conn.set_autocommit(True)
             try:
                 cursor = await conn.execute(_pg(sql), tuple(params))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from contextvars import ContextVar
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -20,8 +21,17 @@ class StoreError(Exception):
 
 
 class StoreUnavailable(StoreError):
-    """The store DATABASE_URL names could not be opened (unreachable, refused, not a database, not
-    writable): the message names DATABASE_URL, shows it without its password, and says why."""
+    """The database does not answer. At start, the store DATABASE_URL names could not be opened
+    (unreachable, refused, not a database, not writable): the message names DATABASE_URL, shows it
+    without its password, and says why. Once open, a store method raises it when the database stops
+    answering (the server is down or restarting, no connection came within the caller's wait, the
+    SQLite file cannot be opened or read): the caller may try again shortly."""
+
+
+# How long a store method waits for a database connection before StoreUnavailable (PostgreSQL: the
+# pool's wait). None: the engine's own wait, which the background workers keep; a request handler
+# sets a short one (`bot.ops.outage`), so an outage is a prompt refusal rather than a 30 s hang.
+CONNECTION_WAIT: ContextVar[float | None] = ContextVar("store_connection_wait", default=None)
 
 
 class NotFound(StoreError):

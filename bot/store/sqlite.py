@@ -16,6 +16,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.store.records import StoreUnavailable
 from bot.store.sql import Db, Row, SqlStore
 from bot.store.sql.base import Execute, Fetch, Plan, Step, T, drive_here, settled
 
@@ -63,6 +64,23 @@ class Checkpointer:
         await asyncio.gather(self._task, return_exceptions=True)
         # A checkpoint still running on the connection's thread ends before the close queued after it.
         await self._conn.close()
+
+
+# Result codes (their low byte, the primary code) that say the file cannot be opened or read: the
+# database is unavailable, not the statement wrong.
+_UNAVAILABLE_CODES = frozenset({sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN})
+
+
+@asynccontextmanager
+async def _answering() -> AsyncIterator[None]:
+    """A file that cannot be opened or read ("unable to open database file", "disk I/O error") as
+    StoreUnavailable; other errors stay what they are."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        if getattr(exc, "sqlite_errorcode", 0) & 0xFF not in _UNAVAILABLE_CODES:
+            raise
+        raise StoreUnavailable(f"the database is not answering: {type(exc).__name__}: {exc}") from exc
 
 
 class SqliteDb:
@@ -199,7 +217,7 @@ class SqliteEngine:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Db]:
-        async with self._turns.turn():
+        async with _answering(), self._turns.turn():
             # aiosqlite runs a statement on its thread even when the task awaiting it is cancelled:
             # BEGIN, COMMIT and ROLLBACK are awaited to their end, so the turn ends only
             # once no transaction is open (the next BEGIN would fail inside one).
@@ -213,7 +231,7 @@ class SqliteEngine:
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[Db]:
-        async with self._turns.turn():
+        async with _answering(), self._turns.turn():
             yield self._db
 
     async def run(self, plan: Plan[T]) -> T:
@@ -234,9 +252,10 @@ class SqliteEngine:
         connection's thread. The turn is held only until it is in the thread's queue: what the
         next turn queues runs after it, so the thread goes from one to the next without waiting
         for the event loop to hear that each has ended (under load the loop is slow to hear it)."""
-        async with self._turns.turn(urgent=urgent):
-            handed_off = self._hand_off(work)
-        return await settled(handed_off)
+        async with _answering():
+            async with self._turns.turn(urgent=urgent):
+                handed_off = self._hand_off(work)
+            return await settled(handed_off)
 
     def _hand_off(self, work: Callable[[], T]) -> asyncio.Future[T]:
         """`work` put on the connection thread's queue now; its result or error comes to the future.

@@ -23,8 +23,9 @@ from aiohttp import web
 from bot.actions import ActionRequest, Actor
 from bot.domain.claims import Claim, Contact
 from bot.domain.json_input import bad_text
+from bot.ops.outage import RETRY_AFTER_SECONDS
 from bot.ops.state import ACTIONS, SETTINGS, STORE
-from bot.store import Response
+from bot.store import Response, StoreUnavailable
 from bot.web.claim_content import claim_page
 from bot.web.explainer import explainer_page
 from bot.web.languages import accepted_languages, choose_page_locale
@@ -297,6 +298,21 @@ class FormPosts:
         raise web.HTTPSeeOther(f"{page}?lang={locale}#answers")
 
 
+def _store_answers(handler: Handler) -> Handler:
+    """`handler`, with a database that does not answer shown as the short 503 page: nothing of any
+    claim, no trace; one warning line (without the path: its token is the key to the claim)."""
+
+    async def answered(request: web.Request) -> web.Response:
+        try:
+            return await handler(request)
+        except StoreUnavailable as exc:
+            log.warning("a contact's page refused with a 503: %s", exc)
+            extra = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+            return _message(request, 503, "unavailable", _request_locale(request), extra=extra)
+
+    return answered
+
+
 async def explainer(request: web.Request) -> web.Response:
     locale = _request_locale(request)
     page = explainer_page(locale)
@@ -309,9 +325,13 @@ def routes() -> list[web.RouteDef]:
     posts = FormPosts(PostLimit())  # one count per application, so per process
     return [
         web.get(EXPLAINER_PATH, explainer, name="cpor"),
-        web.get(CLAIM_PATH, claim, name="claim_page"),
+        web.get(CLAIM_PATH, _store_answers(claim), name="claim_page"),
         *(
-            web.post(f"{CLAIM_PATH}/{name}", posts.handler(verb), name=f"claim_{name.replace('-', '_')}")
+            web.post(
+                f"{CLAIM_PATH}/{name}",
+                _store_answers(posts.handler(verb)),
+                name=f"claim_{name.replace('-', '_')}",
+            )
             for name, verb in FORM_VERBS.items()
         ),
     ]
