@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, hdrs, web
 
 from bot.actions import ActionRequest, Actor
 from bot.domain.claims import Claim, Contact
@@ -50,6 +50,7 @@ FORM_TOKEN = "form_token"  # noqa: S105 - the name of a form field, not a secret
 # A page's forms have three fields (form_token, lang, question): room for a few more, no more.
 MAX_FORM_FIELDS = 20
 URLENCODED = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,12 +226,43 @@ async def read_form(request: web.Request) -> PostedForm:
             return PostedForm({}, readable=False)
         # The first of a repeated field, as MultiDict.get gives it.
         return PostedForm(dict(reversed(pairs)), readable=charset_ok and exact)
+    if request.content_type != MULTIPART:
+        return PostedForm({}, readable=True)  # other types give no fields
     try:
-        form = await request.post()  # multipart/form-data; other types give no fields
-    except (LookupError, UnicodeDecodeError, ValueError):
+        return await _read_multipart(request)
+    except ValueError:  # not well-formed multipart
         return PostedForm({}, readable=False)
-    fields = {name: value for name, value in reversed(list(form.items())) if isinstance(value, str)}
-    return PostedForm(fields, readable=True)
+
+
+async def _read_multipart(request: web.Request) -> PostedForm:
+    """A multipart/form-data form's text fields, read as aiohttp's `request.post()` reads them,
+    except that a field that is not text in its charset is kept with U+FFFD and marks the form
+    unreadable (`request.post()` raises, and the form token would be lost with the rest)."""
+    reader = await request.multipart()
+    pairs: list[tuple[str, str]] = []
+    exact, size = True, 0
+    while (part := await reader.next()) is not None:
+        if len(pairs) >= MAX_FORM_FIELDS:
+            return PostedForm({}, readable=False)
+        if not isinstance(part, BodyPartReader) or part.name is None or part.filename is not None:
+            continue  # files and nested parts: no text field of these forms
+        raw = bytearray()
+        while chunk := await part.read_chunk():
+            size += len(chunk)
+            if size > request.client_max_size:  # as request.post() would refuse it
+                raise web.HTTPRequestEntityTooLarge(max_size=request.client_max_size, actual_size=size)
+            raw.extend(chunk)
+        content_type = part.headers.get(hdrs.CONTENT_TYPE)
+        if content_type is not None and not content_type.startswith("text/"):
+            continue  # bytes, not text: request.post() gives no str for them either
+        data = part.decode(bytes(raw))
+        try:
+            pairs.append((part.name, data.decode(part.get_charset(default="utf-8"))))
+        except (LookupError, UnicodeDecodeError):
+            pairs.append((part.name, data.decode("utf-8", "replace")))
+            exact = False
+    # The first of a repeated field, as MultiDict.get gives it.
+    return PostedForm(dict(reversed(pairs)), readable=exact)
 
 
 class FormPosts:

@@ -156,6 +156,32 @@ async def test_a_form_that_is_not_utf8_text_records_nothing(
     assert [r["text"] for r in await responses_of(client, auth, claim["id"])] == ["Été?"]
 
 
+async def test_a_multipart_form_that_is_not_utf8_text_is_a_400_not_a_403(
+    client: TestClient[Any, Any], auth: dict[str, str], claim_body: dict[str, Any]
+) -> None:
+    claim = await create_claim(client, auth, claim_body)
+    path = link_path(client, claim["id"], claim["contacts"][0]["id"])
+
+    def multipart(token: str, question: bytes) -> bytes:
+        fields = ((b"form_token", token.encode()), (b"lang", b"en"), (b"question", question))
+        parts = [b'--B\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n' % f for f in fields]
+        return b"".join(parts) + b"--B--\r\n"
+
+    content_type = "multipart/form-data; boundary=B"
+    status, html = await post_raw(
+        client, path, "question", multipart(form_token(client, path), b"\xff\xfe"), content_type
+    )
+    assert status == 400
+    assert "What you typed has characters this app can't store" in read_page(html).main_text
+    # A foreign form token is still the 403, unreadable question or not.
+    assert (await post_raw(client, path, "question", multipart("nope", b"\xff\xfe"), content_type))[0] == 403
+    assert await responses_of(client, auth, claim["id"]) == []
+    # The same form in UTF-8 goes through.
+    good = multipart(form_token(client, path), "Été?".encode())
+    assert (await post_raw(client, path, "question", good, content_type))[0] == 303
+    assert [r["text"] for r in await responses_of(client, auth, claim["id"])] == ["Été?"]
+
+
 async def test_a_forged_or_expired_link_posts_nothing(
     client: TestClient[Any, Any], auth: dict[str, str], claim_body: dict[str, Any]
 ) -> None:
