@@ -420,6 +420,22 @@ def run_service(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProc
     )
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql://cpor:Pw-7731@[::1/cpor", "postgresql://cpor:Pw-7731@127.0.0.1:1/cpor?options=%ff"],
+    ids=["ipv6", "not-utf8"],
+)
+def test_a_malformed_postgresql_url_is_one_line_naming_database_url_at_once(tmp_path: Path, url: str) -> None:
+    # Before: a 15 s wait for the server, then a traceback (ValueError, UnicodeDecodeError), exit 1.
+    started = time.monotonic()
+    done = run_service({"DATABASE_URL": url}, tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.startswith("cpor-bot: configuration error: DATABASE_URL ")
+    assert len(done.stderr.splitlines()) == 1
+    assert "Pw-7731" not in done.stderr + done.stdout
+    assert time.monotonic() - started < 10
+
+
 def test_the_service_ends_when_its_database_fails_after_connecting(tmp_path: Path) -> None:
     notadb = tmp_path / "notadb.db"
     notadb.write_text("# a README, not a database\n" * 200, encoding="utf-8")

@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+
 from bot.domain.formats import NAME_MAX, is_email, is_guid
 from bot.store.limits import NotifyAllowance
 
@@ -182,6 +185,8 @@ class Settings:
             raise ConfigError("DATABASE_URL must be sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB.")
         if database_url.startswith("sqlite:///"):
             _sqlite_file(database_url.removeprefix("sqlite:///"))
+        else:
+            _postgres_url(database_url)
 
         log_level = (get("LOG_LEVEL") or "INFO").upper()
         if log_level not in LOG_LEVELS:
@@ -282,6 +287,29 @@ def _sqlite_file(path: str) -> None:
             f"DATABASE_URL names the folder {path}, not a database file in it: add the file's name, "
             f"{example}."
         )
+
+
+def _postgres_url(url: str) -> None:
+    """A PostgreSQL URL that Python and libpq can both read in full, with port numbers a server can
+    have. The message never quotes the URL nor libpq's complaint, either of which may hold the password."""
+    example = "such as postgresql://USER:PASSWORD@HOST:5432/DB (percent-encode special characters)"
+    try:
+        urlsplit(url)
+    except ValueError:
+        raise ConfigError(
+            f"DATABASE_URL is not a valid URL (a host in [ ] not closed?), {example}."
+        ) from None
+    try:
+        params = conninfo_to_dict(url)
+    except (psycopg.Error, ValueError):  # UnicodeDecodeError: a percent-encoded value that is not UTF-8
+        raise ConfigError(
+            "DATABASE_URL cannot be read by PostgreSQL's client: a bad percent-encoding, a value that is not "
+            f"UTF-8 or an unknown parameter, {example}."
+        ) from None
+    for port in str(params.get("port") or "").split(","):
+        if port and not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+            shown = f" {port}" if port.isascii() and port.isdigit() else ""  # not what may be a password
+            raise ConfigError(f"DATABASE_URL names the port{shown}: a TCP port is a number from 1 to 65535.")
 
 
 def _port(get: Callable[[str, str], str], name: str, default: int) -> int:

@@ -65,7 +65,10 @@ def display_url(database_url: str) -> str:
     """`database_url` fit to show: any password, in the user part or the query, replaced by ***."""
     if not database_url.startswith(POSTGRES_PREFIXES):
         return database_url
-    parts = urlsplit(database_url)
+    try:
+        parts = urlsplit(database_url)
+    except ValueError:  # "Invalid IPv6 URL": Settings.from_env refuses it; shown, it is no traceback
+        return f"{database_url.split(':', 1)[0]}://(a URL that cannot be read)"
     netloc = parts.netloc
     if "@" in netloc:
         # The host is after the last "@": a password may hold "@" when it is not percent-encoded.
@@ -83,7 +86,10 @@ def database_secrets(database_url: str) -> list[str]:
     """The password(s) `database_url` carries, as written and percent-decoded."""
     if not database_url.startswith(POSTGRES_PREFIXES):
         return []
-    parts = urlsplit(database_url)
+    try:
+        parts = urlsplit(database_url)
+    except ValueError:
+        return []
     found: list[str] = []
     if "@" in parts.netloc:
         userinfo = parts.netloc.rsplit("@", 1)[0]

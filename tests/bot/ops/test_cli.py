@@ -209,6 +209,15 @@ def test_a_database_that_fails_after_connecting_ends_the_command(tmp_path: Path)
         ), command
 
 
+def test_a_malformed_postgresql_url_is_one_line_naming_database_url(tmp_path: Path) -> None:
+    # Before: a traceback ending "ValueError: Invalid IPv6 URL" after a 15 s wait, exit 1.
+    env = {"DATABASE_URL": "postgresql://cpor:Pw-7731@[::1/cpor", "LINK_KEY_FILE": str(tmp_path / "key")}
+    done = cpor_bot("keys", "list", env=env)
+    assert done.returncode == 2
+    assert done.stderr.startswith("cpor-bot: configuration error: DATABASE_URL is not a valid URL")
+    assert len(done.stderr.splitlines()) == 1 and "Pw-7731" not in done.stderr
+
+
 def test_a_link_key_file_the_worker_cannot_use_is_one_line_naming_it(tmp_path: Path) -> None:
     (tmp_path / "keys").mkdir()
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "LINK_KEY_FILE": str(tmp_path / "keys")}

@@ -127,6 +127,39 @@ def test_a_sqlite_url_must_name_a_database_file(url: str) -> None:
         Settings.from_env({"DATABASE_URL": url})
 
 
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("postgresql://cpor:Pw-7731@[::1/cpor", "not a valid URL"),  # urlsplit: Invalid IPv6 URL
+        ("postgresql://cpor:Pw-7731@127.0.0.1:1/cpor?options=%ff", "cannot be read"),  # not UTF-8
+        ("postgresql://cpor:Pw-7731%zz@db.example/cpor", "cannot be read"),  # libpq quotes the password
+        ("postgres://cpor:Pw-7731@db.example/cpor?no_such_parameter=1", "cannot be read"),
+        ("postgresql://cpor:Pw-7731@db.example:0/cpor", "port 0"),
+        ("postgresql://cpor:Pw-7731@db.example:65536/cpor", "port 65536"),
+        ("postgresql://cpor:Pw-7731@db.example/cpor?port=99999", "port 99999"),
+        ("postgresql://cpor@db.example:Pw-7731/cpor", "port: a TCP port"),  # not quoted: it may be a password
+    ],
+)
+def test_a_postgresql_url_is_read_in_full_and_refused_without_its_password(url: str, reason: str) -> None:
+    with pytest.raises(ConfigError, match="^DATABASE_URL") as caught:
+        Settings.from_env({"DATABASE_URL": url})
+    assert reason in str(caught.value)
+    assert "Pw-7731" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://cpor:p%40ss@db.example:5432/cpor?sslmode=require",
+        "postgresql://cpor:pw@db1.example:5432,db2.example:5433/cpor",  # libpq's several hosts
+        "postgres://cpor:pw@[::1]:5432/cpor",
+        "postgresql:///cpor?host=/run/postgresql",
+    ],
+)
+def test_a_well_formed_postgresql_url_is_taken(url: str) -> None:
+    assert Settings.from_env({"DATABASE_URL": url}).database_url == url
+
+
 def test_a_sqlite_url_naming_an_existing_folder_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=f"DATABASE_URL names the folder {tmp_path}"):
         Settings.from_env({"DATABASE_URL": f"sqlite:///{tmp_path}"})

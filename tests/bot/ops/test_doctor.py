@@ -216,6 +216,27 @@ def test_an_app_id_without_a_tenant_is_a_configuration_error(
 
 
 @pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql://cpor:{DB_PASSWORD}@[::1/cpor",
+        f"postgresql://cpor:{DB_PASSWORD}@127.0.0.1:1/cpor?options=%ff",
+    ],
+    ids=["ipv6", "not-utf8"],
+)
+def test_a_malformed_database_url_is_a_configuration_error(
+    env: SetEnv, capsys: pytest.CaptureFixture[str], url: str
+) -> None:
+    # Before: a traceback and exit 1 without a report (ipv6), or "the check itself failed" (not-utf8).
+    env(DATABASE_URL=url)
+
+    report = run_doctor(capsys, "--offline")
+
+    assert report.code == 1
+    assert list(report.checks) == ["settings"]
+    assert report.message("settings").startswith("DATABASE_URL ")
+
+
+@pytest.mark.parametrize(
     "public_url",
     [
         "http://cpor.partner.example",
