@@ -436,6 +436,22 @@ def test_a_malformed_postgresql_url_is_one_line_naming_database_url_at_once(tmp_
     assert time.monotonic() - started < 10
 
 
+def test_a_fifo_as_link_key_file_is_one_line_naming_it_at_once(tmp_path: Path) -> None:
+    # Before: the start blocked for ever reading the FIFO, and SIGTERM did not end it.
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    done = run_service(
+        {"LINK_KEY_FILE": str(fifo), "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"}, tmp_path
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1].startswith(
+        f"cpor-bot: cannot start: LINK_KEY_FILE {fifo} is not a regular"
+    )
+    assert "Traceback" not in done.stderr
+    assert time.monotonic() - started < 30
+
+
 def test_the_service_ends_when_its_database_fails_after_connecting(tmp_path: Path) -> None:
     notadb = tmp_path / "notadb.db"
     notadb.write_text("# a README, not a database\n" * 200, encoding="utf-8")
@@ -452,7 +468,7 @@ def test_the_service_ends_when_its_database_fails_after_connecting(tmp_path: Pat
     ("setting", "value", "line"),
     [
         ("HOST", "192.0.2.1", "HOST 192.0.2.1 is not an address of this machine"),  # TEST-NET-1
-        ("LINK_KEY_FILE", "{tmp}", "LINK_KEY_FILE {tmp} can be neither read nor made"),
+        ("LINK_KEY_FILE", "{tmp}", "LINK_KEY_FILE {tmp} is not a regular file (a folder"),
         ("DATABASE_URL", "sqlite:///{tmp}/afile/bot.db", "DATABASE_URL sqlite:///{tmp}/afile/bot.db: "),
     ],
 )

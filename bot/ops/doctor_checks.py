@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import stat
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -276,7 +277,10 @@ def key_file_problem(path: Path) -> str | None:
     if not path.exists():
         problem = _cannot_create(path)
         return f"cannot be created: {problem}" if problem else None
+    # Checked before it is opened: reading a FIFO would block the doctor (and the service) for ever.
     try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return "is not a regular file (a FIFO or a device)"
         key = path.read_text(encoding="ascii").strip()
     except UnicodeDecodeError:
         return "does not hold a key (it is not ASCII text)"

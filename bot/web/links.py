@@ -20,6 +20,7 @@ import logging
 import os
 import re
 import secrets
+import stat
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -140,11 +141,31 @@ def _key_from_file(path: Path) -> str:
     )
 
 
-def _read_or_make_key(path: Path) -> str:
+def _read_key(path: Path) -> str:
+    """The text of the regular file at `path` ("" when there is none). Anything else that is there (a
+    FIFO, which would block the start for ever, a device such as /dev/null, a folder) is refused
+    before it is opened; opened without blocking and checked again, in case it was swapped meanwhile."""
     try:
-        key = path.read_text(encoding="ascii").strip()
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise _not_a_file(path)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     except FileNotFoundError:
-        key = ""
+        return ""
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _not_a_file(path)
+        return file.read().decode("ascii").strip()
+
+
+def _not_a_file(path: Path) -> SetupError:
+    return SetupError(
+        f"LINK_KEY_FILE {path} is not a regular file (a folder, a FIFO or a device): name a file, or set "
+        "LINK_KEYS (make a key with: openssl rand -hex 32)."
+    )
+
+
+def _read_or_make_key(path: Path) -> str:
+    key = _read_key(path)
     if key:
         return key
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -155,7 +176,7 @@ def _read_or_make_key(path: Path) -> str:
     except FileExistsError:
         # Another process made it a moment ago: wait (briefly) for its key to be written.
         for _ in range(50):
-            if key := path.read_text(encoding="ascii").strip():
+            if key := _read_key(path):
                 return key
             time.sleep(0.01)
         raise SetupError(

@@ -363,6 +363,26 @@ def test_a_link_key_file_the_service_cannot_use_fails(
     assert "LINK_KEY_FILE" in report.message("links")
 
 
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_link_key_file_that_is_not_a_regular_file_fails_at_once(
+    env: SetEnv, tmp_path: Path, kind: str
+) -> None:
+    # Before: a FIFO blocked the doctor for ever; /dev/null was "empty: delete it".
+    if kind == "fifo":
+        os.mkfifo(tmp_path / "link-key")
+    env(LINK_KEY_FILE=str(tmp_path / "link-key") if kind == "fifo" else "/dev/null")
+
+    done = subprocess.run(  # noqa: S603 - our own command; a hang fails after 20 s
+        [*CPOR_BOT, "doctor", "--offline", "--json"], capture_output=True, text=True, timeout=20, check=False
+    )
+
+    links = {check["name"]: check for check in json.loads(done.stdout)["checks"]}["links"]
+    assert done.returncode == 1
+    assert links["status"] == "fail"
+    assert "is not a regular file" in links["message"] and "LINK_KEY_FILE" in links["message"]
+    assert "delete it" not in links["message"]
+
+
 @pytest.mark.parametrize("existing", [False, True], ids=["new", "existing"])
 def test_a_database_folder_nobody_may_write_to_fails(env: SetEnv, tmp_path: Path, existing: bool) -> None:
     # A read-only folder: SQLite cannot make the file, nor the -wal and -shm files beside one that is

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import os
 import stat
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +101,7 @@ def test_without_link_keys_a_key_file_is_made_once_private_and_kept(tmp_path: Pa
 @pytest.mark.parametrize(
     ("make", "problem"),
     [
-        (lambda path: path.mkdir(), "can be neither read nor made: Is a directory"),
+        (lambda path: path.mkdir(), "is not a regular file"),
         (lambda path: path.write_bytes(b""), "is empty"),
         (lambda path: path.write_bytes("clé".encode()), "is not ASCII text"),
         (lambda path: path.parent.rmdir() or path.parent.write_text("a file"), "Not a directory"),
@@ -113,6 +117,43 @@ def test_a_key_file_that_can_be_neither_read_nor_made_names_link_key_file(
 
     with pytest.raises(SetupError, match=f"^LINK_KEY_FILE {path} .*{problem}"):
         LinkSigner.from_settings(Settings(link_key_file=str(path)))
+
+
+@pytest.fixture
+def fifo(tmp_path: Path) -> Iterator[Path]:
+    """A FIFO as LINK_KEY_FILE; afterwards a writer opens and closes it, so that a reader blocked on it
+    (the old code) ends, and the test fails instead of hanging the run."""
+    path = tmp_path / "link-key"
+    os.mkfifo(path)
+    yield path
+    with contextlib.suppress(OSError):  # ENXIO: no reader waits, nothing to release
+        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+
+
+def test_a_fifo_as_key_file_is_refused_at_once(fifo: Path) -> None:
+    # Before: open() blocked until a writer came, for ever at start.
+    outcome: list[BaseException | None] = []
+
+    def make() -> None:
+        try:
+            LinkSigner.from_settings(Settings(link_key_file=str(fifo)))
+            outcome.append(None)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
+            outcome.append(exc)
+
+    thread = threading.Thread(target=make, daemon=True)
+    thread.start()
+    thread.join(timeout=5)
+    assert outcome, "reading the key file blocked"
+    assert isinstance(outcome[0], SetupError)
+    assert str(outcome[0]).startswith(f"LINK_KEY_FILE {fifo} is not a regular file")
+
+
+def test_a_device_as_key_file_is_refused_not_called_empty() -> None:
+    # Before: /dev/null read as an empty file: "delete it (a new key is made at start)".
+    with pytest.raises(SetupError, match="^LINK_KEY_FILE /dev/null is not a regular file") as caught:
+        LinkSigner.from_settings(Settings(link_key_file="/dev/null"))
+    assert "delete it" not in str(caught.value)
 
 
 def test_links_point_at_the_public_address_or_the_local_one() -> None:
