@@ -29,10 +29,9 @@ from bot.ops.doctor_checks import Check, Status
 from bot.ops.doctor_services import LOGIN_URL, check_database, check_package, check_smtp, check_token
 from bot.ops.logs import scrub
 from bot.ops.manifest import DEFAULT_OUT
-from bot.store.status import database_secrets, display_url
+from bot.store.status import display_url, without_tokens
 
 DEFAULT_TIMEOUT = 10.0
-_MASK = "***"
 _NAME_WIDTH = 13
 
 OFFLINE_CHECKS: tuple[tuple[str, Callable[[Settings], Check | None]], ...] = (
@@ -163,29 +162,25 @@ def package_check(settings: Settings, path: Path) -> Check:
 
 
 def secrets_of(settings: Settings) -> list[str]:
-    """Every secret the settings hold, longest first (so a secret inside another is masked whole)."""
-    found = [
-        settings.app_password,
-        settings.smtp_password,
-        *settings.link_keys,
-        *database_secrets(settings.database_url),
-    ]
+    """The secrets the settings hold, longest first (so a secret inside another is masked whole). Not
+    the database password: it is taken out where it stands, the URL's password (`display_url`) and in
+    connection errors (`failure_reason`); searched for in every line, a short one garbled other words."""
+    found = [settings.app_password, settings.smtp_password, *settings.link_keys]
     return sorted({secret for secret in found if secret}, key=len, reverse=True)
 
 
 def _environment_secrets() -> list[str]:
-    """The secrets as set in the environment, for when they could not be read into Settings."""
+    """The secrets as set in the environment, for when they could not be read into Settings (a
+    DATABASE_URL error never quotes the URL)."""
     found = [os.environ.get(name, "").strip() for name in ("MicrosoftAppPassword", "SMTP_PASSWORD")]
     found += [key.strip() for key in os.environ.get("LINK_KEYS", "").split(",") if key.strip()]
-    found += database_secrets(os.environ.get("DATABASE_URL", "").strip())
     return sorted({secret for secret in found if secret}, key=len, reverse=True)
 
 
 def masked(check: Check, secrets: Sequence[str]) -> Check:
-    """`check` with any secret in its message replaced by ***: a last guard over every line."""
-    message = check.message
-    for secret in secrets:
-        message = message.replace(secret, _MASK)
+    """`check` with any secret standing whole in its message replaced by ***: a last guard over every
+    line, which never cuts a secret out of a longer word."""
+    message = without_tokens(check.message, secrets)
     return replace(check, message=" ".join(message.split()))
 
 

@@ -8,7 +8,9 @@ read-only session. Errors come back as `StoreUnreachable`, whose message never h
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
@@ -101,9 +103,29 @@ def database_secrets(database_url: str) -> list[str]:
 
 
 def without_secrets(text: str, database_url: str) -> str:
-    """`text` with every password of `database_url` replaced by ***."""
-    for secret in sorted(database_secrets(database_url), key=len, reverse=True):
-        text = text.replace(secret, _MASK)
+    """`text` (a connection error's message) with every password of `database_url` replaced by ***
+    where it stands as a whole token (see `without_tokens`). A password that is also the user, host or
+    database name is left: it is not clearly the password there, and those are shown anyway."""
+    return without_tokens(text, set(database_secrets(database_url)) - _named_parts(database_url))
+
+
+def _named_parts(database_url: str) -> set[str]:
+    """The user, host and database names `database_url` shows (`display_url` keeps them)."""
+    try:
+        parts = urlsplit(database_url)
+        named = {parts.username, parts.hostname, unquote(parts.path.lstrip("/"))}
+    except ValueError:
+        return set()
+    return {name for name in named if name}
+
+
+def without_tokens(text: str, secrets: Iterable[str]) -> str:
+    """`text` with each of `secrets` replaced by *** where it stands whole: not where it is part of a
+    longer word. A short secret ("ost", "p") is never cut out of other words ("postgresql",
+    "MicrosoftAppId"), which would garble the text and tell the secret to whoever compares the two."""
+    for secret in sorted(set(secrets), key=len, reverse=True):
+        if secret:
+            text = re.sub(rf"(?<![\w%]){re.escape(secret)}(?![\w%])", _MASK, text)
     return text
 
 

@@ -236,6 +236,24 @@ def test_a_malformed_database_url_is_a_configuration_error(
     assert report.message("settings").startswith("DATABASE_URL ")
 
 
+@pytest.mark.parametrize("password", ["ost", "p"])
+def test_a_short_database_password_changes_no_other_text(
+    env: SetEnv, tmp_path: Path, capsys: pytest.CaptureFixture[str], password: str
+) -> None:
+    # Before: every occurrence of the password's text was masked: "p***gresql://… P***greSQL" with
+    # "ost", "MicrosoftA******Id" with "p"; garbled, and the password could be worked out.
+    env(DATABASE_URL=f"postgresql://cpor:{password}@127.0.0.1:1/cpor", LINK_KEY_FILE=str(tmp_path / "key"))
+
+    assert main(["doctor", "--offline"]) == 0
+    out = capsys.readouterr().out
+
+    assert "***" in out  # the URL's password, where it stands
+    assert f":{password}@" not in out
+    assert out.count("***") == 1
+    for words in ("postgresql://", "PostgreSQL", "MicrosoftAppId is not set", "openssl rand", "app package"):
+        assert words in out
+
+
 @pytest.mark.parametrize(
     "public_url",
     [

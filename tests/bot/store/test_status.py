@@ -142,6 +142,16 @@ def test_every_form_of_a_password_is_masked_in_text() -> None:
     assert database_secrets("sqlite:///var/cpor-bot.db") == []
 
 
+@pytest.mark.parametrize("password", ["ost", "p", "cpor"])
+def test_a_short_password_is_masked_only_where_it_stands_whole(password: str) -> None:
+    # Before: replaced wherever its text occurred, "p***gresql", "MicrosoftA******Id".
+    url = f"postgresql://cpor:{password}@db.internal/cpor"
+    text = 'PostgreSQL at postgresql://db.internal/cpor: MicrosoftAppId, openssl, user "cpor" failed'
+    assert without_secrets(text, url) == text
+    if password != "cpor":  # the user's name too: not clearly the password, and shown anyway
+        assert without_secrets(f'the password "{password}" is wrong', url) == 'the password "***" is wrong'
+
+
 def _with_password(url: str, server: PostgresServer) -> str:
     return url.replace(f"//{server.user}@", f"//{server.user}:{DB_PASSWORD}@", 1)
 
