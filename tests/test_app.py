@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import io
 import json
+import logging
 import os
 import signal
 import socket
@@ -28,6 +30,7 @@ import app
 from app import create_app
 from bot.ops.config import Settings, SetupError
 from bot.ops.health import LIFECYCLE
+from bot.ops.logs import scrub, scrubbing_handler
 from bot.ops.state import STORE
 from bot.partner_api.openapi import openapi_document
 from bot.store import Store, open_store
@@ -450,6 +453,30 @@ def test_a_fifo_as_link_key_file_is_one_line_naming_it_at_once(tmp_path: Path) -
     )
     assert "Traceback" not in done.stderr
     assert time.monotonic() - started < 30
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_the_banner_shows_the_postgresql_server_through_the_log_scrubber(
+    fmt: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: "store postgresql://cpor:[redacted]:38615/cpor": the scrubber took "***@127.0.0.1" for an
+    # email address, and the operator could not see which server the service uses.
+    settings = Settings(database_url="postgresql://cpor:Pw-7731@127.0.0.1:38615/cpor", log_format=fmt)
+    stream = io.StringIO()
+    handler = scrubbing_handler(stream, fmt)
+    logger = logging.getLogger("cpor_bot")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)  # setLevel, not the attribute: it clears the logger's level cache
+    try:
+        app._banner(settings)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    # Text: printed for a person at a terminal; scrubbed here as a log line would be.
+    written = stream.getvalue() if fmt == "json" else scrub(capsys.readouterr().out)
+    assert "postgresql://127.0.0.1:38615/cpor as cpor (password hidden)" in written
+    assert "[redacted]" not in written and "Pw-7731" not in written
 
 
 def test_the_service_ends_when_its_database_fails_after_connecting(tmp_path: Path) -> None:

@@ -245,10 +245,11 @@ class Settings:
         )
 
     def database_url_for_logs(self) -> str:
-        """DATABASE_URL with any password replaced by ***: in the user part (up to the authority's last
-        "@", as libpq reads it, since an unencoded password may hold one) and in the query."""
-        masked = re.sub(r"^([a-z]+://[^:/@?#]*):[^/?#]*@", r"\1:***@", self.database_url)
-        return re.sub(r"(?i)([?&]password=)[^&#]*", r"\1***", masked)
+        """DATABASE_URL fit for the banner and the log: see bot.store.status.display_url (no password,
+        and the server and database in a form the log's email scrubber leaves alone)."""
+        from bot.store.status import display_url  # noqa: PLC0415 - psycopg and the migrations, on use only
+
+        return display_url(self.database_url)
 
     def sqlite_path(self) -> Path:
         """The SQLite file named by DATABASE_URL (sqlite:///relative or sqlite:////absolute)."""

@@ -64,24 +64,28 @@ def shipped_versions() -> tuple[str, ...]:
 
 
 def display_url(database_url: str) -> str:
-    """`database_url` fit to show: any password, in the user part or the query, replaced by ***."""
+    """`database_url` fit to show: the server and database as a URL without its user part, then the
+    user ("as cpor") and whether a password was given; any password in the query replaced by ***.
+    Never "user:***@host" nor "user@host": the log scrubber (bot.ops.logs) takes those for an email
+    address and hides the host."""
     if not database_url.startswith(POSTGRES_PREFIXES):
         return database_url
     try:
         parts = urlsplit(database_url)
     except ValueError:  # "Invalid IPv6 URL": Settings.from_env refuses it; shown, it is no traceback
         return f"{database_url.split(':', 1)[0]}://(a URL that cannot be read)"
-    netloc = parts.netloc
-    if "@" in netloc:
+    host, user, password = parts.netloc, "", False
+    if "@" in host:
         # The host is after the last "@": a password may hold "@" when it is not percent-encoded.
-        userinfo, host = netloc.rsplit("@", 1)
-        user = userinfo.split(":", 1)[0]
-        netloc = f"{user}:{_MASK}@{host}" if ":" in userinfo else f"{user}@{host}"
+        userinfo, host = host.rsplit("@", 1)
+        user, colon, _ = userinfo.partition(":")
+        password = bool(colon)
     query = urlencode(
         [(k, _MASK if k.lower() in _SECRET_PARAMS else v) for k, v in parse_qsl(parts.query, True)],
         safe="*",
     )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    shown = urlunsplit((parts.scheme, host, parts.path, query, parts.fragment))
+    return shown + (f" as {user}" if user else "") + (" (password hidden)" if password else "")
 
 
 def database_secrets(database_url: str) -> list[str]:

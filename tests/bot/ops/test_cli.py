@@ -242,6 +242,6 @@ def test_an_unreachable_postgresql_server_is_one_line_naming_database_url(
 
     err = capsys.readouterr().err.splitlines()[-1]
     assert err.startswith(
-        f"cpor-bot: cannot start: DATABASE_URL postgresql://cpor:***@127.0.0.1:{port}/cpor: "
+        f"cpor-bot: cannot start: DATABASE_URL postgresql://127.0.0.1:{port}/cpor as cpor (password hidden): "
     )
     assert "Connection refused" in err and "Pg-s3cret-pw" not in err

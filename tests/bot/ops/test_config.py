@@ -271,7 +271,7 @@ def test_every_secret_is_left_out_of_repr_by_construction() -> None:
     assert all(not f.repr for f in dataclasses.fields(Settings) if f.name in secret)
     settings = Settings.from_env({"DATABASE_URL": "postgresql://cpor:db-s3cret@db.example/cpor"})
     assert "db-s3cret" not in repr(settings)
-    assert settings.database_url_for_logs() == "postgresql://cpor:***@db.example/cpor"
+    assert settings.database_url_for_logs() == "postgresql://db.example/cpor as cpor (password hidden)"
 
 
 def test_notification_limits_are_read_and_zero_means_none() -> None:
@@ -358,11 +358,14 @@ def test_log_format_contact_and_shutdown_grace() -> None:
 @pytest.mark.parametrize(
     ("url", "shown"),
     [
-        ("postgresql://cpor:s3cret@db.example/cpor", "postgresql://cpor:***@db.example/cpor"),
-        ("postgresql://cpor:p@ss@db.example/cpor", "postgresql://cpor:***@db.example/cpor"),
+        (
+            "postgresql://cpor:s3cret@db.example/cpor",
+            "postgresql://db.example/cpor as cpor (password hidden)",
+        ),
+        ("postgresql://cpor:p@ss@db.example/cpor", "postgresql://db.example/cpor as cpor (password hidden)"),
         (
             "postgresql://cpor@db.example/cpor?sslmode=require&password=s3cret",
-            "postgresql://cpor@db.example/cpor?sslmode=require&password=***",
+            "postgresql://db.example/cpor?sslmode=require&password=*** as cpor",
         ),
         ("sqlite:///var/cpor-bot.db", "sqlite:///var/cpor-bot.db"),
     ],

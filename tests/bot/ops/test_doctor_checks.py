@@ -156,7 +156,7 @@ def test_a_postgresql_url_is_shown_without_its_password() -> None:
     check = storage(Settings(database_url="postgresql://cpor:hunter2-Pg@db.internal/cpor"))
 
     assert check.status is Status.PASS
-    assert check.message.startswith("postgresql://cpor:***@db.internal/cpor")
+    assert check.message.startswith("postgresql://db.internal/cpor as cpor (password hidden)")
     assert "hunter2" not in check.message
 
 

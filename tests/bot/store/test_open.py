@@ -109,7 +109,7 @@ async def test_an_unreachable_postgresql_server_says_why_without_the_password(
 
     message = str(caught.value)
     assert message.startswith(
-        f"DATABASE_URL postgresql://cpor:***@127.0.0.1:{port}/cpor: cannot open the store: "
+        f"DATABASE_URL postgresql://127.0.0.1:{port}/cpor as cpor (password hidden): cannot open the store: "
     )
     assert "Connection refused" in message
     assert "Pg-s3cret-pw" not in message

@@ -124,14 +124,16 @@ async def test_an_unencoded_at_sign_in_the_password_is_refused_before_connecting
 
 def test_a_url_for_display_masks_every_password() -> None:
     assert display_url("postgresql://cpor:p%40ss@db.internal:5432/cpor") == (
-        "postgresql://cpor:***@db.internal:5432/cpor"
+        "postgresql://db.internal:5432/cpor as cpor (password hidden)"
     )
     # Not percent-encoded: the host is after the last "@".
-    assert display_url("postgresql://cpor:p@ss@db.internal/cpor") == "postgresql://cpor:***@db.internal/cpor"
+    assert display_url("postgresql://cpor:p@ss@db.internal/cpor") == (
+        "postgresql://db.internal/cpor as cpor (password hidden)"
+    )
     assert display_url("postgres://db.internal/cpor?user=cpor&password=zz&sslmode=require") == (
         "postgres://db.internal/cpor?user=cpor&password=***&sslmode=require"
     )
-    assert display_url("postgresql://cpor@db.internal/cpor") == "postgresql://cpor@db.internal/cpor"
+    assert display_url("postgresql://cpor@db.internal/cpor") == "postgresql://db.internal/cpor as cpor"
     assert display_url("sqlite:///var/cpor-bot.db") == "sqlite:///var/cpor-bot.db"
 
 
