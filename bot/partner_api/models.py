@@ -52,9 +52,8 @@ class ContactInput(Request):
             max_length=EMAIL_MAX,
             json_schema_extra={"format": "email"},
             description="An address mail can be sent to: no display name, quoted local part or IP "
-            "literal, and not under a special-use domain ("
-            + ", ".join(f".{name}" for name in SPECIAL_USE_DOMAINS)
-            + ").",
+            "literal, no letters outside ASCII before the @ (a domain may have them), and not under a "
+            "special-use domain (" + ", ".join(f".{name}" for name in SPECIAL_USE_DOMAINS) + ").",
         ),
     ]
     aad_object_id: (

@@ -246,7 +246,8 @@ def openapi_document() -> dict[str, Any]:
                         "422": _unprocessable(
                             "A field is missing, unknown or invalid, including the rules the schema cannot "
                             "state (workloads of the solution area, names not blank, each contact's email "
-                            "once and one mail can be sent to, submitted_on not in the future); or "
+                            "once and one mail can be sent to, each aad_object_id once, submitted_on not in "
+                            "the future); or "
                             f"{IDEMPOTENCY_REFUSED}"
                         ),
                         **IDEMPOTENCY_ERRORS,

@@ -182,6 +182,7 @@ STATED_RULES: dict[str, tuple[Rule, ...]] = {
         (r"workloads\[\d+\]", r"belongs to solution area", _anything),
         (r"customer_name|contacts\[\d+\]\.name", r"^must not be blank$", _anything),
         (r"contacts\[\d+\]\.email", r"^repeats contacts\[\d+\]\.email$", _anything),
+        (r"contacts\[\d+\]\.aad_object_id", r"^repeats contacts\[\d+\]\.aad_object_id$", _anything),
         (r"contacts\[\d+\]\.email", r"^must be a valid email address$", _special_use_address),
         (r"submitted_on", r"^must not be in the future$", _anything),
     ),
