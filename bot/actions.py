@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -70,6 +72,10 @@ class ActionRequest:
 
 Verb = Callable[["Actions", ActionRequest, ClaimView], Awaitable[Outcome]]
 
+# How long, and for how many chats, the address stored with a Teams chat is kept in memory.
+CHAT_ADDRESS_SECONDS = 300.0
+CHAT_ADDRESSES = 4096
+
 
 class Actions:
     """Runs verbs against the store. `on_response` hears about every new customer response."""
@@ -87,6 +93,8 @@ class Actions:
         self._sent_by = sent_by or None  # SENDER_NAME, named on every card
         # (claim id, contact id) → that contact's own link: a card answered in place keeps its button.
         self._web_link = web_link
+        # conversation id → (its user's object id, their address, until when it is trusted)
+        self._chat_addresses: OrderedDict[str, tuple[str | None, str | None, float]] = OrderedDict()
 
     async def handle(self, request: ActionRequest) -> Outcome:
         claim_id = request.data.get("claim_id")
@@ -156,10 +164,27 @@ class Actions:
             return actor
         if contact_of(claim, actor) is not None or all(c.aad_object_id for c in claim.contacts):
             return actor
-        chat = await self._store.get_reference(actor.conversation_id)
-        if chat is None or not chat.email or (chat.aad_object_id or "").lower() != actor.aad_object_id:
+        owner, email = await self._chat_address(actor.conversation_id)
+        if not email or owner != actor.aad_object_id:
             return actor  # not this reader's own chat (a group chat, or someone else's)
-        return replace(actor, email=chat.email.lower())
+        return replace(actor, email=email)
+
+    async def _chat_address(self, conversation_id: str) -> tuple[str | None, str | None]:
+        """(the chat's user's object id, their address) as stored with the chat; kept a few minutes,
+        so a reader clicking one card after another costs one read."""
+        now = time.monotonic()
+        known = self._chat_addresses.get(conversation_id)
+        if known is not None and known[2] > now:
+            self._chat_addresses.move_to_end(conversation_id)
+            return known[0], known[1]
+        chat = await self._store.get_reference(conversation_id)
+        owner = (chat.aad_object_id or "").lower() or None if chat else None
+        email = chat.email.lower() if chat and chat.email else None
+        self._chat_addresses[conversation_id] = (owner, email, now + CHAT_ADDRESS_SECONDS)
+        self._chat_addresses.move_to_end(conversation_id)
+        while len(self._chat_addresses) > CHAT_ADDRESSES:
+            self._chat_addresses.popitem(last=False)
+        return owner, email
 
     async def record(
         self, request: ActionRequest, view: ClaimView, kind: ResponseKind, text: str | None = None

@@ -191,3 +191,27 @@ async def test_a_refused_click_keeps_no_text_the_caller_chose(store: Store, verb
     entries = await store.audit_entries("claim-1")
     (entry,) = [e for e in entries if e["action"] == "action.refused_other_tenant"]
     assert entry["detail"] == {"verb": "an unknown verb"}
+
+
+async def test_a_reader_clicking_again_is_not_looked_up_again(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    partner = await store.create_partner("Contoso Partners")
+    await store.create_claim(make_claim(partner.id))
+    await store.save_reference(reference("a:megan", aad=MEGAN_AAD, email="megan.bowen@fabrikam.example"))
+    reads: list[str] = []
+    read = store.get_reference
+
+    async def counted(conversation_id: str) -> Any:
+        reads.append(conversation_id)
+        return await read(conversation_id)
+
+    monkeypatch.setattr(store, "get_reference", counted)
+    actions = Actions(store)
+    claim = {verbs.CLAIM_ID: "claim-1"}
+    for verb in (verbs.REFRESH, verbs.ACKNOWLEDGE, verbs.REFRESH):
+        outcome = await actions.handle(ActionRequest(verb, claim, teams_reader(MEGAN_AAD, "a:megan")))
+    assert reads == ["a:megan"]
+    assert outcome.response is None
+    (answer,) = await store.responses_for_claim("claim-1")
+    assert answer.contact_id == "claim-1-c1"
