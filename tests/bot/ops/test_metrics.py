@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Awaitable, Callable
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +12,10 @@ import pytest
 from aiohttp.test_utils import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from app import create_app
-from bot.ops.config import Settings
 from bot.ops.metrics import Metrics
 from bot.ops.state import METRICS
 from bot.store.sqlite import SqliteStore
-from tests.postgres import pg_bin, postgres_server
-from tests.support import RecordingSender, quiet
+from tests.bot.ops.outage_support import service_on_own_postgresql
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -51,20 +46,7 @@ async def test_metrics_keep_their_counters_while_postgresql_is_stopped(
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    if pg_bin() is None:  # as the shared `postgres` fixture does; this test stops a server of its own
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL is not installed; CI must run the PostgreSQL tests")
-        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
-    with ExitStack() as server:
-        url = server.enter_context(postgres_server()).create_database()
-        settings = Settings(
-            database_url=url,
-            delivery_poll_seconds=3600,
-            shutdown_grace_seconds=1,
-            mail_outbox_dir=str(tmp_path / "outbox"),
-            link_key_file=str(tmp_path / "link-key"),
-        )
-        client = quiet(await aiohttp_client(create_app(settings, sender=RecordingSender())))
+    async with service_on_own_postgresql(aiohttp_client, tmp_path) as (client, stop_postgresql):
         metrics = client.app[METRICS]
         metrics.store_timeout = 1.0  # the bound the service gives the store (3 s), shorter for the test
         metrics.throttled.inc(2)  # what the process counted before the outage
@@ -72,7 +54,7 @@ async def test_metrics_keep_their_counters_while_postgresql_is_stopped(
         assert before[THROTTLED] == 2
         assert outbox(before) == {"waiting": 0, "queued": 0, "sending": 0, "unknown": 0}
 
-        server.close()  # PostgreSQL stopped (immediate shutdown), its data gone with it
+        stop_postgresql()  # PostgreSQL stopped (immediate shutdown), its data gone with it
         for _ in range(2):  # the pool's connection is broken at the first scrape, gone at the second
             answer = await client.get("/metrics")
             assert answer.status == 200

@@ -4,24 +4,20 @@ the short page for a contact's link) and one warning line each, not a 30 s wait 
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Awaitable, Callable
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
 
-from app import create_app
-from bot.ops.config import Settings
 from bot.ops.outage import UNAVAILABLE_DETAIL
 from bot.ops.state import STORE
 from bot.web.page_frame import claim_page_text
+from tests.bot.ops.outage_support import service_on_own_postgresql
 from tests.bot.web.claim_support import create_claim, form_token, link_path
-from tests.postgres import pg_bin, postgres_server
-from tests.support import RecordingSender, make_key, quiet
+from tests.support import make_key
 
 # Far under the pool's own 30 s wait for a connection, far over the request's few seconds.
 PROMPT_SECONDS = 15.0
@@ -34,27 +30,14 @@ async def test_requests_during_a_postgresql_outage_are_refused_promptly_with_a_5
     caplog: pytest.LogCaptureFixture,
     claim_body: dict[str, Any],
 ) -> None:
-    if pg_bin() is None:  # as the shared `postgres` fixture does; this test stops a server of its own
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL is not installed; CI must run the PostgreSQL tests")
-        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
-    with ExitStack() as server:
-        url = server.enter_context(postgres_server()).create_database()
-        settings = Settings(
-            database_url=url,
-            delivery_poll_seconds=3600,
-            shutdown_grace_seconds=1,
-            mail_outbox_dir=str(tmp_path / "outbox"),
-            link_key_file=str(tmp_path / "link-key"),
-        )
-        client = quiet(await aiohttp_client(create_app(settings, sender=RecordingSender())))
+    async with service_on_own_postgresql(aiohttp_client, tmp_path) as (client, stop_postgresql):
         auth = {"Authorization": f"Bearer {await make_key(client.app[STORE])}"}
         claim = await create_claim(client, auth, claim_body)
         page = link_path(client, claim["id"], claim["contacts"][0]["id"])
         assert (await client.get("/api/claims", headers=auth)).status == 200
         assert (await client.get(page)).status == 200
 
-        server.close()  # PostgreSQL stopped (immediate shutdown)
+        stop_postgresql()  # PostgreSQL stopped (immediate shutdown)
         caplog.clear()
         # The pool's connection is broken at the first request, and there is none at the next ones.
         for _ in range(2):
