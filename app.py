@@ -25,7 +25,7 @@ from bot.mail.sender import Mailer
 from bot.ops.config import ConfigError, Settings, SetupError
 from bot.ops.health import LIFECYCLE, Lifecycle, healthz, readyz
 from bot.ops.heap import freeze_startup_objects
-from bot.ops.logs import configure_logging
+from bot.ops.logs import configure_logging, report_cannot_start
 from bot.ops.metrics import CONTENT_TYPE_LATEST, Metrics
 from bot.ops.outage import request_store_wait
 from bot.ops.request_ids import AccessLogger, add_request_id_header, request_id_middleware
@@ -278,12 +278,8 @@ def _listen_problem(host: str, port: int, exc: OSError) -> str:
 
 
 def _cannot_start(problem: Exception, log_format: str) -> NoReturn:
-    """One line naming the setting, exit 2 as for a configuration error: no traceback. With
-    LOG_FORMAT=json it is a log record like every other line the service writes."""
-    if log_format == "json":
-        log.error("cannot start: %s", problem)
-    else:
-        print(f"cpor-bot: cannot start: {problem}", file=sys.stderr, flush=True)
+    """One line naming the setting, exit 2 as for a configuration error: no traceback."""
+    report_cannot_start(problem, log_format)
     raise SystemExit(2)
 
 

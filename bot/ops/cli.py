@@ -17,9 +17,9 @@ from bot.delivery.worker import delivery_worker
 from bot.domain.formats import NAME_MAX
 from bot.ops import doctor, manifest
 from bot.ops.bulk import run_bulk
-from bot.ops.config import RETENTION_DAYS_MAX, ConfigError, Settings, SetupError
+from bot.ops.config import RETENTION_DAYS_MAX, ConfigError, Settings, SetupError, whole_number
 from bot.ops.heap import freeze_startup_objects
-from bot.ops.logs import configure_logging
+from bot.ops.logs import configure_logging, report_cannot_start
 from bot.ops.retention import preview, purge_once, summary
 from bot.partner_api.keys import new_key
 from bot.store import Channel, Store, StoreUnavailable, open_store
@@ -27,10 +27,8 @@ from bot.store import Channel, Store, StoreUnavailable, open_store
 
 def _days(text: str) -> int:
     """`--days N`: whole days, at most what RETENTION_DAYS takes, and at least 1 (0 keeps everything)."""
-    digits = text.strip()
-    # The length first: a number too long for a date (or for int()) is refused like any other.
-    value = int(digits) if digits.isascii() and digits.isdigit() and len(digits) <= 9 else 0
-    if not 1 <= value <= RETENTION_DAYS_MAX:
+    value = whole_number(text)
+    if value is None or not 1 <= value <= RETENTION_DAYS_MAX:
         raise argparse.ArgumentTypeError(
             f"must be a whole number from 1 to {RETENTION_DAYS_MAX}, not {text!r}"
         )
@@ -184,10 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return asyncio.run(_with_store(args, settings))
     except (SetupError, StoreUnavailable) as exc:  # DATABASE_URL, LINK_KEY_FILE: one line, no traceback
-        if settings.log_format == "json":  # a log record, as every line `cpor-bot work` writes
-            logging.getLogger("cpor_bot").error("cannot start: %s", exc)
-        else:
-            print(f"cpor-bot: cannot start: {exc}", file=sys.stderr)
+        report_cannot_start(exc, settings.log_format)
         return 2
 
 

@@ -326,10 +326,19 @@ def _count(
     """A whole number from `low` to `high`; `zero` says what 0 means where it is allowed. The message
     states the range this variable takes, and no other."""
     text = get(name, "") or str(default)
-    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+    value = whole_number(text)
+    if value is None or not low <= value <= high:
         meaning = f" ({zero})" if low == 0 and zero else ""
         raise ConfigError(f"{name} must be a whole number from {low}{meaning} to {high}, not {text!r}.")
-    return int(text)
+    return value
+
+
+def whole_number(text: str) -> int | None:
+    """`text` as a whole number written in ASCII digits, or None. Nine digits at most: every count a
+    setting or option takes is smaller, and int() refuses numbers of thousands of digits with an
+    error of its own."""
+    digits = text.strip()
+    return int(digits) if digits.isascii() and digits.isdigit() and len(digits) <= 9 else None
 
 
 def _seconds(get: Callable[[str, str], str], name: str, default: float, low: float, high: float) -> float:

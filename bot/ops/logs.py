@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import logging
 import re
+import sys
 from typing import IO
 
 from bot.ops.request_ids import REQUEST_ID
@@ -208,3 +209,12 @@ def configure_logging(level: str, fmt: str = "text") -> None:
     logging already keeps its own handlers; the libraries are held at INFO either way)."""
     logging.basicConfig(level=level, handlers=[scrubbing_handler(fmt=fmt)])
     hold_parameter_loggers()
+
+
+def report_cannot_start(problem: Exception, log_format: str) -> None:
+    """Why the service or a command cannot start, as one line: with LOG_FORMAT=json a log record like
+    every other line it writes, else a plain line on standard error."""
+    if log_format == "json":
+        logging.getLogger("cpor_bot").error("cannot start: %s", problem)
+    else:
+        print(f"cpor-bot: cannot start: {problem}", file=sys.stderr, flush=True)
